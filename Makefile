@@ -1,0 +1,113 @@
+# coopledger — every command the README gives. Each target installs what it needs first (`setup`),
+# and `setup` does only what is missing, so a second run reuses the first run's installs.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+SOLC_VERSION := $(shell sed -n 's/^ *version: *\([0-9][0-9.]*\) *$$/\1/p' brownie-config.yaml | head -n 1)
+CHAIN_PORT := 8545
+
+# py-solc-x (Brownie's compiler driver) finds the offline solc bridge here; Brownie finds anvil and
+# ganache-cli on PATH.
+export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
+export PATH := $(CURDIR)/node_modules/.bin:$(BIN):$(PATH)
+
+VENV_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+SOLC_BRIDGE := .solcx/solc-v$(SOLC_VERSION)
+
+BROWNIE := $(BIN)/brownie
+PYTEST := $(BIN)/pytest -p no:pytest-brownie
+
+.PHONY: help setup compile demo stop deploy test test-contracts test-ganache test-python lint format bench lock clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+# ---------------------------------------------------------------------------------------------- setup
+
+setup: $(VENV_STAMP) $(NODE_STAMP) $(SOLC_BRIDGE) ## install .venv, node_modules and the offline compiler (only what is missing)
+
+$(VENV_STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "coopledger needs Python 3.11+, found " + sys.version.split()[0] + "; set PYTHON=python3.11")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+# --ignore-scripts: nothing we use needs an install script (anvil's binary comes in its platform package;
+# ganache's native add-ons are optional accelerators), and install scripts may try to download.
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "coopledger needs Node.js 18+ and npm on PATH" >&2; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(SOLC_BRIDGE): $(NODE_STAMP) brownie-config.yaml scripts/toolchain/solc scripts/toolchain/solc-bridge.cjs
+	@scripts/toolchain/install-solc-bridge.sh
+
+compile: ## compile the contracts (checks the toolchain; run `make setup` first)
+	@scripts/toolchain/check.sh
+	$(BROWNIE) compile
+
+# ----------------------------------------------------------------------------------------------- demo
+
+demo: setup ## start a local chain, deploy, and print what runs where
+	$(BIN)/python scripts/demo.py
+
+stop: ## stop the demo chain
+	@$(BIN)/python scripts/demo.py stop
+
+# ----------------------------------------------------------------------------------------------- test
+
+test: setup ## run the whole suite: contracts on anvil, contracts on ganache, Python
+	@$(MAKE) --no-print-directory test-contracts
+	@$(MAKE) --no-print-directory test-ganache
+	@$(MAKE) --no-print-directory test-python
+
+# Brownie attaches to whatever already listens on the chain port, so a left-over chain would silently
+# take the place of the one a test run asks for; refuse instead.
+define require_free_chain_port
+	@if (exec 3<>/dev/tcp/127.0.0.1/$(CHAIN_PORT)) 2>/dev/null; then \
+	  echo "port $(CHAIN_PORT) is in use (a demo chain? run \`make stop\`); the contract tests need it free" >&2; exit 1; fi
+endef
+
+test-contracts: setup ## contract tests on anvil (Brownie's default network)
+	$(require_free_chain_port)
+	$(BROWNIE) test tests/contracts --network development
+
+test-ganache: setup ## fast pass of the contract tests on ganache (same bytecode; slow property tests left out)
+	$(require_free_chain_port)
+	$(BROWNIE) test tests/contracts --network ganache-cli -m "not slow"
+
+test-python: setup ## ledger, API and script tests (no Brownie plugin)
+	$(PYTEST) tests/ledger
+
+# ----------------------------------------------------------------------------------------- quality
+
+lint: setup ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: setup ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: setup ## gas figures of every public function, against bench/gas-baseline.json
+	$(require_free_chain_port)
+	$(BROWNIE) run $(CURDIR)/bench/gas_report.py --network development
+
+# --------------------------------------------------------------------------------------- housekeeping
+
+lock: ## re-resolve Python dependencies from pyproject.toml into requirements.lock
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	.venv-lock/bin/python -m pip freeze --exclude-editable --disable-pip-version-check > requirements.lock
+	rm -rf .venv-lock
+
+clean: ## remove build output and run state (keeps .venv and node_modules)
+	rm -rf build reports .run .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""coopledger's read-only HTTP service over the event store and the network metrics."""

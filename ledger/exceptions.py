@@ -1,0 +1,13 @@
+"""Errors raised by coopledger's runtime. Each message says what was wrong and what to do about it."""
+
+from __future__ import annotations
+
+__all__ = ["CoopLedgerError", "ManifestError"]
+
+
+class CoopLedgerError(Exception):
+    """Base class of every error coopledger raises on purpose."""
+
+
+class ManifestError(CoopLedgerError):
+    """A deployment manifest is missing, unreadable or does not describe a deployment."""

@@ -1,0 +1,62 @@
+"""Deploy coopledger's contracts and write the deployment manifest for the indexer.
+
+    brownie run scripts/deploy.py [--network development]
+
+On a development chain the first three test accounts become the founders and a mock ERC-20 ("Coop
+Dollar", cUSD) is deployed for revenue in a token. The manifest goes to ``deployments/<chain_id>.json``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from brownie import Consortium, MockERC20, accounts, chain, network
+
+from ledger.codes import encode_code
+from ledger.manifest import ContractDeployment, write_manifest
+
+DEV_FOUNDERS = [
+    ("Crumb & Co Bakery", "bakery", "north"),
+    ("Bean There Coffee", "coffee", "north"),
+    ("Swift Wheels Delivery", "delivery", "south"),
+]
+
+
+def _record(contract: Any) -> ContractDeployment:
+    receipt = contract.tx
+    return ContractDeployment(
+        address=contract.address, block=receipt.block_number, tx_hash=receipt.txid, abi=contract.abi
+    )
+
+
+def deploy(deployer: Any, founders: list[tuple[str, str, bytes, bytes]]) -> dict[str, Any]:
+    """Deploy every contract from ``deployer`` and return them by name."""
+    consortium = Consortium.deploy(founders, {"from": deployer})
+    deployed: dict[str, Any] = {"Consortium": consortium}
+    if network.show_active() in ("development", "ganache-cli"):
+        deployed["MockERC20"] = MockERC20.deploy("Coop Dollar", "cUSD", {"from": deployer})
+    return deployed
+
+
+def main() -> Path:
+    """Deploy on the active network's test accounts and write the manifest; return its path."""
+    if network.show_active() not in ("development", "ganache-cli"):
+        raise SystemExit(
+            "scripts/deploy.py deploys with test accounts and so runs only on a development chain "
+            "(--network development or ganache-cli)."
+        )
+    founders = [
+        (account.address, name, encode_code(sector), encode_code(region))
+        for account, (name, sector, region) in zip(accounts, DEV_FOUNDERS, strict=False)
+    ]
+    deployed = deploy(accounts[0], founders)
+    path = write_manifest(
+        chain_id=chain.id,
+        network=network.show_active(),
+        contracts={name: _record(contract) for name, contract in deployed.items()},
+    )
+    for name, contract in deployed.items():
+        print(f"  {name:<12} {contract.address}  (block {contract.tx.block_number})")
+    print(f"Deployment manifest written to {path}")
+    return path

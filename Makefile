@@ -39,11 +39,14 @@ $(VENV_STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
+# Installs exactly what package-lock.json pins. `npm install --no-save` rather than `npm ci`: the registry
+# mirrors this project is built against carry only the linux-x64 build of anvil's per-platform packages,
+# and `npm ci` refuses a lock file without the other platforms' entries.
 # --ignore-scripts: nothing we use needs an install script (anvil's binary comes in its platform package;
 # ganache's native add-ons are optional accelerators), and install scripts may try to download.
 $(NODE_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || { echo "coopledger needs Node.js 18+ and npm on PATH" >&2; exit 1; }
-	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	npm install --no-save --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
 $(SOLC_BRIDGE): $(NODE_STAMP) brownie-config.yaml scripts/toolchain/solc scripts/toolchain/solc-bridge.cjs

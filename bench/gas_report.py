@@ -32,12 +32,21 @@ def _founders(count: int) -> list[tuple[str, str, bytes, bytes]]:
 
 
 def consortium_figures() -> dict[str, int]:
-    """Consortium: deployment with 3 and with 10 founders; a member's exit."""
-    small = Consortium.deploy(_founders(3), {"from": accounts[0]})
-    large = Consortium.deploy(_founders(10), {"from": accounts[0]})
+    """Consortium: deployment with 3 and 10 founders; propose, approve (plain and executing); exit."""
+    small = Consortium.deploy(_founders(3), 5_000, 604_800, {"from": accounts[0]})
+    large = Consortium.deploy(_founders(10), 5_000, 604_800, {"from": accounts[0]})
+    candidate = (accounts[5].address, "Candidate", encode_code("plumbing"), encode_code("east"))
+    propose = small.proposeAdmission(candidate, {"from": accounts[0]})
+    approve = small.approve(propose.return_value, {"from": accounts[0]})
+    execute = small.approve(propose.return_value, {"from": accounts[1]})
+    suspension = small.proposeSuspension(accounts[2], {"from": accounts[0]})
     return {
         "Consortium.deploy (3 founders)": small.tx.gas_used,
         "Consortium.deploy (10 founders)": large.tx.gas_used,
+        "Consortium.proposeAdmission": propose.gas_used,
+        "Consortium.proposeSuspension": suspension.gas_used,
+        "Consortium.approve": approve.gas_used,
+        "Consortium.approve (executes admission)": execute.gas_used,
         "Consortium.exit": small.exit({"from": accounts[1]}).gas_used,
     }
 

@@ -4,9 +4,21 @@ pragma solidity ^0.8.24;
 import {IConsortium} from "./interfaces/IConsortium.sol";
 
 /// @title Consortium
-/// @notice The member registry of one consortium of small and medium businesses. Founders are set at
-///         deployment; every member may leave on its own. Other coopledger contracts ask `isActiveMember`.
+/// @notice The member registry of one consortium of small and medium businesses, and its governance.
+/// @dev Founders are set at deployment. After that, members are admitted, suspended and reinstated by
+///      proposal and vote: any active member proposes, active members approve, and the proposal takes effect
+///      in the transaction of the approval that reaches the quorum. Voting is approval-only (there is no "no"
+///      vote: not approving is voting no), and the quorum is counted against the number of active members when
+///      the proposal was made, so admitting or suspending members cannot move the bar of a running vote.
+///      A proposal that has not reached its quorum by its deadline expires. A member may exit at any time.
 contract Consortium is IConsortium {
+    /// @notice What a proposal would do to its subject.
+    enum ProposalKind {
+        Admission,
+        Suspension,
+        Reinstatement
+    }
+
     /// @notice A member's record.
     /// @param name Display name (free text, shown in the dashboard).
     /// @param sector Sector code, a short ASCII label right-padded with zeros (e.g. "bakery").
@@ -21,58 +33,170 @@ contract Consortium is IConsortium {
         MemberStatus status;
     }
 
-    /// @notice The profile of a founder, given at deployment.
-    struct Founder {
+    /// @notice The profile of a founder, given at deployment, or of a candidate, given in its proposal.
+    struct Profile {
         address account;
         string name;
         bytes32 sector;
         bytes32 region;
     }
 
+    /// @notice A governance proposal.
+    /// @param kind What it does.
+    /// @param subject The account it acts on.
+    /// @param proposer The member that made it.
+    /// @param deadline Last timestamp at which it can be approved.
+    /// @param electorate Active members when it was made; the quorum is a share of this.
+    /// @param approvals Approvals so far.
+    /// @param executed True once it took effect.
+    struct Proposal {
+        ProposalKind kind;
+        address subject;
+        address proposer;
+        uint64 deadline;
+        uint32 electorate;
+        uint32 approvals;
+        bool executed;
+    }
+
     /// @notice A consortium needs at least one founder.
     error ConsortiumNoFounders();
+    /// @notice The quorum must be between 1 and 10 000 basis points.
+    error ConsortiumInvalidQuorum(uint256 quorumBps);
+    /// @notice The voting period must be longer than zero.
+    error ConsortiumInvalidVotingPeriod();
     /// @notice `account` is the zero address.
     error ConsortiumZeroAddress();
     /// @notice `account` is, or was, a member and cannot be admitted again.
     error ConsortiumAlreadyMember(address account);
     /// @notice `account` is not an active member, so it cannot do what it tried.
     error ConsortiumNotActiveMember(address account);
+    /// @notice `account` is not suspended, so it cannot be reinstated.
+    error ConsortiumNotSuspended(address account);
     /// @notice A member's display name must not be empty.
     error ConsortiumEmptyName(address account);
+    /// @notice No proposal has id `proposalId`.
+    error ConsortiumUnknownProposal(uint256 proposalId);
+    /// @notice Proposal `proposalId` passed its deadline without reaching the quorum.
+    error ConsortiumProposalExpired(uint256 proposalId, uint256 deadline);
+    /// @notice Proposal `proposalId` already took effect.
+    error ConsortiumProposalAlreadyExecuted(uint256 proposalId);
+    /// @notice `voter` already approved proposal `proposalId`.
+    error ConsortiumAlreadyVoted(uint256 proposalId, address voter);
 
     /// @notice `account` became an active member.
     /// @param account The new member.
     /// @param sector Its sector code.
     /// @param region Its region code.
     /// @param name Its display name.
-    /// @param founder True when admitted at deployment.
+    /// @param proposalId The admission proposal, or 0 for a founder.
     event MemberAdmitted(
-        address indexed account, bytes32 indexed sector, bytes32 indexed region, string name, bool founder
+        address indexed account, bytes32 indexed sector, bytes32 indexed region, string name, uint256 proposalId
     );
-
+    /// @notice `account` was suspended by proposal `proposalId`.
+    event MemberSuspended(address indexed account, uint256 indexed proposalId);
+    /// @notice `account` was reinstated by proposal `proposalId`.
+    event MemberReinstated(address indexed account, uint256 indexed proposalId);
     /// @notice `account` left the consortium on its own.
-    /// @param account The member that left.
     event MemberExited(address indexed account);
+    /// @notice `proposer` proposed to act on `subject`; votes are open until `deadline`.
+    /// @param quorumVotes Approvals needed for it to take effect.
+    event ProposalCreated(
+        uint256 indexed proposalId,
+        address indexed proposer,
+        address indexed subject,
+        ProposalKind kind,
+        uint64 deadline,
+        uint32 quorumVotes
+    );
+    /// @notice `voter` approved proposal `proposalId`, which now has `approvals` approvals.
+    event ProposalApproved(uint256 indexed proposalId, address indexed voter, uint32 approvals);
+    /// @notice Proposal `proposalId` reached its quorum and took effect.
+    event ProposalExecuted(uint256 indexed proposalId);
+
+    uint16 private constant _BPS = 10_000;
+
+    /// @notice Share of the electorate, in basis points, whose approval a proposal needs.
+    uint16 public immutable quorumBps;
+    /// @notice Seconds a proposal stays open for approval.
+    uint64 public immutable votingPeriod;
 
     mapping(address account => Member) private _members;
     address[] private _memberList;
     uint256 private _activeCount;
 
+    Proposal[] private _proposals;
+    mapping(uint256 proposalId => Profile) private _candidates;
+    mapping(uint256 proposalId => mapping(address voter => bool)) private _approved;
+
     /// @notice Creates the consortium with its founders, all active from the first block.
-    /// @param founders The founding members; at least one, no duplicates, no zero address.
-    constructor(Founder[] memory founders) {
+    /// @param founders The founding members; at least one, no duplicates, no zero address, each named.
+    /// @param quorumBps_ Share of active members (basis points, 1..10 000) whose approval passes a proposal.
+    /// @param votingPeriod_ Seconds a proposal stays open.
+    constructor(Profile[] memory founders, uint16 quorumBps_, uint64 votingPeriod_) {
         if (founders.length == 0) revert ConsortiumNoFounders();
+        if (quorumBps_ == 0 || quorumBps_ > _BPS) revert ConsortiumInvalidQuorum(quorumBps_);
+        if (votingPeriod_ == 0) revert ConsortiumInvalidVotingPeriod();
+        quorumBps = quorumBps_;
+        votingPeriod = votingPeriod_;
+        // Proposal ids start at 1: id 0 marks a founder's admission.
+        _proposals.push();
         for (uint256 i = 0; i < founders.length; ++i) {
-            Founder memory f = founders[i];
-            _admit(f.account, f.name, f.sector, f.region, true);
+            _admit(founders[i], 0);
+        }
+    }
+
+    modifier onlyActiveMember() {
+        if (_members[msg.sender].status != MemberStatus.Active) revert ConsortiumNotActiveMember(msg.sender);
+        _;
+    }
+
+    /// @notice Proposes to admit `candidate` with its profile. Only an active member may propose.
+    /// @param candidate The profile of the business to admit; it must never have been a member.
+    /// @return proposalId The new proposal.
+    function proposeAdmission(Profile calldata candidate) external onlyActiveMember returns (uint256 proposalId) {
+        _checkAdmissible(candidate.account, candidate.name);
+        proposalId = _createProposal(ProposalKind.Admission, candidate.account);
+        _candidates[proposalId] = candidate;
+    }
+
+    /// @notice Proposes to suspend the active member `account`.
+    /// @param account The member to suspend.
+    /// @return proposalId The new proposal.
+    function proposeSuspension(address account) external onlyActiveMember returns (uint256 proposalId) {
+        if (_members[account].status != MemberStatus.Active) revert ConsortiumNotActiveMember(account);
+        proposalId = _createProposal(ProposalKind.Suspension, account);
+    }
+
+    /// @notice Proposes to reinstate the suspended member `account`.
+    /// @param account The member to reinstate.
+    /// @return proposalId The new proposal.
+    function proposeReinstatement(address account) external onlyActiveMember returns (uint256 proposalId) {
+        if (_members[account].status != MemberStatus.Suspended) revert ConsortiumNotSuspended(account);
+        proposalId = _createProposal(ProposalKind.Reinstatement, account);
+    }
+
+    /// @notice Approves proposal `proposalId`. The approval that reaches the quorum executes it.
+    /// @param proposalId The proposal to approve.
+    function approve(uint256 proposalId) external onlyActiveMember {
+        Proposal storage proposal = _existingProposal(proposalId);
+        if (proposal.executed) revert ConsortiumProposalAlreadyExecuted(proposalId);
+        if (block.timestamp > proposal.deadline) revert ConsortiumProposalExpired(proposalId, proposal.deadline);
+        if (_approved[proposalId][msg.sender]) revert ConsortiumAlreadyVoted(proposalId, msg.sender);
+        _approved[proposalId][msg.sender] = true;
+        uint32 approvals = proposal.approvals + 1;
+        proposal.approvals = approvals;
+        emit ProposalApproved(proposalId, msg.sender, approvals);
+        if (approvals >= _quorumVotes(proposal.electorate)) {
+            proposal.executed = true;
+            _execute(proposalId, proposal);
+            emit ProposalExecuted(proposalId);
         }
     }
 
     /// @notice Leaves the consortium. Balances already credited elsewhere stay the caller's.
-    function exit() external {
-        Member storage member = _members[msg.sender];
-        if (member.status != MemberStatus.Active) revert ConsortiumNotActiveMember(msg.sender);
-        member.status = MemberStatus.Exited;
+    function exit() external onlyActiveMember {
+        _members[msg.sender].status = MemberStatus.Exited;
         _activeCount -= 1;
         emit MemberExited(msg.sender);
     }
@@ -104,19 +228,92 @@ contract Consortium is IConsortium {
         return _memberList[index];
     }
 
-    function _admit(address account, string memory name, bytes32 sector, bytes32 region, bool founder) internal {
-        if (account == address(0)) revert ConsortiumZeroAddress();
-        if (bytes(name).length == 0) revert ConsortiumEmptyName(account);
-        if (_members[account].status != MemberStatus.None) revert ConsortiumAlreadyMember(account);
-        _members[account] = Member({
-            name: name,
-            sector: sector,
-            region: region,
+    /// @notice Proposal `proposalId`.
+    /// @param proposalId The proposal to read.
+    function proposal(uint256 proposalId) external view returns (Proposal memory) {
+        return _existingProposal(proposalId);
+    }
+
+    /// @notice The candidate profile of admission proposal `proposalId` (empty for other kinds).
+    /// @param proposalId The proposal to read.
+    function candidate(uint256 proposalId) external view returns (Profile memory) {
+        _existingProposal(proposalId);
+        return _candidates[proposalId];
+    }
+
+    /// @notice Number of proposals made so far (ids run from 1 to this number).
+    function proposalCount() external view returns (uint256) {
+        return _proposals.length - 1;
+    }
+
+    /// @notice True when `voter` approved proposal `proposalId`.
+    function hasApproved(uint256 proposalId, address voter) external view returns (bool) {
+        return _approved[proposalId][voter];
+    }
+
+    function _createProposal(ProposalKind kind, address subject) private returns (uint256 proposalId) {
+        uint32 electorate = uint32(_activeCount);
+        uint64 deadline = uint64(block.timestamp) + votingPeriod;
+        proposalId = _proposals.length;
+        _proposals.push(
+            Proposal({
+                kind: kind,
+                subject: subject,
+                proposer: msg.sender,
+                deadline: deadline,
+                electorate: electorate,
+                approvals: 0,
+                executed: false
+            })
+        );
+        emit ProposalCreated(proposalId, msg.sender, subject, kind, deadline, _quorumVotes(electorate));
+    }
+
+    function _execute(uint256 proposalId, Proposal storage proposal_) private {
+        address subject = proposal_.subject;
+        if (proposal_.kind == ProposalKind.Admission) {
+            _admit(_candidates[proposalId], proposalId);
+        } else if (proposal_.kind == ProposalKind.Suspension) {
+            if (_members[subject].status != MemberStatus.Active) revert ConsortiumNotActiveMember(subject);
+            _members[subject].status = MemberStatus.Suspended;
+            _activeCount -= 1;
+            emit MemberSuspended(subject, proposalId);
+        } else {
+            if (_members[subject].status != MemberStatus.Suspended) revert ConsortiumNotSuspended(subject);
+            _members[subject].status = MemberStatus.Active;
+            _activeCount += 1;
+            emit MemberReinstated(subject, proposalId);
+        }
+    }
+
+    function _admit(Profile memory profile, uint256 proposalId) private {
+        _checkAdmissible(profile.account, profile.name);
+        _members[profile.account] = Member({
+            name: profile.name,
+            sector: profile.sector,
+            region: profile.region,
             joinedAt: uint64(block.timestamp),
             status: MemberStatus.Active
         });
-        _memberList.push(account);
+        _memberList.push(profile.account);
         _activeCount += 1;
-        emit MemberAdmitted(account, sector, region, name, founder);
+        emit MemberAdmitted(profile.account, profile.sector, profile.region, profile.name, proposalId);
+    }
+
+    function _checkAdmissible(address account, string memory name) private view {
+        if (account == address(0)) revert ConsortiumZeroAddress();
+        if (bytes(name).length == 0) revert ConsortiumEmptyName(account);
+        if (_members[account].status != MemberStatus.None) revert ConsortiumAlreadyMember(account);
+    }
+
+    function _existingProposal(uint256 proposalId) private view returns (Proposal storage) {
+        if (proposalId == 0 || proposalId >= _proposals.length) revert ConsortiumUnknownProposal(proposalId);
+        return _proposals[proposalId];
+    }
+
+    /// @dev Approvals needed out of `electorate`: ceil(electorate * quorumBps / 10 000). The electorate
+    ///      counts the proposer, who is active, so it is at least one and so is the result.
+    function _quorumVotes(uint32 electorate) private view returns (uint32) {
+        return uint32((uint256(electorate) * quorumBps + _BPS - 1) / _BPS);
     }
 }

@@ -30,9 +30,13 @@ def _record(contract: Any) -> ContractDeployment:
     )
 
 
+QUORUM_BPS = 5_000  # half of the active members approve an admission, suspension or reinstatement
+VOTING_PERIOD = 7 * 24 * 3600  # a week to vote
+
+
 def deploy(deployer: Any, founders: list[tuple[str, str, bytes, bytes]]) -> dict[str, Any]:
     """Deploy every contract from ``deployer`` and return them by name."""
-    consortium = Consortium.deploy(founders, {"from": deployer})
+    consortium = Consortium.deploy(founders, QUORUM_BPS, VOTING_PERIOD, {"from": deployer})
     deployed: dict[str, Any] = {"Consortium": consortium}
     if network.show_active() in ("development", "ganache-cli"):
         deployed["MockERC20"] = MockERC20.deploy("Coop Dollar", "cUSD", {"from": deployer})

@@ -63,17 +63,28 @@ def founder_profiles(founders: list[Any]) -> list[tuple[str, str, bytes, bytes]]
     ]
 
 
+QUORUM_BPS = 5_000
+VOTING_PERIOD = 7 * 24 * 3600
+
+
 @pytest.fixture(scope="module")
 def deploy_consortium(Consortium: Any, founders: list[Any]) -> Callable[..., Any]:
-    """Deploy a Consortium from the first founder with the given founder tuples."""
+    """Deploy a Consortium from the first founder: founder tuples, quorum (bps) and voting period (s)."""
 
-    def deploy(profiles: list[tuple[str, str, bytes, bytes]]) -> Any:
-        return Consortium.deploy(profiles, {"from": founders[0]})
+    def deploy(profiles: list[Any], quorum_bps: int = QUORUM_BPS, voting_period: int = VOTING_PERIOD) -> Any:
+        return Consortium.deploy(profiles, quorum_bps, voting_period, {"from": founders[0]})
 
     return deploy
 
 
 @pytest.fixture(scope="module")
 def consortium(deploy_consortium: Callable[..., Any], founder_profiles: list[Any]) -> Any:
-    """A consortium with the three founders."""
+    """A consortium with the three founders, a 50 % quorum and a 7-day voting period."""
     return deploy_consortium(founder_profiles)
+
+
+def profile(
+    account: Any, name: str, sector: str = "plumbing", region: str = "east"
+) -> tuple[str, str, bytes, bytes]:
+    """A member profile tuple as the contract takes it."""
+    return (str(account), name, encode_code(sector), encode_code(region))

@@ -29,7 +29,7 @@ def test_founders_are_active_members_with_their_profiles(consortium: Any, founde
 def test_deployment_emits_one_admission_per_founder(consortium: Any, founders: list[Any]) -> None:
     events = consortium.tx.events["MemberAdmitted"]
     assert [e["account"] for e in events] == [f.address for f in founders]
-    assert all(e["founder"] for e in events)
+    assert all(e["proposalId"] == 0 for e in events)
     assert events[2]["name"] == "Swift Wheels"
 
 
@@ -78,3 +78,18 @@ def test_founder_without_name_reverts(deploy_consortium: Any, founder_profiles: 
     account, _, sector, region = founder_profiles[0]
     with reverts_with("ConsortiumEmptyName", account):
         deploy_consortium([(account, "", sector, region)])
+
+
+def test_zero_quorum_reverts(deploy_consortium: Any, founder_profiles: list[Any]) -> None:
+    with reverts_with("ConsortiumInvalidQuorum", 0):
+        deploy_consortium(founder_profiles, quorum_bps=0)
+
+
+def test_quorum_above_100_percent_reverts(deploy_consortium: Any, founder_profiles: list[Any]) -> None:
+    with reverts_with("ConsortiumInvalidQuorum", 10_001):
+        deploy_consortium(founder_profiles, quorum_bps=10_001)
+
+
+def test_zero_voting_period_reverts(deploy_consortium: Any, founder_profiles: list[Any]) -> None:
+    with reverts_with("ConsortiumInvalidVotingPeriod"):
+        deploy_consortium(founder_profiles, voting_period=0)

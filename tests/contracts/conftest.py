@@ -88,3 +88,126 @@ def profile(
 ) -> tuple[str, str, bytes, bytes]:
     """A member profile tuple as the contract takes it."""
     return (str(account), name, encode_code(sector), encode_code(region))
+
+
+# ------------------------------------------------------------------------------------------- agreements
+
+YEAR = 365 * 24 * 3600
+SIGNER_KEYS = [f"0x{index:064x}" for index in (0xC0FFEE01, 0xC0FFEE02, 0xC0FFEE03)]
+(JOINT_MARKETING, RESOURCE_POOLING, REFERRAL_PARTNERSHIP, CO_DEVELOPMENT, SHARED_PLATFORM, SUPPLY, OTHER) = (
+    range(7)
+)
+(NONE, PROPOSED, ACTIVE, DISPUTED, TERMINATED, EXPIRED) = range(6)
+NATIVE = "0x0000000000000000000000000000000000000000"
+TERMS = b"\x11" * 32
+
+
+@pytest.fixture(scope="module")
+def signers(accounts: Any) -> list[Any]:
+    """Three members whose private keys the tests hold, to sign EIP-712 approvals off chain."""
+    local = [accounts.add(key) for key in SIGNER_KEYS]
+    for account in local:
+        accounts[8].transfer(account, "10 ether")
+    return local
+
+
+@pytest.fixture(scope="module")
+def members(accounts: Any, signers: list[Any]) -> list[Any]:
+    """Nine active members: accounts[0..5] and the three off-chain signers."""
+    return [*accounts[:6], *signers]
+
+
+@pytest.fixture(scope="module")
+def customer(accounts: Any) -> Any:
+    """A customer who pays revenue into agreements; not a member."""
+    return accounts[7]
+
+
+@pytest.fixture(scope="module")
+def coop(Consortium: Any, members: list[Any]) -> Any:
+    """The consortium behind the agreement tests: every account in ``members`` is a founder."""
+    profiles = [
+        profile(member, f"Member {index}", "retail", "centre") for index, member in enumerate(members)
+    ]
+    return Consortium.deploy(profiles, QUORUM_BPS, VOTING_PERIOD, {"from": members[0]})
+
+
+@pytest.fixture(scope="module")
+def agreements(Agreements: Any, coop: Any, accounts: Any) -> Any:
+    return Agreements.deploy(coop, {"from": accounts[0]})
+
+
+@pytest.fixture(scope="module")
+def token(MockERC20: Any, accounts: Any, customer: Any, agreements: Any) -> Any:
+    """cUSD, with a large balance for the customer, approved for the Agreements contract."""
+    cusd = MockERC20.deploy("Coop Dollar", "cUSD", {"from": accounts[0]})
+    cusd.mint(customer, 10**30, {"from": customer})
+    cusd.approve(agreements, 2**256 - 1, {"from": customer})
+    return cusd
+
+
+def proposal(
+    parties: list[Any],
+    shares: list[int],
+    asset: Any,
+    start: int,
+    end: int,
+    kind: int = JOINT_MARKETING,
+    terms: bytes = TERMS,
+    uri: str = "ipfs://terms-v1",
+) -> tuple[Any, ...]:
+    """An ``Agreements.Proposal`` tuple."""
+    return (kind, terms, uri, [str(p) for p in parties], shares, str(asset), start, end)
+
+
+@pytest.fixture(scope="module")
+def propose(agreements: Any, token: Any, members: list[Any], chain: Any) -> Callable[..., int]:
+    """Propose an agreement (default: members 0, 1, 2 at 50/30/20 % in cUSD for a year); return its id."""
+
+    def make(
+        parties: list[Any] | None = None,
+        shares: list[int] | None = None,
+        asset: Any = None,
+        proposer: Any = None,
+        start: int | None = None,
+        end: int | None = None,
+        **details: Any,
+    ) -> int:
+        parties = members[:3] if parties is None else parties
+        shares = [5_000, 3_000, 2_000] if shares is None else shares
+        now = chain.time()
+        tx = agreements.propose(
+            proposal(
+                parties,
+                shares,
+                token if asset is None else asset,
+                now if start is None else start,
+                now + YEAR if end is None else end,
+                **details,
+            ),
+            {"from": proposer or parties[0]},
+        )
+        return int(tx.return_value)
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def activate(agreements: Any) -> Callable[[int], None]:
+    """Have every party that has not signed the pending version sign it on chain."""
+
+    def sign_all(agreement_id: int) -> None:
+        version = agreements.agreement(agreement_id)["pendingVersion"]
+        for party in agreements.partiesOf(agreement_id):
+            if not agreements.hasSigned(agreement_id, version, party):
+                agreements.sign(agreement_id, version, {"from": party})
+
+    return sign_all
+
+
+@pytest.fixture
+def active_id(propose: Callable[..., int], activate: Callable[[int], None]) -> int:
+    """An active cUSD agreement between members 0 (lead, 50 %), 1 (30 %) and 2 (20 %)."""
+    agreement_id = propose()
+    activate(agreement_id)
+    return agreement_id

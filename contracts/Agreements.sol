@@ -1,0 +1,711 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+
+import {IConsortium} from "./interfaces/IConsortium.sol";
+
+/// @title Agreements
+/// @notice Multi-party co-opetition agreements between consortium members, and the revenue they share.
+/// @dev Lifecycle: Proposed -> Active once every party signed the first version (on chain, or by EIP-712
+///      signatures anybody may submit) -> Terminated when every party consented, or Expired when the end time
+///      passes. A party may propose an amendment (new terms, shares, end time) as a new version; it takes
+///      effect when every party signed it, and the version in force stays until then. A newer amendment
+///      replaces a pending one. The set of parties, the kind, the asset and the start time never change.
+///
+///      Disputes: a party raises one; while disputed, deposits are accepted but held, not credited. A majority
+///      of the parties (more than half) resolves it, and the held deposits are then credited. Held deposits
+///      are also credited when the parties terminate the agreement (all of them consent to that).
+///
+///      Revenue sharing, exact and O(1) per deposit: an amount is split in units of one basis point,
+///      `amount / 10 000` per basis point of share, accumulated in `perBps`; the remainder
+///      `amount % 10 000` (fewer than 10 000 of the asset's smallest units) is credited to the lead party, the
+///      party that proposed the agreement. So the parties are credited exactly the amount deposited, whatever
+///      the number of parties. A party's credit is `settled + perBps * share (+ leadRemainder for the lead)`,
+///      where `settled` holds what earlier versions' shares earned. Parties pull with `withdraw`.
+contract Agreements is EIP712, ReentrancyGuard {
+    using SafeERC20 for IERC20;
+    using SafeCast for uint256;
+
+    /// @notice What kind of co-operation an agreement records.
+    enum Kind {
+        JointMarketing,
+        ResourcePooling,
+        ReferralPartnership,
+        CoDevelopment,
+        SharedPlatform,
+        Supply,
+        Other
+    }
+
+    /// @notice Where an agreement is in its lifecycle. `Expired` is never stored: `statusOf` reports it
+    ///         for an active agreement whose end time has passed.
+    enum Status {
+        None,
+        Proposed,
+        Active,
+        Disputed,
+        Terminated,
+        Expired
+    }
+
+    /// @notice What a proposer gives to propose an agreement.
+    /// @param kind The kind of co-operation.
+    /// @param termsHash keccak256 of the off-chain terms document (terms never go on chain).
+    /// @param uri Optional pointer to the document (may be empty).
+    /// @param parties 2 to 64 active members, without duplicates, the proposer among them.
+    /// @param sharesBps Each party's share of revenue in basis points, each > 0, summing to 10 000.
+    /// @param asset The payment asset: address(0) for the native coin, else an ERC-20 contract.
+    /// @param startTime First second at which deposits are accepted.
+    /// @param endTime First second at which the agreement has expired.
+    struct Proposal {
+        Kind kind;
+        bytes32 termsHash;
+        string uri;
+        address[] parties;
+        uint16[] sharesBps;
+        address asset;
+        uint64 startTime;
+        uint64 endTime;
+    }
+
+    /// @notice What one version of an agreement says.
+    /// @param termsHash Digest of the terms document of this version.
+    /// @param uri Pointer to that document.
+    /// @param sharesBps Shares in the order of `partiesOf`.
+    /// @param endTime End time under this version.
+    /// @param contentHash The digest parties sign (see `contentHash`).
+    struct Version {
+        bytes32 termsHash;
+        string uri;
+        uint16[] sharesBps;
+        uint64 endTime;
+        bytes32 contentHash;
+    }
+
+    /// @notice A summary of an agreement, for readers.
+    struct Summary {
+        Kind kind;
+        Status status;
+        address asset;
+        address lead;
+        uint64 startTime;
+        uint64 endTime;
+        uint32 currentVersion;
+        uint32 pendingVersion;
+        uint256 partyCount;
+        uint256 held;
+        uint256 totalCredited;
+    }
+
+    /// @dev Packed into one slot: everything `deposit` needs to accept money.
+    struct Core {
+        address asset;
+        Status status;
+        Kind kind;
+        uint40 startTime;
+        uint40 endTime;
+    }
+
+    /// @dev Packed into one slot: everything `deposit` writes when it credits.
+    struct Ledger {
+        uint128 perBps;
+        uint128 leadRemainder;
+    }
+
+    /// @dev Packed into one slot: everything `withdraw` needs about the caller.
+    struct Party {
+        uint16 shareBps;
+        uint8 index;
+        bool isLead;
+        uint112 settled;
+        uint112 withdrawn;
+    }
+
+    /// @dev Bookkeeping of signatures, consents and disputes, one slot.
+    struct Governance {
+        uint32 currentVersion;
+        uint32 pendingVersion;
+        uint64 signedMask;
+        uint64 terminationMask;
+        uint64 resolutionMask;
+    }
+
+    /// @notice The most parties an agreement may have (bitmaps of parties are 64 bits wide).
+    uint256 public constant MAX_PARTIES = 64;
+    uint256 private constant _BPS = 10_000;
+    /// @notice EIP-712 type of a party's approval of one version of one agreement.
+    bytes32 public constant APPROVAL_TYPEHASH =
+        keccak256("AgreementApproval(uint256 agreementId,uint32 version,bytes32 contentHash)");
+
+    /// @notice The member registry consulted for proposing and signing.
+    IConsortium public immutable consortium;
+
+    uint256 private _agreementCount;
+    mapping(uint256 id => Core) private _cores;
+    mapping(uint256 id => Ledger) private _ledgers;
+    mapping(uint256 id => Governance) private _governance;
+    mapping(uint256 id => uint256) private _held;
+    mapping(uint256 id => uint256) private _settledTotal;
+    mapping(uint256 id => address[]) private _parties;
+    mapping(uint256 id => mapping(address account => Party)) private _partyOf;
+    mapping(uint256 id => mapping(uint32 version => Version)) private _versions;
+
+    /// @notice `account` must be an active consortium member to do this.
+    error AgreementNotActiveMember(address account);
+    /// @notice No agreement has id `id`.
+    error AgreementUnknown(uint256 id);
+    /// @notice `account` is not a party to agreement `id`.
+    error AgreementNotParty(uint256 id, address account);
+    /// @notice An agreement has 2 to 64 parties; `count` were given.
+    error AgreementInvalidPartyCount(uint256 count);
+    /// @notice `parties` and `shares` must be as long as each other (or as the party list, in an amendment).
+    error AgreementLengthMismatch(uint256 parties, uint256 shares);
+    /// @notice `account` is listed twice.
+    error AgreementDuplicateParty(address account);
+    /// @notice The proposer `account` must be one of the parties.
+    error AgreementProposerNotParty(address account);
+    /// @notice Every party's share must be above zero; `account`'s is not.
+    error AgreementZeroShare(address account);
+    /// @notice Shares must sum to 10 000 basis points; they sum to `sum`.
+    error AgreementSharesNotFull(uint256 sum);
+    /// @notice The period [`startTime`, `endTime`) is empty or already over.
+    error AgreementInvalidPeriod(uint256 startTime, uint256 endTime);
+    /// @notice `asset` is neither address(0) (native coin) nor a contract.
+    error AgreementInvalidAsset(address asset);
+    /// @notice Agreement `id` is `status`, which does not allow this.
+    error AgreementWrongStatus(uint256 id, Status status);
+    /// @notice Version `version` of agreement `id` is not the one awaiting signatures.
+    error AgreementVersionNotPending(uint256 id, uint32 version);
+    /// @notice `account` already signed version `version` of agreement `id`.
+    error AgreementAlreadySigned(uint256 id, uint32 version, address account);
+    /// @notice `account` already voted or consented for this on agreement `id`.
+    error AgreementAlreadyVoted(uint256 id, address account);
+    /// @notice Agreement `id` accepts deposits only from `startTime`.
+    error AgreementNotStarted(uint256 id, uint256 startTime);
+    /// @notice Agreement `id` ended at `endTime`.
+    error AgreementExpired(uint256 id, uint256 endTime);
+    /// @notice A deposit must be of a positive amount.
+    error AgreementZeroAmount();
+    /// @notice Agreement `id` is paid in `expected`, not `given`.
+    error AgreementWrongAsset(uint256 id, address expected, address given);
+    /// @notice A native deposit must send exactly `amount` as value; `sent` was sent.
+    error AgreementWrongValue(uint256 amount, uint256 sent);
+    /// @notice The token moved `received` instead of `amount` (fee-on-transfer or rebasing tokens are refused).
+    error AgreementTransferMismatch(uint256 amount, uint256 received);
+    /// @notice `account` has nothing to withdraw from agreement `id`.
+    error AgreementNothingToWithdraw(uint256 id, address account);
+    /// @notice Sending `amount` of the native coin to `to` failed.
+    error AgreementNativeTransferFailed(address to, uint256 amount);
+
+    /// @notice `proposer` proposed agreement `id` between `parties`; its terms come in `VersionProposed` (version 1).
+    event AgreementProposed(
+        uint256 indexed id,
+        address indexed proposer,
+        address indexed asset,
+        Kind kind,
+        address[] parties,
+        uint64 startTime
+    );
+    /// @notice `party` proposed version `version` of agreement `id` (1: the first terms; later: an amendment,
+    ///         replacing any amendment still pending). Shares are in the order of the agreement's parties.
+    event VersionProposed(
+        uint256 indexed id,
+        uint32 indexed version,
+        address indexed party,
+        uint16[] sharesBps,
+        bytes32 termsHash,
+        string uri,
+        uint64 endTime
+    );
+    /// @notice `party` signed version `version` of agreement `id`.
+    event AgreementSigned(uint256 indexed id, uint32 indexed version, address indexed party);
+    /// @notice Version `version` of agreement `id` is in force (version 1: the agreement became active).
+    event AgreementVersionActivated(uint256 indexed id, uint32 indexed version);
+    /// @notice `party` raised a dispute on agreement `id`; deposits are held until it is resolved.
+    event DisputeRaised(uint256 indexed id, address indexed party, bytes32 reasonHash);
+    /// @notice `party` voted to resolve the dispute on agreement `id`.
+    event DisputeResolutionVoted(uint256 indexed id, address indexed party);
+    /// @notice A majority resolved the dispute on agreement `id`; `releasedAmount` of held deposits was credited.
+    event DisputeResolved(uint256 indexed id, uint256 releasedAmount);
+    /// @notice `party` consented to terminate agreement `id`.
+    event TerminationConsented(uint256 indexed id, address indexed party);
+    /// @notice Every party consented: agreement `id` is terminated; `releasedAmount` of held deposits was credited.
+    event AgreementTerminated(uint256 indexed id, uint256 releasedAmount);
+    /// @notice `contributor` deposited `amount` of `asset` into agreement `id`; `held` if it awaits a dispute's end.
+    /// @dev Credited (unless held) as `amount / 10 000 * shareBps` per party, plus `amount % 10 000` to the lead.
+    event RevenueDeposited(
+        uint256 indexed id, address indexed contributor, address indexed asset, uint256 amount, bool held
+    );
+    /// @notice `party` withdrew `amount` of `asset` credited by agreement `id`.
+    event Withdrawn(uint256 indexed id, address indexed party, address indexed asset, uint256 amount);
+
+    /// @param consortium_ The member registry.
+    constructor(IConsortium consortium_) EIP712("coopledger Agreements", "1") {
+        consortium = consortium_;
+    }
+
+    modifier onlyActiveMember() {
+        _requireActiveMember(msg.sender);
+        _;
+    }
+
+    // ------------------------------------------------------------------------------------------ proposing
+
+    /// @notice Proposes an agreement; the proposer signs version 1 by proposing and becomes the lead party.
+    /// @param proposal The agreement (see `Proposal`).
+    /// @return id The new agreement's id (ids start at 1).
+    function propose(Proposal calldata proposal) external onlyActiveMember returns (uint256 id) {
+        uint256 count = proposal.parties.length;
+        if (count < 2 || count > MAX_PARTIES) revert AgreementInvalidPartyCount(count);
+        if (proposal.sharesBps.length != count) revert AgreementLengthMismatch(count, proposal.sharesBps.length);
+        if (proposal.asset != address(0) && proposal.asset.code.length == 0) {
+            revert AgreementInvalidAsset(proposal.asset);
+        }
+        _checkPeriod(proposal.startTime, proposal.endTime);
+
+        id = ++_agreementCount;
+        bool proposerListed = false;
+        uint256 sum = 0;
+        for (uint256 i = 0; i < count; ++i) {
+            address account = proposal.parties[i];
+            uint16 share = proposal.sharesBps[i];
+            _requireActiveMember(account);
+            if (share == 0) revert AgreementZeroShare(account);
+            if (_partyOf[id][account].shareBps != 0) revert AgreementDuplicateParty(account);
+            bool isLead = account == msg.sender;
+            proposerListed = proposerListed || isLead;
+            sum += share;
+            _partyOf[id][account] =
+                Party({shareBps: share, index: uint8(i), isLead: isLead, settled: 0, withdrawn: 0});
+        }
+        if (!proposerListed) revert AgreementProposerNotParty(msg.sender);
+        if (sum != _BPS) revert AgreementSharesNotFull(sum);
+
+        _parties[id] = proposal.parties;
+        _cores[id] = Core({
+            asset: proposal.asset,
+            status: Status.Proposed,
+            kind: proposal.kind,
+            startTime: uint256(proposal.startTime).toUint40(),
+            endTime: uint256(proposal.endTime).toUint40()
+        });
+        emit AgreementProposed(id, msg.sender, proposal.asset, proposal.kind, proposal.parties, proposal.startTime);
+        _proposeVersion(id, 1, proposal.termsHash, proposal.uri, proposal.sharesBps, proposal.endTime);
+    }
+
+    /// @notice Proposes new terms, shares and end time for an active agreement, as its next version. The
+    ///         proposing party signs it by proposing. It replaces an amendment still awaiting signatures.
+    /// @param id The agreement.
+    /// @param termsHash Digest of the amended terms document.
+    /// @param uri Pointer to that document (may be empty).
+    /// @param sharesBps New shares, in the order of `partiesOf(id)`; each > 0, summing to 10 000.
+    /// @param endTime New end time; in the future and after the start time.
+    /// @return version The new version number.
+    function proposeAmendment(
+        uint256 id,
+        bytes32 termsHash,
+        string calldata uri,
+        uint16[] calldata sharesBps,
+        uint64 endTime
+    ) external onlyActiveMember returns (uint32 version) {
+        Core storage core = _inForce(id);
+        _requireParty(id, msg.sender);
+        address[] storage parties = _parties[id];
+        if (sharesBps.length != parties.length) revert AgreementLengthMismatch(parties.length, sharesBps.length);
+        uint256 sum = 0;
+        for (uint256 i = 0; i < sharesBps.length; ++i) {
+            if (sharesBps[i] == 0) revert AgreementZeroShare(parties[i]);
+            sum += sharesBps[i];
+        }
+        if (sum != _BPS) revert AgreementSharesNotFull(sum);
+        _checkPeriod(core.startTime, endTime);
+
+        Governance storage governance = _governance[id];
+        uint32 latest = governance.pendingVersion > governance.currentVersion
+            ? governance.pendingVersion
+            : governance.currentVersion;
+        version = latest + 1;
+        _proposeVersion(id, version, termsHash, uri, sharesBps, endTime);
+    }
+
+    // ------------------------------------------------------------------------------------------- signing
+
+    /// @notice Signs version `version` of agreement `id` as the calling party.
+    /// @param id The agreement.
+    /// @param version The version awaiting signatures (1 for a new agreement).
+    function sign(uint256 id, uint32 version) external onlyActiveMember {
+        _requireParty(id, msg.sender);
+        _requireSignable(id, version);
+        _sign(id, version, msg.sender);
+    }
+
+    /// @notice Submits parties' EIP-712 signatures of version `version` of agreement `id`. Anybody may submit.
+    /// @dev Each signature is over `AgreementApproval(agreementId, version, contentHash)` in this contract's
+    ///      domain (name "coopledger Agreements", version "1", this chain id, this address); see `approvalDigest`.
+    /// @param id The agreement.
+    /// @param version The version awaiting signatures.
+    /// @param signatures 65-byte ECDSA signatures, one per signing party.
+    function signWithSignatures(uint256 id, uint32 version, bytes[] calldata signatures) external {
+        _requireSignable(id, version);
+        bytes32 digest = approvalDigest(id, version);
+        for (uint256 i = 0; i < signatures.length; ++i) {
+            address signer = ECDSA.recover(digest, signatures[i]);
+            _requireParty(id, signer);
+            _requireActiveMember(signer);
+            _sign(id, version, signer);
+        }
+    }
+
+    // ------------------------------------------------------------------------------ disputes and the end
+
+    /// @notice Raises a dispute on an active agreement: deposits are held, not credited, until it is resolved.
+    /// @param id The agreement.
+    /// @param reasonHash Digest of the off-chain statement of the dispute.
+    function raiseDispute(uint256 id, bytes32 reasonHash) external {
+        _requireParty(id, msg.sender);
+        Core storage core = _cores[id];
+        if (core.status != Status.Active) revert AgreementWrongStatus(id, statusOf(id));
+        core.status = Status.Disputed;
+        _governance[id].resolutionMask = 0;
+        emit DisputeRaised(id, msg.sender, reasonHash);
+    }
+
+    /// @notice Votes to resolve the dispute on agreement `id`. When more than half of the parties voted, the
+    ///         agreement is active again and the deposits held meanwhile are credited.
+    /// @param id The agreement.
+    function voteToResolve(uint256 id) external {
+        Party storage party = _requireParty(id, msg.sender);
+        Core storage core = _cores[id];
+        if (core.status != Status.Disputed) revert AgreementWrongStatus(id, statusOf(id));
+        Governance storage governance = _governance[id];
+        uint64 mask = _addVote(id, governance.resolutionMask, party.index);
+        governance.resolutionMask = mask;
+        emit DisputeResolutionVoted(id, msg.sender);
+        if (_popCount(mask) * 2 > _parties[id].length) {
+            core.status = Status.Active;
+            emit DisputeResolved(id, _releaseHeld(id));
+        }
+    }
+
+    /// @notice Consents to terminate agreement `id` (proposed, active or disputed). When every party consented,
+    ///         it is terminated and any held deposits are credited. Credited balances stay withdrawable.
+    /// @param id The agreement.
+    function consentToTerminate(uint256 id) external {
+        Party storage party = _requireParty(id, msg.sender);
+        Core storage core = _cores[id];
+        Status status = core.status;
+        if (status == Status.Terminated) revert AgreementWrongStatus(id, status);
+        Governance storage governance = _governance[id];
+        uint64 mask = _addVote(id, governance.terminationMask, party.index);
+        governance.terminationMask = mask;
+        emit TerminationConsented(id, msg.sender);
+        if (_popCount(mask) == _parties[id].length) {
+            core.status = Status.Terminated;
+            governance.pendingVersion = 0;
+            emit AgreementTerminated(id, _releaseHeld(id));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------- money
+
+    /// @notice Deposits revenue into an agreement that is in force. Anybody may deposit; the depositor is
+    ///         recorded as the contributor. Credited to the parties at once, or held while disputed.
+    /// @param id The agreement.
+    /// @param asset The asset the depositor means to pay: must be the agreement's (address(0) = native coin).
+    /// @param amount The amount, in the asset's smallest unit; for the native coin, also the value sent.
+    function deposit(uint256 id, address asset, uint256 amount) external payable nonReentrant {
+        if (amount == 0) revert AgreementZeroAmount();
+        Core memory core = _cores[id];
+        if (core.status != Status.Active && core.status != Status.Disputed) {
+            revert AgreementWrongStatus(id, statusOf(id));
+        }
+        if (block.timestamp < core.startTime) revert AgreementNotStarted(id, core.startTime);
+        if (block.timestamp >= core.endTime) revert AgreementExpired(id, core.endTime);
+        if (asset != core.asset) revert AgreementWrongAsset(id, core.asset, asset);
+
+        if (asset == address(0)) {
+            if (msg.value != amount) revert AgreementWrongValue(amount, msg.value);
+        } else {
+            if (msg.value != 0) revert AgreementWrongValue(0, msg.value);
+            IERC20 token = IERC20(asset);
+            uint256 before = token.balanceOf(address(this));
+            token.safeTransferFrom(msg.sender, address(this), amount);
+            uint256 received = token.balanceOf(address(this)) - before;
+            if (received != amount) revert AgreementTransferMismatch(amount, received);
+        }
+
+        bool held = core.status == Status.Disputed;
+        if (held) {
+            _held[id] += amount;
+        } else {
+            _credit(id, amount);
+        }
+        emit RevenueDeposited(id, msg.sender, asset, amount, held);
+    }
+
+    /// @notice Withdraws everything agreement `id` credited to the caller and it has not withdrawn yet.
+    ///         Works in every status, forever: credited money is the party's.
+    /// @param id The agreement.
+    /// @return amount What was sent to the caller.
+    function withdraw(uint256 id) external nonReentrant returns (uint256 amount) {
+        Party storage party = _requireParty(id, msg.sender);
+        Party memory snapshot = party;
+        amount = _creditOf(_ledgers[id], snapshot) - snapshot.withdrawn;
+        if (amount == 0) revert AgreementNothingToWithdraw(id, msg.sender);
+        party.withdrawn = (uint256(snapshot.withdrawn) + amount).toUint112();
+        address asset = _cores[id].asset;
+        emit Withdrawn(id, msg.sender, asset, amount);
+        if (asset == address(0)) {
+            (bool sent,) = payable(msg.sender).call{value: amount}("");
+            if (!sent) revert AgreementNativeTransferFailed(msg.sender, amount);
+        } else {
+            IERC20(asset).safeTransfer(msg.sender, amount);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------- views
+
+    /// @notice Number of agreements proposed so far (ids run from 1 to this number).
+    function agreementCount() external view returns (uint256) {
+        return _agreementCount;
+    }
+
+    /// @notice A summary of agreement `id`.
+    /// @param id The agreement.
+    function agreement(uint256 id) external view returns (Summary memory summary) {
+        Core memory core = _existing(id);
+        Governance memory governance = _governance[id];
+        Ledger memory ledger = _ledgers[id];
+        address[] storage parties = _parties[id];
+        address lead;
+        for (uint256 i = 0; i < parties.length && lead == address(0); ++i) {
+            if (_partyOf[id][parties[i]].isLead) lead = parties[i];
+        }
+        summary = Summary({
+            kind: core.kind,
+            status: statusOf(id),
+            asset: core.asset,
+            lead: lead,
+            startTime: core.startTime,
+            endTime: core.endTime,
+            currentVersion: governance.currentVersion,
+            pendingVersion: governance.pendingVersion,
+            partyCount: parties.length,
+            held: _held[id],
+            totalCredited: _settledTotal[id] + uint256(ledger.perBps) * _BPS + ledger.leadRemainder
+        });
+    }
+
+    /// @notice The status of agreement `id`, with `Expired` for an active agreement past its end time.
+    /// @param id The agreement.
+    function statusOf(uint256 id) public view returns (Status) {
+        Core memory core = _cores[id];
+        if (core.status == Status.Active && block.timestamp >= core.endTime) return Status.Expired;
+        return core.status;
+    }
+
+    /// @notice The parties of agreement `id`, in the order shares are given.
+    /// @param id The agreement.
+    function partiesOf(uint256 id) external view returns (address[] memory) {
+        _existing(id);
+        return _parties[id];
+    }
+
+    /// @notice The share (basis points) of `account` in agreement `id` under the version in force, or, before
+    ///         activation, under version 1. Zero for a non-party.
+    function shareOf(uint256 id, address account) external view returns (uint256) {
+        return _partyOf[id][account].shareBps;
+    }
+
+    /// @notice Everything agreement `id` ever credited to `account`.
+    function creditedTo(uint256 id, address account) public view returns (uint256) {
+        return _creditOf(_ledgers[id], _partyOf[id][account]);
+    }
+
+    /// @notice Everything `account` withdrew from agreement `id`.
+    function withdrawnBy(uint256 id, address account) external view returns (uint256) {
+        return _partyOf[id][account].withdrawn;
+    }
+
+    /// @notice What `account` can withdraw from agreement `id` now.
+    function withdrawable(uint256 id, address account) external view returns (uint256) {
+        return creditedTo(id, account) - _partyOf[id][account].withdrawn;
+    }
+
+    /// @notice Version `version` of agreement `id`.
+    function versionOf(uint256 id, uint32 version) external view returns (Version memory) {
+        _existing(id);
+        return _versions[id][version];
+    }
+
+    /// @notice True when `account` signed version `version` of agreement `id`: for the version awaiting
+    ///         signatures, whether it signed yet; for an earlier version, whether that version took effect.
+    function hasSigned(uint256 id, uint32 version, address account) external view returns (bool) {
+        Governance memory governance = _governance[id];
+        Party memory party = _partyOf[id][account];
+        if (party.shareBps == 0 || version == 0) return false;
+        if (version == governance.pendingVersion) return (governance.signedMask >> party.index) & 1 == 1;
+        return version <= governance.currentVersion;
+    }
+
+    /// @notice The digest of one version's content that parties approve:
+    ///         keccak256(abi.encode(kind, asset, parties, startTime, termsHash, keccak256(uri), sharesBps, endTime)).
+    /// @param id The agreement.
+    /// @param version The version.
+    function contentHash(uint256 id, uint32 version) public view returns (bytes32) {
+        _existing(id);
+        return _versions[id][version].contentHash;
+    }
+
+    /// @notice The EIP-712 digest a party signs to approve version `version` of agreement `id`.
+    /// @param id The agreement.
+    /// @param version The version.
+    function approvalDigest(uint256 id, uint32 version) public view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(APPROVAL_TYPEHASH, id, version, contentHash(id, version))));
+    }
+
+    // ---------------------------------------------------------------------------------------- internals
+
+    /// @dev Stores version `version`, makes it the one awaiting signatures, and signs it for the proposer.
+    function _proposeVersion(
+        uint256 id,
+        uint32 version,
+        bytes32 termsHash,
+        string calldata uri,
+        uint16[] calldata sharesBps,
+        uint64 endTime
+    ) private {
+        Core storage core = _cores[id];
+        bytes32 digest = keccak256(
+            abi.encode(
+                core.kind,
+                core.asset,
+                _parties[id],
+                core.startTime,
+                termsHash,
+                keccak256(bytes(uri)),
+                sharesBps,
+                endTime
+            )
+        );
+        _versions[id][version] =
+            Version({termsHash: termsHash, uri: uri, sharesBps: sharesBps, endTime: endTime, contentHash: digest});
+        Governance storage governance = _governance[id];
+        governance.pendingVersion = version;
+        governance.signedMask = 0;
+        emit VersionProposed(id, version, msg.sender, sharesBps, termsHash, uri, endTime);
+        _sign(id, version, msg.sender);
+    }
+
+    function _sign(uint256 id, uint32 version, address account) private {
+        Governance storage governance = _governance[id];
+        uint8 index = _partyOf[id][account].index;
+        uint64 mask = governance.signedMask;
+        if ((mask >> index) & 1 == 1) revert AgreementAlreadySigned(id, version, account);
+        mask |= uint64(1) << index;
+        governance.signedMask = mask;
+        emit AgreementSigned(id, version, account);
+        if (_popCount(mask) == _parties[id].length) _activate(id, version, governance);
+    }
+
+    function _activate(uint256 id, uint32 version, Governance storage governance) private {
+        governance.currentVersion = version;
+        governance.pendingVersion = 0;
+        governance.signedMask = 0;
+        Core storage core = _cores[id];
+        if (version == 1) {
+            core.status = Status.Active;
+        } else {
+            Version storage terms = _versions[id][version];
+            core.endTime = uint256(terms.endTime).toUint40();
+            _applyShares(id, terms.sharesBps);
+        }
+        emit AgreementVersionActivated(id, version);
+    }
+
+    /// @dev Settles what the old shares earned, then starts a new share period. Bounded by MAX_PARTIES.
+    function _applyShares(uint256 id, uint16[] storage sharesBps) private {
+        Ledger storage ledger = _ledgers[id];
+        uint256 perBps = ledger.perBps;
+        address[] storage parties = _parties[id];
+        for (uint256 i = 0; i < parties.length; ++i) {
+            Party storage party = _partyOf[id][parties[i]];
+            party.settled = (uint256(party.settled) + perBps * party.shareBps).toUint112();
+            party.shareBps = sharesBps[i];
+        }
+        _settledTotal[id] += perBps * _BPS;
+        ledger.perBps = 0;
+    }
+
+    function _credit(uint256 id, uint256 amount) private {
+        Ledger storage ledger = _ledgers[id];
+        ledger.perBps = (uint256(ledger.perBps) + amount / _BPS).toUint128();
+        ledger.leadRemainder = (uint256(ledger.leadRemainder) + amount % _BPS).toUint128();
+    }
+
+    function _releaseHeld(uint256 id) private returns (uint256 released) {
+        released = _held[id];
+        if (released != 0) {
+            _held[id] = 0;
+            _credit(id, released);
+        }
+    }
+
+    function _creditOf(Ledger storage ledger, Party memory party) private view returns (uint256 credit) {
+        credit = uint256(party.settled) + uint256(ledger.perBps) * party.shareBps;
+        if (party.isLead) credit += ledger.leadRemainder;
+    }
+
+    function _addVote(uint256 id, uint64 mask, uint8 index) private view returns (uint64) {
+        if ((mask >> index) & 1 == 1) revert AgreementAlreadyVoted(id, msg.sender);
+        return mask | (uint64(1) << index);
+    }
+
+    function _requireSignable(uint256 id, uint32 version) private view {
+        Core memory core = _existing(id);
+        Governance memory governance = _governance[id];
+        if (governance.pendingVersion == 0 || version != governance.pendingVersion) {
+            revert AgreementVersionNotPending(id, version);
+        }
+        if (block.timestamp >= core.endTime) revert AgreementExpired(id, core.endTime);
+    }
+
+    function _inForce(uint256 id) private view returns (Core storage core) {
+        core = _cores[id];
+        Status status = statusOf(id);
+        if (status != Status.Active && status != Status.Disputed) revert AgreementWrongStatus(id, status);
+        if (block.timestamp >= core.endTime) revert AgreementExpired(id, core.endTime);
+    }
+
+    function _requireParty(uint256 id, address account) private view returns (Party storage party) {
+        _existing(id);
+        party = _partyOf[id][account];
+        if (party.shareBps == 0) revert AgreementNotParty(id, account);
+    }
+
+    function _requireActiveMember(address account) private view {
+        if (!consortium.isActiveMember(account)) revert AgreementNotActiveMember(account);
+    }
+
+    function _existing(uint256 id) private view returns (Core memory core) {
+        core = _cores[id];
+        if (core.status == Status.None) revert AgreementUnknown(id);
+    }
+
+    function _checkPeriod(uint256 startTime, uint256 endTime) private view {
+        if (endTime <= startTime || endTime <= block.timestamp) revert AgreementInvalidPeriod(startTime, endTime);
+    }
+
+    function _popCount(uint64 mask) private pure returns (uint256 count) {
+        while (mask != 0) {
+            mask &= mask - 1;
+            ++count;
+        }
+    }
+}

@@ -11,7 +11,7 @@ from typing import Any
 
 from eth_account import Account
 from eth_account.messages import encode_typed_data
-from eth_utils import to_checksum_address
+from eth_utils.address import to_checksum_address
 
 __all__ = ["AGREEMENTS_DOMAIN_NAME", "AGREEMENTS_DOMAIN_VERSION", "agreement_approval", "sign_typed_data"]
 

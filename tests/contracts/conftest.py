@@ -146,6 +146,11 @@ def token(MockERC20: Any, accounts: Any, customer: Any, agreements: Any) -> Any:
     return cusd
 
 
+def now() -> int:
+    """Timestamp of the latest block: the chain's "now" (Brownie's ``chain.time()`` may run ahead of it)."""
+    return int(brownie.web3.eth.get_block("latest")["timestamp"])
+
+
 def proposal(
     parties: list[Any],
     shares: list[int],
@@ -175,14 +180,14 @@ def propose(agreements: Any, token: Any, members: list[Any], chain: Any) -> Call
     ) -> int:
         parties = members[:3] if parties is None else parties
         shares = [5_000, 3_000, 2_000] if shares is None else shares
-        now = chain.time()
+        current = now()
         tx = agreements.propose(
             proposal(
                 parties,
                 shares,
                 token if asset is None else asset,
-                now if start is None else start,
-                now + YEAR if end is None else end,
+                current if start is None else start,
+                current + YEAR if end is None else end,
                 **details,
             ),
             {"from": proposer or parties[0]},

@@ -6,16 +6,16 @@ from typing import Any
 
 import pytest
 
-from conftest import NATIVE, PROPOSED, SUPPLY, TERMS, YEAR, proposal, reverts_with
+from conftest import NATIVE, PROPOSED, SUPPLY, TERMS, YEAR, now, proposal, reverts_with
 
 
 def test_proposal_records_parties_shares_terms_and_signs_for_the_proposer(
     agreements: Any, token: Any, members: list[Any], chain: Any
 ) -> None:
-    now = chain.time()
+    current = now()
     parties = [members[1], members[0], members[2]]
     tx = agreements.propose(
-        proposal(parties, [2_500, 2_500, 5_000], token, now, now + YEAR, kind=SUPPLY, uri="ipfs://x"),
+        proposal(parties, [2_500, 2_500, 5_000], token, current, current + YEAR, kind=SUPPLY, uri="ipfs://x"),
         {"from": members[0]},
     )
     agreement_id = tx.return_value
@@ -105,13 +105,13 @@ def test_proposer_must_be_a_party(propose: Any, members: list[Any]) -> None:
 
 
 def test_end_must_follow_start(propose: Any, chain: Any) -> None:
-    now = chain.time()
-    with reverts_with("AgreementInvalidPeriod", now + 100, now + 100):
-        propose(start=now + 100, end=now + 100)
+    current = now()
+    with reverts_with("AgreementInvalidPeriod", current + 100, current + 100):
+        propose(start=current + 100, end=current + 100)
 
 
 def test_end_must_be_in_the_future(propose: Any, chain: Any) -> None:
-    start = chain.time() - 1_000
+    start = now() - 1_000
     with reverts_with("AgreementInvalidPeriod", start, start + 10):
         propose(start=start, end=start + 10)
 

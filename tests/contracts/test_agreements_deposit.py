@@ -1,0 +1,144 @@
+"""Agreements: depositing revenue — credited pro rata, exactly, to the parties; every wrong deposit refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conftest import NATIVE, now, reverts_with
+
+
+def test_erc20_deposit_is_credited_pro_rata_with_the_remainder_to_the_lead(
+    agreements: Any, token: Any, active_id: int, members: list[Any], customer: Any
+) -> None:
+    amount = 1_000_000 * 10**18 + 12_345  # 12 345 % 10 000 = 2 345 units go to the lead
+    tx = agreements.deposit(active_id, token, amount, {"from": customer})
+    event = tx.events["RevenueDeposited"]
+    assert (event["id"], event["contributor"], event["asset"], event["amount"], event["held"]) == (
+        active_id,
+        customer,
+        token,
+        amount,
+        False,
+    )
+    per_bps = amount // 10_000
+    assert agreements.creditedTo(active_id, members[0]) == per_bps * 5_000 + 2_345
+    assert agreements.creditedTo(active_id, members[1]) == per_bps * 3_000
+    assert agreements.creditedTo(active_id, members[2]) == per_bps * 2_000
+    assert sum(agreements.creditedTo(active_id, m) for m in members[:3]) == amount
+    assert agreements.agreement(active_id)["totalCredited"] == amount
+    assert token.balanceOf(agreements) == amount
+
+
+def test_remainders_accumulate_for_the_lead_across_deposits(
+    agreements: Any, token: Any, active_id: int, members: list[Any], customer: Any
+) -> None:
+    for _ in range(3):
+        agreements.deposit(active_id, token, 9_999, {"from": customer})
+    assert agreements.creditedTo(active_id, members[0]) == 3 * 9_999
+    assert agreements.creditedTo(active_id, members[1]) == 0
+
+
+def test_native_deposit(
+    agreements: Any, propose: Any, activate: Any, members: list[Any], customer: Any
+) -> None:
+    agreement_id = propose(asset=NATIVE)
+    activate(agreement_id)
+    agreements.deposit(agreement_id, NATIVE, "1 ether", {"from": customer, "value": "1 ether"})
+    assert agreements.creditedTo(agreement_id, members[1]) == 3 * 10**17
+    assert agreements.balance() == 10**18
+
+
+def test_a_member_can_deposit_too(agreements: Any, token: Any, active_id: int, members: list[Any]) -> None:
+    token.mint(members[4], 10_000, {"from": members[4]})
+    token.approve(agreements, 10_000, {"from": members[4]})
+    tx = agreements.deposit(active_id, token, 10_000, {"from": members[4]})
+    assert tx.events["RevenueDeposited"]["contributor"] == members[4]
+
+
+def test_zero_amount_reverts(agreements: Any, token: Any, active_id: int, customer: Any) -> None:
+    with reverts_with("AgreementZeroAmount"):
+        agreements.deposit(active_id, token, 0, {"from": customer})
+
+
+def test_wrong_asset_reverts(agreements: Any, token: Any, active_id: int, customer: Any) -> None:
+    with reverts_with("AgreementWrongAsset", active_id, token.address, NATIVE):
+        agreements.deposit(active_id, NATIVE, 100, {"from": customer, "value": 100})
+
+
+def test_native_value_with_an_erc20_deposit_reverts(
+    agreements: Any, token: Any, active_id: int, customer: Any
+) -> None:
+    with reverts_with("AgreementWrongValue", 0, 5):
+        agreements.deposit(active_id, token, 100, {"from": customer, "value": 5})
+
+
+@pytest.mark.parametrize("sent", [0, 99, 101])
+def test_native_value_must_equal_the_amount(
+    agreements: Any, propose: Any, activate: Any, customer: Any, sent: int
+) -> None:
+    agreement_id = propose(asset=NATIVE)
+    activate(agreement_id)
+    with reverts_with("AgreementWrongValue", 100, sent):
+        agreements.deposit(agreement_id, NATIVE, 100, {"from": customer, "value": sent})
+
+
+def test_fee_on_transfer_token_is_refused(
+    agreements: Any, FeeOnTransferToken: Any, propose: Any, activate: Any, customer: Any
+) -> None:
+    leaky = FeeOnTransferToken.deploy({"from": customer})
+    leaky.mint(customer, 10**6, {"from": customer})
+    leaky.approve(agreements, 10**6, {"from": customer})
+    agreement_id = propose(asset=leaky)
+    activate(agreement_id)
+    with reverts_with("AgreementTransferMismatch", 10_000, 9_900):
+        agreements.deposit(agreement_id, leaky, 10_000, {"from": customer})
+    assert leaky.balanceOf(agreements) == 0
+
+
+def test_deposit_without_allowance_reverts_and_credits_nothing(
+    agreements: Any, token: Any, active_id: int, members: list[Any]
+) -> None:
+    with reverts_with("ERC20InsufficientAllowance", agreements.address, 0, 100):
+        agreements.deposit(active_id, token, 100, {"from": members[6]})
+    assert agreements.agreement(active_id)["totalCredited"] == 0
+
+
+def test_proposed_agreement_refuses_deposits(
+    agreements: Any, token: Any, propose: Any, customer: Any
+) -> None:
+    agreement_id = propose()
+    with reverts_with("AgreementWrongStatus", agreement_id, 1):
+        agreements.deposit(agreement_id, token, 100, {"from": customer})
+
+
+def test_unknown_agreement_refuses_deposits(agreements: Any, token: Any, customer: Any) -> None:
+    with reverts_with("AgreementWrongStatus", 42, 0):
+        agreements.deposit(42, token, 100, {"from": customer})
+
+
+def test_deposit_before_the_start_time_reverts(
+    agreements: Any, token: Any, propose: Any, activate: Any, customer: Any, chain: Any
+) -> None:
+    start = now() + 10_000
+    agreement_id = propose(start=start, end=start + 10_000)
+    activate(agreement_id)
+    with reverts_with("AgreementNotStarted", agreement_id, start):
+        agreements.deposit(agreement_id, token, 100, {"from": customer})
+    chain.sleep(10_001)
+    agreements.deposit(agreement_id, token, 100, {"from": customer})
+    assert agreements.agreement(agreement_id)["totalCredited"] == 100
+
+
+def test_deposit_after_the_end_time_reverts_and_reports_expired(
+    agreements: Any, token: Any, propose: Any, activate: Any, customer: Any, chain: Any
+) -> None:
+    end = now() + 1_000
+    agreement_id = propose(end=end)
+    activate(agreement_id)
+    chain.sleep(1_001)
+    chain.mine()
+    assert agreements.statusOf(agreement_id) == 5  # Expired
+    with reverts_with("AgreementExpired", agreement_id, end):
+        agreements.deposit(agreement_id, token, 100, {"from": customer})

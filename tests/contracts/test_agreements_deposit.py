@@ -1,4 +1,4 @@
-"""Agreements: depositing revenue — credited pro rata, exactly, to the parties; every wrong deposit refused."""
+"""Agreements: deposits are credited pro rata, exactly, to the parties; wrong deposits are refused."""
 
 from __future__ import annotations
 

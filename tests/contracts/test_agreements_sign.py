@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -27,7 +28,7 @@ def _signature(
 
 
 @pytest.fixture
-def signed_by_signers(propose: Any, signers: list[Any]) -> int:
+def signed_by_signers(propose: Callable[..., int], signers: list[Any]) -> int:
     """A proposed agreement between the three off-chain signers (lead: signers[0])."""
     return propose(parties=signers, shares=[4_000, 3_000, 3_000])
 

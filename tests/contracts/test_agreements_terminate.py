@@ -1,0 +1,66 @@
+"""Agreements: termination by every party's consent; credited balances stay withdrawable forever."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from conftest import TERMINATED, reverts_with
+
+
+def test_terminated_when_every_party_consented(
+    agreements: Any, token: Any, active_id: int, members: list[Any], customer: Any
+) -> None:
+    agreements.deposit(active_id, token, 10_000, {"from": customer})
+    agreements.consentToTerminate(active_id, {"from": members[0]})
+    agreements.consentToTerminate(active_id, {"from": members[1]})
+    agreements.deposit(active_id, token, 10_000, {"from": customer})  # still active with 2 of 3 consents
+    tx = agreements.consentToTerminate(active_id, {"from": members[2]})
+    assert tx.events["AgreementTerminated"]["releasedAmount"] == 0
+    assert agreements.statusOf(active_id) == TERMINATED
+    with reverts_with("AgreementWrongStatus", active_id, TERMINATED):
+        agreements.deposit(active_id, token, 10_000, {"from": customer})
+    agreements.withdraw(active_id, {"from": members[2]})
+    assert token.balanceOf(members[2]) == 4_000
+
+
+def test_termination_credits_deposits_held_by_a_dispute(
+    agreements: Any, token: Any, active_id: int, members: list[Any], customer: Any
+) -> None:
+    agreements.raiseDispute(active_id, b"\x01" * 32, {"from": members[0]})
+    agreements.deposit(active_id, token, 10_000, {"from": customer})
+    for party in members[:3]:
+        tx = agreements.consentToTerminate(active_id, {"from": party})
+    assert tx.events["AgreementTerminated"]["releasedAmount"] == 10_000
+    assert agreements.withdrawable(active_id, members[1]) == 3_000
+
+
+def test_a_proposal_can_be_withdrawn_by_all_parties(
+    agreements: Any, propose: Callable[..., int], members: list[Any]
+) -> None:
+    agreement_id = propose()
+    for party in members[:3]:
+        agreements.consentToTerminate(agreement_id, {"from": party})
+    assert agreements.statusOf(agreement_id) == TERMINATED
+    with reverts_with("AgreementVersionNotPending", agreement_id, 1):
+        agreements.sign(agreement_id, 1, {"from": members[1]})
+
+
+def test_consenting_twice_reverts(agreements: Any, active_id: int, members: list[Any]) -> None:
+    agreements.consentToTerminate(active_id, {"from": members[0]})
+    with reverts_with("AgreementAlreadyVoted", active_id, members[0].address):
+        agreements.consentToTerminate(active_id, {"from": members[0]})
+
+
+def test_non_party_cannot_consent(agreements: Any, active_id: int, members: list[Any]) -> None:
+    with reverts_with("AgreementNotParty", active_id, members[4].address):
+        agreements.consentToTerminate(active_id, {"from": members[4]})
+
+
+def test_terminated_agreement_cannot_be_terminated_again(
+    agreements: Any, active_id: int, members: list[Any]
+) -> None:
+    for party in members[:3]:
+        agreements.consentToTerminate(active_id, {"from": party})
+    with reverts_with("AgreementWrongStatus", active_id, TERMINATED):
+        agreements.consentToTerminate(active_id, {"from": members[0]})

@@ -6,7 +6,9 @@ are made once per module and each test starts from the same state.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import brownie
@@ -30,6 +32,29 @@ def _error_argument(value: Any) -> str:
         return "0x" + value.hex()
     text = str(value)
     return text.lower() if text.startswith("0x") else text
+
+
+def _brownie_state_machine() -> Callable[..., None]:
+    """Brownie's own ``brownie.test.state_machine``, from the pure-Python source it ships.
+
+    Brownie 1.22's wheel runs a mypyc-compiled ``brownie.test.stateful`` whose ``@final`` base class rejects the
+    very subclass Brownie generates ("_BrownieStateMachine object expected; got BrownieStateMachine"); the
+    ``stateful.py`` it was compiled from lies beside it and works, so the tests load that one.
+    """
+    compiled = importlib.util.find_spec("brownie.test.stateful")
+    if compiled is None or compiled.origin is None:
+        raise ImportError("brownie.test.stateful is not installed; run `make setup`")
+    source = Path(compiled.origin).with_name("stateful.py")
+    spec = importlib.util.spec_from_file_location("brownie_stateful_source", source)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load Brownie's stateful testing module from {source}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    runner: Callable[..., None] = module.state_machine
+    return runner
+
+
+state_machine = _brownie_state_machine()
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,178 @@
+"""Stateful: random deposit / withdraw / dispute / resolve / amend / terminate sequences keep the books exact.
+
+After every step: the contract's token balance equals the unwithdrawn credits plus the held deposits; no party
+has withdrawn more than it was credited; each party's credit equals an independent model of the split; and an
+agreement that is not in force refuses deposits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import brownie
+import pytest
+from brownie.test import strategy
+
+from conftest import YEAR, now, proposal, state_machine
+
+pytestmark = pytest.mark.slow
+
+BPS = 10_000
+SHARE_PLANS = [[5_000, 3_000, 2_000], [2_000, 2_000, 6_000], [3_334, 3_333, 3_333], [9_998, 1, 1]]
+
+
+@dataclass
+class Model:
+    """What the contract should hold for one agreement, computed independently."""
+
+    parties: list[Any]
+    shares: list[int]
+    lead: int = 0
+    status: str = "active"
+    credited: list[int] = field(default_factory=list)
+    withdrawn: list[int] = field(default_factory=list)
+    held: int = 0
+    consents: set[int] = field(default_factory=set)
+    votes: set[int] = field(default_factory=set)
+
+    def credit(self, amount: int) -> None:
+        for index, share in enumerate(self.shares):
+            self.credited[index] += amount // BPS * share
+        self.credited[self.lead] += amount % BPS
+
+
+class AgreementBooks:
+    """Brownie state machine over two agreements of three parties in cUSD."""
+
+    amount = strategy("uint256", min_value=1, max_value=10**24)
+    index = strategy("uint8", max_value=2)
+    plan = strategy("uint8", max_value=len(SHARE_PLANS) - 1)
+    which = strategy("uint8", max_value=1)
+
+    def __init__(cls, agreements: Any, token: Any, members: list[Any], customer: Any) -> None:  # noqa: N805
+        cls.agreements = agreements
+        cls.token = token
+        cls.members = members
+        cls.customer = customer
+
+    def setup(self) -> None:
+        self.models: dict[int, Model] = {}
+        for parties in (self.members[:3], self.members[3:6]):
+            current = now()
+            tx = self.agreements.propose(
+                proposal(parties, SHARE_PLANS[0], self.token, current, current + 10 * YEAR),
+                {"from": parties[0]},
+            )
+            agreement_id = int(tx.return_value)
+            for party in parties[1:]:
+                self.agreements.sign(agreement_id, 1, {"from": party})
+            self.models[agreement_id] = Model(
+                parties=list(parties), shares=list(SHARE_PLANS[0]), credited=[0] * 3, withdrawn=[0] * 3
+            )
+        self.ids = sorted(self.models)
+
+    def _pick(self, which: int) -> tuple[int, Model]:
+        agreement_id = self.ids[which]
+        return agreement_id, self.models[agreement_id]
+
+    def rule_deposit(self, which: int, amount: int) -> None:
+        agreement_id, model = self._pick(which)
+        if model.status == "terminated":
+            with brownie.reverts():
+                self.agreements.deposit(agreement_id, self.token, amount, {"from": self.customer})
+            return
+        self.agreements.deposit(agreement_id, self.token, amount, {"from": self.customer})
+        if model.status == "disputed":
+            model.held += amount
+        else:
+            model.credit(amount)
+
+    def rule_withdraw(self, which: int, index: int) -> None:
+        agreement_id, model = self._pick(which)
+        due = model.credited[index] - model.withdrawn[index]
+        party = model.parties[index]
+        if due == 0:
+            with brownie.reverts():
+                self.agreements.withdraw(agreement_id, {"from": party})
+            return
+        before = self.token.balanceOf(party)
+        self.agreements.withdraw(agreement_id, {"from": party})
+        assert self.token.balanceOf(party) - before == due
+        model.withdrawn[index] += due
+
+    def rule_dispute(self, which: int, index: int) -> None:
+        agreement_id, model = self._pick(which)
+        if model.status != "active":
+            with brownie.reverts():
+                self.agreements.raiseDispute(agreement_id, b"\x01" * 32, {"from": model.parties[index]})
+            return
+        self.agreements.raiseDispute(agreement_id, b"\x01" * 32, {"from": model.parties[index]})
+        model.status = "disputed"
+        model.votes = set()
+
+    def rule_resolve(self, which: int, index: int) -> None:
+        agreement_id, model = self._pick(which)
+        if model.status != "disputed" or index in model.votes:
+            with brownie.reverts():
+                self.agreements.voteToResolve(agreement_id, {"from": model.parties[index]})
+            return
+        self.agreements.voteToResolve(agreement_id, {"from": model.parties[index]})
+        model.votes.add(index)
+        if len(model.votes) * 2 > len(model.parties):
+            model.status = "active"
+            model.credit(model.held)
+            model.held = 0
+
+    def rule_amend(self, which: int, index: int, plan: int) -> None:
+        agreement_id, model = self._pick(which)
+        shares = SHARE_PLANS[plan]
+        proposer = model.parties[index]
+        args = (agreement_id, b"\x02" * 32, "", shares, now() + 10 * YEAR, {"from": proposer})
+        if model.status == "terminated":
+            with brownie.reverts():
+                self.agreements.proposeAmendment(*args)
+            return
+        version = self.agreements.proposeAmendment(*args).return_value
+        for party in model.parties:
+            if party != proposer:
+                self.agreements.sign(agreement_id, version, {"from": party})
+        model.shares = list(shares)
+
+    def rule_terminate(self, which: int, index: int) -> None:
+        agreement_id, model = self._pick(which)
+        if model.status == "terminated" or index in model.consents:
+            with brownie.reverts():
+                self.agreements.consentToTerminate(agreement_id, {"from": model.parties[index]})
+            return
+        self.agreements.consentToTerminate(agreement_id, {"from": model.parties[index]})
+        model.consents.add(index)
+        if len(model.consents) == len(model.parties):
+            model.status = "terminated"
+            model.credit(model.held)
+            model.held = 0
+
+    def invariant_books(self) -> None:
+        """Balance = unwithdrawn credits + held; withdrawn <= credited; credits equal the model's."""
+        owed = 0
+        for agreement_id, model in self.models.items():
+            for index, party in enumerate(model.parties):
+                credited = self.agreements.creditedTo(agreement_id, party)
+                withdrawn = self.agreements.withdrawnBy(agreement_id, party)
+                assert withdrawn <= credited
+                assert (credited, withdrawn) == (model.credited[index], model.withdrawn[index])
+                owed += credited - withdrawn
+            assert self.agreements.agreement(agreement_id)["held"] == model.held
+        held = sum(model.held for model in self.models.values())
+        assert self.token.balanceOf(self.agreements) == owed + held
+
+
+def test_books_stay_exact(agreements: Any, token: Any, members: list[Any], customer: Any) -> None:
+    state_machine(
+        AgreementBooks,
+        agreements,
+        token,
+        members,
+        customer,
+        settings={"max_examples": 30, "stateful_step_count": 15},
+    )

@@ -37,9 +37,9 @@ def _error_argument(value: Any) -> str:
 def _brownie_state_machine() -> Callable[..., None]:
     """Brownie's own ``brownie.test.state_machine``, from the pure-Python source it ships.
 
-    Brownie 1.22's wheel runs a mypyc-compiled ``brownie.test.stateful`` whose ``@final`` base class rejects the
-    very subclass Brownie generates ("_BrownieStateMachine object expected; got BrownieStateMachine"); the
-    ``stateful.py`` it was compiled from lies beside it and works, so the tests load that one.
+    Brownie 1.22's wheel runs a mypyc-compiled ``brownie.test.stateful`` whose ``@final`` base class rejects
+    the very subclass Brownie generates ("_BrownieStateMachine object expected; got BrownieStateMachine");
+    the ``stateful.py`` it was compiled from lies beside it and works, so the tests load that one.
     """
     compiled = importlib.util.find_spec("brownie.test.stateful")
     if compiled is None or compiled.origin is None:

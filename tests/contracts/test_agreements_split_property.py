@@ -6,6 +6,7 @@ amount, to the unit.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +23,7 @@ def split(draw: Any) -> list[int]:
     count = draw(st.integers(min_value=2, max_value=9))
     cuts = sorted(draw(st.lists(st.integers(1, 9_999), min_size=count - 1, max_size=count - 1, unique=True)))
     bounds = [0, *cuts, 10_000]
-    return [high - low for low, high in zip(bounds, bounds[1:], strict=False)]
+    return [high - low for low, high in itertools.pairwise(bounds)]
 
 
 @given(

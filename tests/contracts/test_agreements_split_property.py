@@ -26,7 +26,7 @@ def split(draw: Any) -> list[int]:
     return [high - low for low, high in itertools.pairwise(bounds)]
 
 
-@given(
+@given(  # type: ignore[untyped-decorator]  # brownie is untyped
     shares=split(),
     amounts=st.lists(strategy("uint256", min_value=1, max_value=10**27), min_size=1, max_size=4),
     lead_index=st.integers(min_value=0, max_value=8),

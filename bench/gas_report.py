@@ -2,10 +2,11 @@
 
     make bench        (runs: brownie run bench/gas_report.py --network development)
 
-Each figure is the gas of one transaction in a fixed scenario on a fresh anvil. The committed baseline,
-bench/gas-baseline.json, holds the figures of the last accepted change; the report prints both and the
-difference, so a change that makes a function dearer shows up in the same run. `--update` is not offered on
-purpose: to accept new figures, copy them from bench/results/gas.json after reviewing the report.
+Each figure is the gas of one transaction in a fixed scenario on a fresh anvil (its latest hardfork). The
+committed baseline, bench/gas-baseline.json, holds the figures of the last accepted change; the report
+prints both and the difference, so a change that makes a function dearer shows in the same run, and marks
+the figures that have a target (from the issues) as within it or not. To accept new figures, review the
+report and copy bench/results/gas.json over the baseline.
 """
 
 from __future__ import annotations
@@ -15,26 +16,60 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from brownie import Consortium, accounts
+from brownie import Agreements, Consortium, MockERC20, accounts, chain, web3
 
 from ledger.codes import encode_code
+from ledger.eip712 import agreement_approval, sign_typed_data
 
 BENCH_DIR = Path(__file__).resolve().parent
 BASELINE = BENCH_DIR / "gas-baseline.json"
 RESULTS = BENCH_DIR / "results" / "gas.json"
+NATIVE = "0x0000000000000000000000000000000000000000"
+YEAR = 365 * 24 * 3600
+DEPOSIT = 1_000 * 10**18
+
+# Upper bounds the issues set, by figure name.
+TARGETS = {
+    "Agreements.deposit ERC-20 (2 parties)": 60_000,
+    "Agreements.deposit ERC-20 (20 parties)": 60_000,
+    "Agreements.withdraw ERC-20 (party holds the token)": 50_000,
+    "Agreements.withdraw ERC-20 (lead party, holds the token)": 50_000,
+}
 
 
-def _founders(count: int) -> list[tuple[str, str, bytes, bytes]]:
-    return [
-        (accounts[i].address, f"Member {i}", encode_code("bakery"), encode_code("north"))
-        for i in range(count)
+def _members(count: int) -> list[Any]:
+    """``count`` accounts: the unlocked test accounts first, then generated local ones (gas price is 0)."""
+    generated = [accounts.add(f"0x{0xBE7C0000 + index:064x}") for index in range(max(0, count - 10))]
+    return [*accounts[: min(count, 10)], *generated]
+
+
+def _consortium(members: list[Any]) -> Any:
+    profiles = [
+        (m.address, f"Member {i}", encode_code("bakery"), encode_code("north")) for i, m in enumerate(members)
     ]
+    return Consortium.deploy(profiles, 5_000, 7 * 24 * 3600, {"from": members[0]})
+
+
+def _proposal(parties: list[Any], asset: Any) -> tuple[Any, ...]:
+    start = web3.eth.get_block("latest")["timestamp"]
+    shares = [10_000 // len(parties)] * len(parties)
+    shares[0] += 10_000 - sum(shares)
+    return (
+        0,
+        b"\x11" * 32,
+        "ipfs://terms",
+        [p.address for p in parties],
+        shares,
+        str(asset),
+        start,
+        start + YEAR,
+    )
 
 
 def consortium_figures() -> dict[str, int]:
     """Consortium: deployment with 3 and 10 founders; propose, approve (plain and executing); exit."""
-    small = Consortium.deploy(_founders(3), 5_000, 604_800, {"from": accounts[0]})
-    large = Consortium.deploy(_founders(10), 5_000, 604_800, {"from": accounts[0]})
+    small = _consortium(_members(3))
+    large = _consortium(_members(10))
     candidate = (accounts[5].address, "Candidate", encode_code("plumbing"), encode_code("east"))
     propose = small.proposeAdmission(candidate, {"from": accounts[0]})
     approve = small.approve(propose.return_value, {"from": accounts[0]})
@@ -51,7 +86,105 @@ def consortium_figures() -> dict[str, int]:
     }
 
 
-SCENARIOS: list[Callable[[], dict[str, int]]] = [consortium_figures]
+def _active_agreement(agreements: Any, parties: list[Any], asset: Any) -> tuple[int, Any]:
+    proposed = agreements.propose(_proposal(parties, asset), {"from": parties[0]})
+    agreement_id = proposed.return_value
+    last = None
+    for party in parties[1:]:
+        last = agreements.sign(agreement_id, 1, {"from": party})
+    return agreement_id, (proposed, last)
+
+
+def agreements_figures() -> dict[str, int]:
+    """Agreements: every state-changing function, deposits with 2 and 20 parties."""
+    members = _members(20)
+    consortium = _consortium(members)
+    agreements = Agreements.deploy(consortium, {"from": accounts[0]})
+    customer = accounts[0]
+    token = MockERC20.deploy("Coop Dollar", "cUSD", {"from": customer})
+    token.mint(customer, 10**30, {"from": customer})
+    token.approve(agreements, 10**29, {"from": customer})  # finite: the allowance is written on every deposit
+    figures: dict[str, int] = {"Agreements.deploy": agreements.tx.gas_used}
+
+    pair_id, (proposed, activated) = _active_agreement(agreements, members[:2], token)
+    figures["Agreements.propose (2 parties)"] = proposed.gas_used
+    figures["Agreements.sign (activates, 2 parties)"] = activated.gas_used
+    crowd_id, (proposed, activated) = _active_agreement(agreements, members[:20], token)
+    figures["Agreements.propose (20 parties)"] = proposed.gas_used
+    figures["Agreements.sign (activates, 20 parties)"] = activated.gas_used
+
+    for agreement_id, label in ((pair_id, "2 parties"), (crowd_id, "20 parties")):
+        first = agreements.deposit(agreement_id, token, DEPOSIT, {"from": customer})
+        figures[f"Agreements.deposit ERC-20 first ({label})"] = first.gas_used
+        figures[f"Agreements.deposit ERC-20 ({label})"] = agreements.deposit(
+            agreement_id, token, DEPOSIT, {"from": customer}
+        ).gas_used
+
+    holder = members[1]
+    token.mint(holder, 1, {"from": holder})
+    figures["Agreements.withdraw ERC-20 (party holds the token)"] = agreements.withdraw(
+        pair_id, {"from": holder}
+    ).gas_used
+
+    lead = members[0]
+    token.mint(lead, 1, {"from": lead})
+    figures["Agreements.withdraw ERC-20 (lead party, holds the token)"] = agreements.withdraw(
+        pair_id, {"from": lead}
+    ).gas_used
+
+    native_id, _ = _active_agreement(agreements, members[:2], NATIVE)
+    figures["Agreements.deposit native (2 parties)"] = agreements.deposit(
+        native_id, NATIVE, DEPOSIT, {"from": customer, "value": DEPOSIT}
+    ).gas_used
+    figures["Agreements.withdraw native"] = agreements.withdraw(native_id, {"from": members[1]}).gas_used
+
+    three_id, _ = _active_agreement(agreements, members[:3], token)
+    amend = agreements.proposeAmendment(
+        three_id,
+        b"\x22" * 32,
+        "ipfs://v2",
+        [2_000, 3_000, 5_000],
+        chain.time() + 2 * YEAR,
+        {"from": members[0]},
+    )
+    figures["Agreements.proposeAmendment (3 parties)"] = amend.gas_used
+    agreements.sign(three_id, 2, {"from": members[1]})
+    figures["Agreements.sign (activates amendment, 3 parties)"] = agreements.sign(
+        three_id, 2, {"from": members[2]}
+    ).gas_used
+
+    signed_parties = members[10:12]  # generated accounts, whose keys sign off chain
+    sig_id = agreements.propose(_proposal(signed_parties, token), {"from": signed_parties[0]}).return_value
+    content = bytes(agreements.contentHash(sig_id, 1))
+    signature = sign_typed_data(
+        signed_parties[1].private_key,
+        agreement_approval(web3.eth.chain_id, agreements.address, sig_id, 1, content),
+    )
+    figures["Agreements.signWithSignatures (1 signature, activates)"] = agreements.signWithSignatures(
+        sig_id, 1, [signature], {"from": customer}
+    ).gas_used
+
+    figures["Agreements.raiseDispute"] = agreements.raiseDispute(
+        three_id, b"\x01" * 32, {"from": members[0]}
+    ).gas_used
+    figures["Agreements.deposit ERC-20 held (3 parties)"] = agreements.deposit(
+        three_id, token, DEPOSIT, {"from": customer}
+    ).gas_used
+    figures["Agreements.voteToResolve"] = agreements.voteToResolve(three_id, {"from": members[0]}).gas_used
+    figures["Agreements.voteToResolve (resolves, credits held)"] = agreements.voteToResolve(
+        three_id, {"from": members[1]}
+    ).gas_used
+    figures["Agreements.consentToTerminate"] = agreements.consentToTerminate(
+        three_id, {"from": members[0]}
+    ).gas_used
+    agreements.consentToTerminate(three_id, {"from": members[1]})
+    figures["Agreements.consentToTerminate (terminates)"] = agreements.consentToTerminate(
+        three_id, {"from": members[2]}
+    ).gas_used
+    return figures
+
+
+SCENARIOS: list[Callable[[], dict[str, int]]] = [consortium_figures, agreements_figures]
 
 
 def _format_delta(current: int, baseline: int | None) -> str:
@@ -61,6 +194,13 @@ def _format_delta(current: int, baseline: int | None) -> str:
     return "=" if delta == 0 else f"{delta:+d} ({delta / baseline:+.1%})"
 
 
+def _format_target(name: str, gas: int) -> str:
+    limit = TARGETS.get(name)
+    if limit is None:
+        return ""
+    return f"target <= {limit:,}: {'ok' if gas <= limit else 'OVER'}"
+
+
 def main() -> dict[str, Any]:
     """Measure every scenario, print the table against the baseline and write bench/results/gas.json."""
     figures: dict[str, int] = {}
@@ -68,14 +208,23 @@ def main() -> dict[str, Any]:
         figures.update(scenario())
     baseline: dict[str, int] = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
     width = max(len(name) for name in figures)
-    print(f"\n{'function':<{width}}  {'gas':>10}  {'baseline':>10}  change")
+    print(f"\n{'function':<{width}}  {'gas':>10}  {'baseline':>10}  {'change':<16}  target")
     for name, gas in figures.items():
         before = baseline.get(name)
         shown = "-" if before is None else f"{before:,}"
-        print(f"{name:<{width}}  {gas:>10,}  {shown:>10}  {_format_delta(gas, before)}")
+        print(
+            f"{name:<{width}}  {gas:>10,}  {shown:>10}  {_format_delta(gas, before):<16}  {_format_target(name, gas)}"
+        )
     for name in sorted(set(baseline) - set(figures)):
-        print(f"{name:<{width}}  {'-':>10}  {baseline[name]:>10}  no longer measured")
+        print(f"{name:<{width}}  {'-':>10}  {baseline[name]:>10,}  no longer measured")
+    two, twenty = (
+        figures["Agreements.deposit ERC-20 (2 parties)"],
+        figures["Agreements.deposit ERC-20 (20 parties)"],
+    )
+    print(
+        f"\ndeposit, 20 parties vs 2 parties: {twenty - two:+,} gas ({(twenty - two) / two:+.2%}; target within 2 %)"
+    )
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
-    print(f"\nfigures written to {RESULTS.relative_to(BENCH_DIR.parent)}")
+    print(f"figures written to {RESULTS.relative_to(BENCH_DIR.parent)}")
     return figures

@@ -15,10 +15,9 @@ def test_erc20_deposit_is_credited_pro_rata_with_the_remainder_to_the_lead(
     amount = 1_000_000 * 10**18 + 12_345  # 12 345 % 10 000 = 2 345 units go to the lead
     tx = agreements.deposit(active_id, token, amount, {"from": customer})
     event = tx.events["RevenueDeposited"]
-    assert (event["id"], event["contributor"], event["asset"], event["amount"], event["held"]) == (
+    assert (event["id"], event["contributor"], event["amount"], event["held"]) == (
         active_id,
         customer,
-        token,
         amount,
         False,
     )

@@ -14,7 +14,7 @@ def test_party_withdraws_its_erc20_credit(
     tx = agreements.withdraw(active_id, {"from": members[1]})
     assert tx.return_value == 300_000
     event = tx.events["Withdrawn"]
-    assert (event["party"], event["asset"], event["amount"]) == (members[1], token, 300_000)
+    assert (event["id"], event["party"], event["amount"]) == (active_id, members[1], 300_000)
     assert token.balanceOf(members[1]) == 300_000
     assert agreements.withdrawnBy(active_id, members[1]) == 300_000
     assert agreements.withdrawable(active_id, members[1]) == 0

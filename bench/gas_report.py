@@ -212,18 +212,16 @@ def main() -> dict[str, Any]:
     for name, gas in figures.items():
         before = baseline.get(name)
         shown = "-" if before is None else f"{before:,}"
-        print(
-            f"{name:<{width}}  {gas:>10,}  {shown:>10}  {_format_delta(gas, before):<16}  {_format_target(name, gas)}"
-        )
+        change = _format_delta(gas, before)
+        print(f"{name:<{width}}  {gas:>10,}  {shown:>10}  {change:<16}  {_format_target(name, gas)}")
     for name in sorted(set(baseline) - set(figures)):
         print(f"{name:<{width}}  {'-':>10}  {baseline[name]:>10,}  no longer measured")
     two, twenty = (
         figures["Agreements.deposit ERC-20 (2 parties)"],
         figures["Agreements.deposit ERC-20 (20 parties)"],
     )
-    print(
-        f"\ndeposit, 20 parties vs 2 parties: {twenty - two:+,} gas ({(twenty - two) / two:+.2%}; target within 2 %)"
-    )
+    growth = twenty - two
+    print(f"\ndeposit, 20 parties vs 2 parties: {growth:+,} gas ({growth / two:+.2%}; target: within 2 %)")
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
     print(f"figures written to {RESULTS.relative_to(BENCH_DIR.parent)}")

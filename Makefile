@@ -23,7 +23,7 @@ SOLC_BRIDGE := .solcx/solc-v$(SOLC_VERSION)
 BROWNIE := $(BIN)/brownie
 PYTEST := $(BIN)/pytest -p no:pytest-brownie
 
-.PHONY: help setup compile demo stop deploy test test-contracts test-ganache test-python lint format bench lock clean
+.PHONY: help setup compile demo stop test test-contracts test-ganache test-python slither lint format bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -66,7 +66,8 @@ stop: ## stop the demo chain
 
 # ----------------------------------------------------------------------------------------------- test
 
-test: setup ## run the whole suite: contracts on anvil, contracts on ganache, Python
+test: setup ## run the whole suite: static analysis, contracts on anvil, contracts on ganache, Python
+	@$(MAKE) --no-print-directory slither
 	@$(MAKE) --no-print-directory test-contracts
 	@$(MAKE) --no-print-directory test-ganache
 	@$(MAKE) --no-print-directory test-python
@@ -90,6 +91,13 @@ test-python: setup ## ledger, API and script tests (no Brownie plugin)
 	$(PYTEST) tests/ledger
 
 # ----------------------------------------------------------------------------------------- quality
+
+# Fails on any medium or high finding in the project's contracts (OpenZeppelin and test mocks excluded).
+# Accepted low and informational findings are listed in README.md.
+slither: setup ## Slither static analysis of the contracts (fails on medium or high findings)
+	$(BIN)/python scripts/toolchain/slither_input.py build/slither-input.json
+	$(BIN)/slither build/slither-input.json --compile-force-framework solc-json --solc $(SOLC_BRIDGE) \
+	  --filter-paths node_modules --exclude-informational --exclude-optimization --exclude-low --fail-medium
 
 lint: setup ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check .

@@ -493,7 +493,7 @@ contract Agreements is EIP712, ReentrancyGuard {
         Governance memory governance = _governance[id];
         Ledger storage ledger = _ledgers[id];
         address[] storage parties = _parties[id];
-        address lead;
+        address lead = address(0);
         for (uint256 i = 0; i < parties.length && lead == address(0); ++i) {
             if (_partyOf[id][parties[i]].isLead) lead = parties[i];
         }

@@ -19,7 +19,7 @@ contract Consortium is IConsortium {
         Reinstatement
     }
 
-    /// @notice A member's record.
+    /// @notice A member's record, as `member` returns it.
     /// @param name Display name (free text, shown in the dashboard).
     /// @param sector Sector code, a short ASCII label right-padded with zeros (e.g. "bakery").
     /// @param region Region code, same encoding (e.g. "north").
@@ -31,6 +31,14 @@ contract Consortium is IConsortium {
         bytes32 region;
         uint64 joinedAt;
         MemberStatus status;
+    }
+
+    /// @dev What is stored per member besides its status.
+    struct Record {
+        string name;
+        bytes32 sector;
+        bytes32 region;
+        uint64 joinedAt;
     }
 
     /// @notice The profile of a founder, given at deployment, or of a candidate, given in its proposal.
@@ -121,7 +129,9 @@ contract Consortium is IConsortium {
     /// @notice Seconds a proposal stays open for approval.
     uint64 public immutable votingPeriod;
 
-    mapping(address account => Member) private _members;
+    mapping(address account => Record) private _records;
+    /// @dev Kept apart from the record so `isActiveMember`, asked by every other contract, reads one slot.
+    mapping(address account => MemberStatus) private _status;
     address[] private _memberList;
     uint256 private _activeCount;
 
@@ -147,24 +157,24 @@ contract Consortium is IConsortium {
     }
 
     modifier onlyActiveMember() {
-        if (_members[msg.sender].status != MemberStatus.Active) revert ConsortiumNotActiveMember(msg.sender);
+        if (_status[msg.sender] != MemberStatus.Active) revert ConsortiumNotActiveMember(msg.sender);
         _;
     }
 
-    /// @notice Proposes to admit `candidate` with its profile. Only an active member may propose.
-    /// @param candidate The profile of the business to admit; it must never have been a member.
+    /// @notice Proposes to admit `newcomer` with its profile. Only an active member may propose.
+    /// @param newcomer The profile of the business to admit; it must never have been a member.
     /// @return proposalId The new proposal.
-    function proposeAdmission(Profile calldata candidate) external onlyActiveMember returns (uint256 proposalId) {
-        _checkAdmissible(candidate.account, candidate.name);
-        proposalId = _createProposal(ProposalKind.Admission, candidate.account);
-        _candidates[proposalId] = candidate;
+    function proposeAdmission(Profile calldata newcomer) external onlyActiveMember returns (uint256 proposalId) {
+        _checkAdmissible(newcomer.account, newcomer.name);
+        proposalId = _createProposal(ProposalKind.Admission, newcomer.account);
+        _candidates[proposalId] = newcomer;
     }
 
     /// @notice Proposes to suspend the active member `account`.
     /// @param account The member to suspend.
     /// @return proposalId The new proposal.
     function proposeSuspension(address account) external onlyActiveMember returns (uint256 proposalId) {
-        if (_members[account].status != MemberStatus.Active) revert ConsortiumNotActiveMember(account);
+        if (_status[account] != MemberStatus.Active) revert ConsortiumNotActiveMember(account);
         proposalId = _createProposal(ProposalKind.Suspension, account);
     }
 
@@ -172,44 +182,51 @@ contract Consortium is IConsortium {
     /// @param account The member to reinstate.
     /// @return proposalId The new proposal.
     function proposeReinstatement(address account) external onlyActiveMember returns (uint256 proposalId) {
-        if (_members[account].status != MemberStatus.Suspended) revert ConsortiumNotSuspended(account);
+        if (_status[account] != MemberStatus.Suspended) revert ConsortiumNotSuspended(account);
         proposalId = _createProposal(ProposalKind.Reinstatement, account);
     }
 
     /// @notice Approves proposal `proposalId`. The approval that reaches the quorum executes it.
     /// @param proposalId The proposal to approve.
     function approve(uint256 proposalId) external onlyActiveMember {
-        Proposal storage proposal = _existingProposal(proposalId);
-        if (proposal.executed) revert ConsortiumProposalAlreadyExecuted(proposalId);
-        if (block.timestamp > proposal.deadline) revert ConsortiumProposalExpired(proposalId, proposal.deadline);
+        Proposal storage open = _existingProposal(proposalId);
+        if (open.executed) revert ConsortiumProposalAlreadyExecuted(proposalId);
+        if (block.timestamp > open.deadline) revert ConsortiumProposalExpired(proposalId, open.deadline);
         if (_approved[proposalId][msg.sender]) revert ConsortiumAlreadyVoted(proposalId, msg.sender);
         _approved[proposalId][msg.sender] = true;
-        uint32 approvals = proposal.approvals + 1;
-        proposal.approvals = approvals;
+        uint32 approvals = open.approvals + 1;
+        open.approvals = approvals;
         emit ProposalApproved(proposalId, msg.sender, approvals);
-        if (approvals >= _quorumVotes(proposal.electorate)) {
-            proposal.executed = true;
-            _execute(proposalId, proposal);
+        if (approvals >= _quorumVotes(open.electorate)) {
+            open.executed = true;
+            _execute(proposalId, open);
             emit ProposalExecuted(proposalId);
         }
     }
 
     /// @notice Leaves the consortium. Balances already credited elsewhere stay the caller's.
     function exit() external onlyActiveMember {
-        _members[msg.sender].status = MemberStatus.Exited;
+        _status[msg.sender] = MemberStatus.Exited;
         _activeCount -= 1;
         emit MemberExited(msg.sender);
     }
 
     /// @inheritdoc IConsortium
     function isActiveMember(address account) external view returns (bool) {
-        return _members[account].status == MemberStatus.Active;
+        return _status[account] == MemberStatus.Active;
     }
 
     /// @notice The record of `account` (status `None` if it never joined).
     /// @param account The address to look up.
     function member(address account) external view returns (Member memory) {
-        return _members[account];
+        Record storage record = _records[account];
+        return Member({
+            name: record.name,
+            sector: record.sector,
+            region: record.region,
+            joinedAt: record.joinedAt,
+            status: _status[account]
+        });
     }
 
     /// @notice How many accounts ever joined (any status).
@@ -269,18 +286,18 @@ contract Consortium is IConsortium {
         emit ProposalCreated(proposalId, msg.sender, subject, kind, deadline, _quorumVotes(electorate));
     }
 
-    function _execute(uint256 proposalId, Proposal storage proposal_) private {
-        address subject = proposal_.subject;
-        if (proposal_.kind == ProposalKind.Admission) {
+    function _execute(uint256 proposalId, Proposal storage executed) private {
+        address subject = executed.subject;
+        if (executed.kind == ProposalKind.Admission) {
             _admit(_candidates[proposalId], proposalId);
-        } else if (proposal_.kind == ProposalKind.Suspension) {
-            if (_members[subject].status != MemberStatus.Active) revert ConsortiumNotActiveMember(subject);
-            _members[subject].status = MemberStatus.Suspended;
+        } else if (executed.kind == ProposalKind.Suspension) {
+            if (_status[subject] != MemberStatus.Active) revert ConsortiumNotActiveMember(subject);
+            _status[subject] = MemberStatus.Suspended;
             _activeCount -= 1;
             emit MemberSuspended(subject, proposalId);
         } else {
-            if (_members[subject].status != MemberStatus.Suspended) revert ConsortiumNotSuspended(subject);
-            _members[subject].status = MemberStatus.Active;
+            if (_status[subject] != MemberStatus.Suspended) revert ConsortiumNotSuspended(subject);
+            _status[subject] = MemberStatus.Active;
             _activeCount += 1;
             emit MemberReinstated(subject, proposalId);
         }
@@ -288,13 +305,9 @@ contract Consortium is IConsortium {
 
     function _admit(Profile memory profile, uint256 proposalId) private {
         _checkAdmissible(profile.account, profile.name);
-        _members[profile.account] = Member({
-            name: profile.name,
-            sector: profile.sector,
-            region: profile.region,
-            joinedAt: uint64(block.timestamp),
-            status: MemberStatus.Active
-        });
+        _records[profile.account] =
+            Record({name: profile.name, sector: profile.sector, region: profile.region, joinedAt: uint64(block.timestamp)});
+        _status[profile.account] = MemberStatus.Active;
         _memberList.push(profile.account);
         _activeCount += 1;
         emit MemberAdmitted(profile.account, profile.sector, profile.region, profile.name, proposalId);
@@ -303,7 +316,7 @@ contract Consortium is IConsortium {
     function _checkAdmissible(address account, string memory name) private view {
         if (account == address(0)) revert ConsortiumZeroAddress();
         if (bytes(name).length == 0) revert ConsortiumEmptyName(account);
-        if (_members[account].status != MemberStatus.None) revert ConsortiumAlreadyMember(account);
+        if (_status[account] != MemberStatus.None) revert ConsortiumAlreadyMember(account);
     }
 
     function _existingProposal(uint256 proposalId) private view returns (Proposal storage) {

@@ -17,7 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ledger.exceptions import ManifestError
 
-__all__ = ["ContractDeployment", "DeploymentManifest", "load_manifest", "manifest_path", "write_manifest"]
+__all__ = [
+    "DEFAULT_DEPLOYMENTS_DIR",
+    "ContractDeployment",
+    "DeploymentManifest",
+    "load_manifest",
+    "manifest_path",
+    "write_manifest",
+]
 
 DEFAULT_DEPLOYMENTS_DIR = Path("deployments")
 

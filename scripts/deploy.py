@@ -2,8 +2,9 @@
 
     brownie run scripts/deploy.py [--network development]
 
-On a development chain the first three test accounts become the founders and a mock ERC-20 ("Coop
-Dollar", cUSD) is deployed for revenue in a token. The manifest goes to ``deployments/<chain_id>.json``.
+Deploys the Consortium (founders, a 50 % quorum, a week to vote) and the Agreements contract bound to it. On a
+development chain the first three test accounts become the founders and a mock ERC-20 ("Coop Dollar", cUSD)
+is deployed for revenue in a token. The manifest goes to ``deployments/<chain_id>.json``.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from brownie import Consortium, MockERC20, accounts, chain, network
+from brownie import Agreements, Consortium, MockERC20, accounts, chain, network
 
 from ledger.codes import encode_code
-from ledger.manifest import ContractDeployment, write_manifest
+from ledger.manifest import DEFAULT_DEPLOYMENTS_DIR, ContractDeployment, write_manifest
 
 DEV_FOUNDERS = [
     ("Crumb & Co Bakery", "bakery", "north"),
@@ -37,14 +38,15 @@ VOTING_PERIOD = 7 * 24 * 3600  # a week to vote
 def deploy(deployer: Any, founders: list[tuple[str, str, bytes, bytes]]) -> dict[str, Any]:
     """Deploy every contract from ``deployer`` and return them by name."""
     consortium = Consortium.deploy(founders, QUORUM_BPS, VOTING_PERIOD, {"from": deployer})
-    deployed: dict[str, Any] = {"Consortium": consortium}
+    agreements = Agreements.deploy(consortium, {"from": deployer})
+    deployed: dict[str, Any] = {"Consortium": consortium, "Agreements": agreements}
     if network.show_active() in ("development", "ganache-cli"):
         deployed["MockERC20"] = MockERC20.deploy("Coop Dollar", "cUSD", {"from": deployer})
     return deployed
 
 
-def main() -> Path:
-    """Deploy on the active network's test accounts and write the manifest; return its path."""
+def deploy_and_record(deployments_dir: Path = DEFAULT_DEPLOYMENTS_DIR) -> Path:
+    """Deploy with the active network's test accounts and write the manifest; return its path."""
     if network.show_active() not in ("development", "ganache-cli"):
         raise SystemExit(
             "scripts/deploy.py deploys with test accounts and so runs only on a development chain "
@@ -59,8 +61,14 @@ def main() -> Path:
         chain_id=chain.id,
         network=network.show_active(),
         contracts={name: _record(contract) for name, contract in deployed.items()},
+        deployments_dir=deployments_dir,
     )
     for name, contract in deployed.items():
         print(f"  {name:<12} {contract.address}  (block {contract.tx.block_number})")
     print(f"Deployment manifest written to {path}")
     return path
+
+
+def main() -> Path:
+    """Brownie entry point: deploy and write ``deployments/<chain_id>.json``."""
+    return deploy_and_record()

@@ -1,8 +1,13 @@
 """EIP-712 typed data that coopledger's contracts verify, built and signed off chain.
 
-A party of an agreement approves one version of it by signing ``AgreementApproval(agreementId, version,
-contentHash)`` in the Agreements contract's domain; anybody may then submit the signatures. The domain binds
-the signature to one chain and one contract, and the message to one agreement version and its content.
+- A party of an agreement approves one version of it by signing ``AgreementApproval(agreementId, version,
+  contentHash)`` in the Agreements contract's domain; anybody may then submit the signatures.
+- A program's sponsor confirms a conversion by signing ``ConversionVoucher(programId, commitment,
+  conversionValue, reward, deadline, nonce)`` in the ReferralRewards contract's domain; the referrer
+  redeems it.
+
+The domain binds a signature to one chain and one contract; the message binds it to one agreement version or
+one referral.
 """
 
 from __future__ import annotations
@@ -13,10 +18,18 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils.address import to_checksum_address
 
-__all__ = ["AGREEMENTS_DOMAIN_NAME", "AGREEMENTS_DOMAIN_VERSION", "agreement_approval", "sign_typed_data"]
+__all__ = [
+    "AGREEMENTS_DOMAIN_NAME",
+    "DOMAIN_VERSION",
+    "REFERRALS_DOMAIN_NAME",
+    "agreement_approval",
+    "conversion_voucher",
+    "sign_typed_data",
+]
 
 AGREEMENTS_DOMAIN_NAME = "coopledger Agreements"
-AGREEMENTS_DOMAIN_VERSION = "1"
+REFERRALS_DOMAIN_NAME = "coopledger ReferralRewards"
+DOMAIN_VERSION = "1"
 
 _AGREEMENT_APPROVAL_TYPES = {
     "AgreementApproval": [
@@ -25,6 +38,33 @@ _AGREEMENT_APPROVAL_TYPES = {
         {"name": "contentHash", "type": "bytes32"},
     ]
 }
+
+
+_CONVERSION_VOUCHER_TYPES = {
+    "ConversionVoucher": [
+        {"name": "programId", "type": "uint256"},
+        {"name": "commitment", "type": "bytes32"},
+        {"name": "conversionValue", "type": "uint256"},
+        {"name": "reward", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+        {"name": "nonce", "type": "uint256"},
+    ]
+}
+
+
+def _domain(name: str, chain_id: int, contract: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "version": DOMAIN_VERSION,
+        "chainId": chain_id,
+        "verifyingContract": to_checksum_address(contract),
+    }
+
+
+def _bytes32(value: bytes, what: str) -> bytes:
+    if len(value) != 32:
+        raise ValueError(f"{what} must be 32 bytes, got {len(value)}")
+    return bytes(value)
 
 
 def agreement_approval(
@@ -49,18 +89,57 @@ def agreement_approval(
         ``{"domain", "types", "primaryType", "message"}``, ready for ``eth_signTypedData_v4`` or
         :func:`sign_typed_data`.
     """
-    if len(content_hash) != 32:
-        raise ValueError(f"content hash must be 32 bytes, got {len(content_hash)}")
     return {
-        "domain": {
-            "name": AGREEMENTS_DOMAIN_NAME,
-            "version": AGREEMENTS_DOMAIN_VERSION,
-            "chainId": chain_id,
-            "verifyingContract": to_checksum_address(contract),
-        },
+        "domain": _domain(AGREEMENTS_DOMAIN_NAME, chain_id, contract),
         "types": _AGREEMENT_APPROVAL_TYPES,
         "primaryType": "AgreementApproval",
-        "message": {"agreementId": agreement_id, "version": version, "contentHash": bytes(content_hash)},
+        "message": {
+            "agreementId": agreement_id,
+            "version": version,
+            "contentHash": _bytes32(content_hash, "content hash"),
+        },
+    }
+
+
+def conversion_voucher(
+    chain_id: int,
+    contract: str,
+    program_id: int,
+    commitment: bytes,
+    conversion_value: int,
+    reward: int,
+    deadline: int,
+    nonce: int,
+) -> dict[str, Any]:
+    """The full EIP-712 message of a sponsor's voucher for referral ``commitment`` of ``program_id``.
+
+    Parameters
+    ----------
+    chain_id, contract
+        Chain and address of the ReferralRewards contract.
+    program_id, commitment
+        The program and the referral that converted.
+    conversion_value
+        Value of the conversion, in the reward asset's smallest unit.
+    reward
+        The reward the program's rule gives for that value (``ReferralRewards.rewardFor``).
+    deadline
+        Last timestamp at which the voucher can be redeemed.
+    nonce
+        The sponsor's current voucher nonce (``ReferralRewards.voucherNonce``).
+    """
+    return {
+        "domain": _domain(REFERRALS_DOMAIN_NAME, chain_id, contract),
+        "types": _CONVERSION_VOUCHER_TYPES,
+        "primaryType": "ConversionVoucher",
+        "message": {
+            "programId": program_id,
+            "commitment": _bytes32(commitment, "commitment"),
+            "conversionValue": conversion_value,
+            "reward": reward,
+            "deadline": deadline,
+            "nonce": nonce,
+        },
     }
 
 

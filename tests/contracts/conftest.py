@@ -14,22 +14,24 @@ from typing import Any
 import brownie
 import pytest
 from brownie.test.managers.runner import RevertContextManager
+from eth_utils.crypto import keccak
 
 from ledger.codes import encode_code
+from ledger.referrals import make_commitment
 
 
 def reverts_with(error: str, *args: Any) -> RevertContextManager:
     """Expect a revert with the custom error ``error`` and exactly these arguments.
 
     Brownie decodes custom errors from the project's ABIs into ``"Name: arg1, arg2"``, with addresses
-    in lower case and byte strings as hex.
+    in lower case and byte strings as Python ``bytes`` literals.
     """
     return brownie.reverts(f"{error}: {', '.join(_error_argument(arg) for arg in args)}")
 
 
 def _error_argument(value: Any) -> str:
     if isinstance(value, bytes):
-        return "0x" + value.hex()
+        return str(bytes(value))
     text = str(value)
     return text.lower() if text.startswith("0x") else text
 
@@ -241,3 +243,80 @@ def active_id(propose: Callable[..., int], activate: Callable[[int], None]) -> i
     agreement_id = propose()
     activate(agreement_id)
     return agreement_id
+
+
+# -------------------------------------------------------------------------------------------- referrals
+
+(REFERRAL_NONE, RECORDED, CONFIRMED, CLAIMED) = range(4)
+REWARD_FIXED = 10**18  # 1 cUSD per conversion
+REWARD_BPS = 500  # plus 5 % of the conversion value
+REWARD_CAP = 5 * 10**18  # at most 5 cUSD per conversion
+PROGRAM_BUDGET = 100 * 10**18
+
+
+@pytest.fixture(scope="module")
+def referrals(ReferralRewards: Any, coop: Any, accounts: Any) -> Any:
+    return ReferralRewards.deploy(coop, {"from": accounts[0]})
+
+
+@pytest.fixture(scope="module")
+def sponsor(signers: list[Any]) -> Any:
+    """The sponsor of the referral programs: a member whose key the tests hold, to sign vouchers."""
+    return signers[0]
+
+
+@pytest.fixture(scope="module")
+def sponsor_key() -> str:
+    return SIGNER_KEYS[0]
+
+
+@pytest.fixture(scope="module")
+def referrer(members: list[Any]) -> Any:
+    return members[1]
+
+
+@pytest.fixture(scope="module")
+def sponsor_funds(token: Any, sponsor: Any, referrals: Any) -> Any:
+    """cUSD in the sponsor's hands, approved for the ReferralRewards contract; returns the token."""
+    token.mint(sponsor, 10**30, {"from": sponsor})
+    token.approve(referrals, 2**256 - 1, {"from": sponsor})
+    return token
+
+
+def program_terms(
+    asset: Any,
+    expiry: int,
+    fixed: int = REWARD_FIXED,
+    bps: int = REWARD_BPS,
+    cap: int = REWARD_CAP,
+    per_referrer: int = 0,
+) -> tuple[Any, ...]:
+    """A ``ReferralRewards.ProgramTerms`` tuple."""
+    return (str(asset), fixed, bps, cap, per_referrer, expiry)
+
+
+@pytest.fixture(scope="module")
+def create_program(referrals: Any, sponsor_funds: Any, sponsor: Any) -> Callable[..., int]:
+    """Create a program (default: cUSD, 1 + 5 % capped at 5, 100 cUSD budget, 30 days); return its id."""
+
+    def make(budget: int = PROGRAM_BUDGET, asset: Any = None, by: Any = None, **rule: Any) -> int:
+        rule.setdefault("expiry", now() + 30 * 24 * 3600)
+        asset = sponsor_funds if asset is None else asset
+        value = budget if str(asset) == NATIVE else 0
+        tx = referrals.createProgram(
+            program_terms(asset, **rule), budget, {"from": by or sponsor, "value": value}
+        )
+        return int(tx.return_value)
+
+    return make
+
+
+@pytest.fixture
+def program_id(create_program: Callable[..., int]) -> int:
+    """The default program."""
+    return create_program()
+
+
+def lead(name: str) -> bytes:
+    """The commitment for lead ``name`` with a salt fixed per name (tests need it reproducible)."""
+    return make_commitment(name, keccak(text=f"salt:{name}"))

@@ -1,0 +1,94 @@
+"""ReferralRewards: claiming — the referrer pulls its confirmed reward once; nobody else can."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from conftest import CLAIMED, NATIVE, RECORDED, lead, reverts_with
+
+
+@pytest.fixture
+def confirmed(referrals: Any, program_id: int, referrer: Any, sponsor: Any) -> bytes:
+    """A referral of ``referrer`` confirmed with a 20 cUSD conversion (reward 2 cUSD)."""
+    commitment = lead("jane@example.com")
+    referrals.recordReferral(program_id, commitment, {"from": referrer})
+    referrals.confirmConversion(program_id, commitment, 20 * 10**18, {"from": sponsor})
+    return commitment
+
+
+def test_referrer_claims_its_reward(
+    referrals: Any, token: Any, program_id: int, confirmed: bytes, referrer: Any
+) -> None:
+    before = token.balanceOf(referrals)
+    tx = referrals.claimReward(program_id, confirmed, {"from": referrer})
+    assert tx.return_value == 2 * 10**18
+    event = tx.events["RewardClaimed"]
+    assert (event["programId"], event["referrer"], event["amount"]) == (program_id, referrer, 2 * 10**18)
+    assert token.balanceOf(referrer) == 2 * 10**18
+    assert before - token.balanceOf(referrals) == 2 * 10**18
+    assert referrals.referral(program_id, confirmed)[1] == CLAIMED
+
+
+def test_claiming_twice_reverts(referrals: Any, program_id: int, confirmed: bytes, referrer: Any) -> None:
+    referrals.claimReward(program_id, confirmed, {"from": referrer})
+    with reverts_with("ReferralWrongStatus", program_id, confirmed, CLAIMED):
+        referrals.claimReward(program_id, confirmed, {"from": referrer})
+
+
+def test_nobody_claims_anothers_reward(
+    referrals: Any, program_id: int, confirmed: bytes, sponsor: Any, members: list[Any]
+) -> None:
+    for thief in (members[2], sponsor):
+        with reverts_with("ReferralNotReferrer", program_id, confirmed, thief.address):
+            referrals.claimReward(program_id, confirmed, {"from": thief})
+
+
+def test_an_unconfirmed_referral_cannot_be_claimed(referrals: Any, program_id: int, referrer: Any) -> None:
+    commitment = lead("pending")
+    referrals.recordReferral(program_id, commitment, {"from": referrer})
+    with reverts_with("ReferralWrongStatus", program_id, commitment, RECORDED):
+        referrals.claimReward(program_id, commitment, {"from": referrer})
+
+
+def test_native_reward(
+    referrals: Any, create_program: Callable[..., int], sponsor: Any, referrer: Any
+) -> None:
+    program_id = create_program(asset=NATIVE, budget=10 * 10**18)
+    referrals.recordReferral(program_id, lead("n"), {"from": referrer})
+    referrals.confirmConversion(program_id, lead("n"), 0, {"from": sponsor})
+    before = referrer.balance()
+    referrals.claimReward(program_id, lead("n"), {"from": referrer, "gas_price": 0})
+    assert referrer.balance() - before == 10**18
+
+
+def test_reentrant_claim_is_blocked(
+    referrals: Any,
+    ReentrantParty: Any,
+    coop: Any,
+    create_program: Callable[..., int],
+    sponsor: Any,
+    members: list[Any],
+) -> None:
+    owner = members[0]
+    attacker = ReentrantParty.deploy({"from": owner})
+    proposal_id = coop.proposeAdmission(
+        (attacker.address, "Contract Co", b"retail".ljust(32, b"\0"), b"centre".ljust(32, b"\0")),
+        {"from": owner},
+    ).return_value
+    for voter in members[:5]:
+        coop.approve(proposal_id, {"from": voter})
+    program_id = create_program(asset=NATIVE, budget=10 * 10**18)
+    commitment = lead("attack")
+    attacker.forward(
+        referrals, referrals.recordReferral.encode_input(program_id, commitment), {"from": owner}
+    )
+    referrals.confirmConversion(program_id, commitment, 0, {"from": sponsor})
+    attacker.configure(referrals.claimReward.encode_input(program_id, commitment), False, {"from": owner})
+
+    attacker.forward(referrals, referrals.claimReward.encode_input(program_id, commitment), {"from": owner})
+    assert attacker.reentrySucceeded() is False
+    assert attacker.balance() == 10**18, "paid once"
+    assert referrals.balance() == 9 * 10**18

@@ -1,0 +1,161 @@
+"""ReferralRewards: creating, funding and closing programs, and every rule a program must satisfy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from conftest import (
+    NATIVE,
+    PROGRAM_BUDGET,
+    REWARD_BPS,
+    REWARD_CAP,
+    REWARD_FIXED,
+    now,
+    program_terms,
+    reverts_with,
+)
+
+
+def test_program_is_created_funded_and_described(
+    referrals: Any, create_program: Callable[..., int], sponsor: Any, token: Any
+) -> None:
+    expiry = now() + 1_000
+    before = token.balanceOf(sponsor)
+    program_id = create_program(expiry=expiry, per_referrer=7 * 10**18)
+    assert program_id == 1 == referrals.programCount()
+    view = referrals.program(program_id)
+    assert (view["sponsor"], view["asset"], view["expiry"], view["closed"]) == (sponsor, token, expiry, False)
+    assert (view["fixedReward"], view["rewardBps"], view["cap"], view["perReferrerCap"]) == (
+        REWARD_FIXED,
+        REWARD_BPS,
+        REWARD_CAP,
+        7 * 10**18,
+    )
+    assert (view["budget"], view["reservedTotal"]) == (PROGRAM_BUDGET, 0)
+    assert before - token.balanceOf(sponsor) == PROGRAM_BUDGET == token.balanceOf(referrals)
+
+
+def test_creation_emits_created_and_funded(referrals: Any, sponsor_funds: Any, sponsor: Any) -> None:
+    tx = referrals.createProgram(program_terms(sponsor_funds, now() + 1_000), 5 * 10**18, {"from": sponsor})
+    created = tx.events["ProgramCreated"]
+    assert (created["programId"], created["sponsor"], created["asset"], created["cap"]) == (
+        1,
+        sponsor,
+        sponsor_funds,
+        REWARD_CAP,
+    )
+    funded = tx.events["ProgramFunded"]
+    assert (funded["programId"], funded["sponsor"], funded["amount"]) == (1, sponsor, 5 * 10**18)
+
+
+def test_native_program(referrals: Any, create_program: Callable[..., int]) -> None:
+    program_id = create_program(asset=NATIVE, budget=10**18)
+    assert referrals.program(program_id)["budget"] == 10**18
+    assert referrals.balance() == 10**18
+
+
+def test_sponsor_tops_up(referrals: Any, program_id: int, sponsor: Any) -> None:
+    tx = referrals.fund(program_id, 10**18, {"from": sponsor})
+    assert tx.events["ProgramFunded"]["amount"] == 10**18
+    assert referrals.program(program_id)["budget"] == PROGRAM_BUDGET + 10**18
+
+
+def test_non_member_cannot_sponsor(referrals: Any, token: Any, outsider: Any) -> None:
+    with reverts_with("ReferralNotActiveMember", outsider.address):
+        referrals.createProgram(program_terms(token, now() + 1_000), 1, {"from": outsider})
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"cap": 0},
+        {"cap": 2**88},
+        {"bps": 10_001},
+        {"fixed": 0, "bps": 0},
+    ],
+)
+def test_invalid_reward_rule_reverts(create_program: Callable[..., int], rule: dict[str, int]) -> None:
+    with reverts_with("ReferralInvalidRule"):
+        create_program(**rule)
+
+
+def test_expiry_must_be_in_the_future(create_program: Callable[..., int]) -> None:
+    past = now() - 1
+    with reverts_with("ReferralInvalidExpiry", past):
+        create_program(expiry=past)
+
+
+def test_asset_must_be_native_or_a_contract(create_program: Callable[..., int], accounts: Any) -> None:
+    with reverts_with("ReferralInvalidAsset", accounts[4].address):
+        create_program(asset=accounts[4])
+
+
+def test_zero_budget_reverts(create_program: Callable[..., int]) -> None:
+    with reverts_with("ReferralZeroAmount"):
+        create_program(budget=0)
+
+
+def test_native_budget_must_match_the_value_sent(referrals: Any, sponsor: Any) -> None:
+    with reverts_with("ReferralWrongValue", 100, 99):
+        referrals.createProgram(program_terms(NATIVE, now() + 1_000), 100, {"from": sponsor, "value": 99})
+
+
+def test_native_value_with_an_erc20_budget_reverts(referrals: Any, sponsor_funds: Any, sponsor: Any) -> None:
+    with reverts_with("ReferralWrongValue", 0, 1):
+        referrals.createProgram(
+            program_terms(sponsor_funds, now() + 1_000), 100, {"from": sponsor, "value": 1}
+        )
+
+
+def test_fee_on_transfer_budget_is_refused(
+    referrals: Any, FeeOnTransferToken: Any, create_program: Callable[..., int], sponsor: Any
+) -> None:
+    leaky = FeeOnTransferToken.deploy({"from": sponsor})
+    leaky.mint(sponsor, 10**6, {"from": sponsor})
+    leaky.approve(referrals, 10**6, {"from": sponsor})
+    with reverts_with("ReferralTransferMismatch", 10_000, 9_900):
+        create_program(asset=leaky, budget=10_000)
+
+
+def test_only_the_sponsor_tops_up_or_closes(referrals: Any, program_id: int, referrer: Any) -> None:
+    with reverts_with("ReferralNotSponsor", program_id, referrer.address):
+        referrals.fund(program_id, 1, {"from": referrer})
+    with reverts_with("ReferralNotSponsor", program_id, referrer.address):
+        referrals.closeProgram(program_id, {"from": referrer})
+
+
+def test_zero_top_up_reverts(referrals: Any, program_id: int, sponsor: Any) -> None:
+    with reverts_with("ReferralZeroAmount"):
+        referrals.fund(program_id, 0, {"from": sponsor})
+
+
+def test_no_top_up_after_expiry(
+    referrals: Any, create_program: Callable[..., int], sponsor: Any, chain: Any
+) -> None:
+    expiry = now() + 100
+    program_id = create_program(expiry=expiry)
+    chain.sleep(101)
+    with reverts_with("ReferralProgramExpired", program_id, expiry):
+        referrals.fund(program_id, 1, {"from": sponsor})
+
+
+def test_closing_stops_the_program(referrals: Any, program_id: int, sponsor: Any, referrer: Any) -> None:
+    tx = referrals.closeProgram(program_id, {"from": sponsor})
+    assert tx.events["ProgramClosed"]["programId"] == program_id
+    expiry = referrals.program(program_id)["expiry"]
+    assert referrals.program(program_id)["closed"] is True
+    with reverts_with("ReferralProgramExpired", program_id, expiry):
+        referrals.closeProgram(program_id, {"from": sponsor})
+    with reverts_with("ReferralProgramExpired", program_id, expiry):
+        referrals.fund(program_id, 1, {"from": sponsor})
+
+
+@pytest.mark.parametrize("unknown", [0, 9])
+def test_unknown_program_reverts(referrals: Any, sponsor: Any, unknown: int) -> None:
+    with reverts_with("ReferralUnknownProgram", unknown):
+        referrals.program(unknown)
+    with reverts_with("ReferralUnknownProgram", unknown):
+        referrals.fund(unknown, 1, {"from": sponsor})

@@ -1,0 +1,54 @@
+"""EIP-712 messages: signatures recover to the signer and change with every bound field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+
+from ledger.eip712 import agreement_approval, conversion_voucher, sign_typed_data
+
+KEY = "0x" + "11" * 32
+CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+
+
+def _signer(typed: dict[str, Any], signature: bytes) -> str:
+    signable = encode_typed_data(
+        domain_data=typed["domain"], message_types=typed["types"], message_data=typed["message"]
+    )
+    return str(Account.recover_message(signable, signature=signature))
+
+
+def test_agreement_approval_signature_recovers_to_the_party() -> None:
+    typed = agreement_approval(31337, CONTRACT, 1, 2, b"\x05" * 32)
+    assert _signer(typed, sign_typed_data(KEY, typed)) == Account.from_key(KEY).address
+
+
+def test_voucher_signature_recovers_to_the_sponsor() -> None:
+    typed = conversion_voucher(31337, CONTRACT, 3, b"\x07" * 32, 10**18, 5 * 10**16, 2_000_000_000, 0)
+    assert typed["primaryType"] == "ConversionVoucher"
+    assert _signer(typed, sign_typed_data(KEY, typed)) == Account.from_key(KEY).address
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        agreement_approval(1, CONTRACT, 1, 2, b"\x05" * 32),
+        agreement_approval(31337, "0x" + "22" * 20, 1, 2, b"\x05" * 32),
+        agreement_approval(31337, CONTRACT, 9, 2, b"\x05" * 32),
+        agreement_approval(31337, CONTRACT, 1, 3, b"\x05" * 32),
+        agreement_approval(31337, CONTRACT, 1, 2, b"\x06" * 32),
+    ],
+)
+def test_a_signature_does_not_carry_over_to_another_message(other: dict[str, Any]) -> None:
+    typed = agreement_approval(31337, CONTRACT, 1, 2, b"\x05" * 32)
+    assert _signer(other, sign_typed_data(KEY, typed)) != Account.from_key(KEY).address
+
+
+def test_hashes_must_be_32_bytes() -> None:
+    with pytest.raises(ValueError, match="content hash must be 32 bytes"):
+        agreement_approval(1, CONTRACT, 1, 1, b"\x01")
+    with pytest.raises(ValueError, match="commitment must be 32 bytes"):
+        conversion_voucher(1, CONTRACT, 1, b"\x01", 1, 1, 1, 0)

@@ -293,7 +293,7 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
         if (amount == 0) revert ReferralNothingToReclaim(programId);
         budget.unreserved = 0;
         emit BudgetReclaimed(programId, msg.sender, amount);
-        _pay(_payouts[programId].asset, msg.sender, amount);
+        _payCaller(_payouts[programId].asset, amount);
     }
 
     /// @notice Voids every voucher the caller signed so far: new vouchers must carry the returned nonce.
@@ -345,7 +345,7 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
     function claimReward(uint256 programId, bytes32 commitment) external nonReentrant returns (uint256 amount) {
         Referral storage referral = _referrals[programId][commitment];
         amount = _settle(programId, commitment, referral);
-        _pay(_payouts[programId].asset, msg.sender, amount);
+        _payCaller(_payouts[programId].asset, amount);
     }
 
     /// @notice Redeems a sponsor's voucher for the caller's referral: confirms the conversion, reserves and
@@ -372,7 +372,7 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
         amount = _confirm(programId, header, voucher.commitment, referral, voucher.conversionValue, true);
         if (amount != voucher.reward) revert ReferralRewardMismatch(voucher.reward, amount);
         _settle(programId, voucher.commitment, referral);
-        _pay(_payouts[programId].asset, msg.sender, amount);
+        _payCaller(_payouts[programId].asset, amount);
     }
 
     // ------------------------------------------------------------------------------------------ views
@@ -521,12 +521,13 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
         emit ProgramFunded(programId, msg.sender, amount);
     }
 
-    function _pay(address asset, address to, uint256 amount) private {
+    /// @dev Every payment goes to the caller: the referrer claiming, or the sponsor reclaiming.
+    function _payCaller(address asset, uint256 amount) private {
         if (asset == address(0)) {
-            (bool sent,) = payable(to).call{value: amount}("");
-            if (!sent) revert ReferralNativeTransferFailed(to, amount);
+            (bool sent,) = payable(msg.sender).call{value: amount}("");
+            if (!sent) revert ReferralNativeTransferFailed(msg.sender, amount);
         } else {
-            IERC20(asset).safeTransfer(to, amount);
+            IERC20(asset).safeTransfer(msg.sender, amount);
         }
     }
 

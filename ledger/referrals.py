@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 
-from eth_abi import encode
+from eth_abi.abi import encode
 from eth_utils.crypto import keccak
 
 __all__ = ["make_commitment", "new_salt"]

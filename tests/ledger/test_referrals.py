@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from eth_abi import encode
+from eth_abi.abi import encode
 from eth_utils.crypto import keccak
 
 from ledger.referrals import make_commitment, new_salt

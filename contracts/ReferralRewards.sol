@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
@@ -174,8 +175,6 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
     error ReferralRewardMismatch(uint256 stated, uint256 computed);
     /// @notice Program `programId` has no unreserved budget to reclaim.
     error ReferralNothingToReclaim(uint256 programId);
-    /// @notice Sending `amount` of the native coin to `to` failed.
-    error ReferralNativeTransferFailed(address to, uint256 amount);
 
     /// @notice `sponsor` created program `programId` with this reward rule.
     event ProgramCreated(
@@ -292,8 +291,8 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
         amount = budget.unreserved;
         if (amount == 0) revert ReferralNothingToReclaim(programId);
         budget.unreserved = 0;
-        emit BudgetReclaimed(programId, msg.sender, amount);
-        _payCaller(_payouts[programId].asset, amount);
+        emit BudgetReclaimed(programId, header.sponsor, amount);
+        _pay(_payouts[programId].asset, header.sponsor, amount);
     }
 
     /// @notice Voids every voucher the caller signed so far: new vouchers must carry the returned nonce.
@@ -343,9 +342,9 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
     /// @param commitment The referral.
     /// @return amount What was paid.
     function claimReward(uint256 programId, bytes32 commitment) external nonReentrant returns (uint256 amount) {
-        Referral storage referral = _referrals[programId][commitment];
-        amount = _settle(programId, commitment, referral);
-        _payCaller(_payouts[programId].asset, amount);
+        Referral storage referral_ = _referrals[programId][commitment];
+        amount = _settle(programId, commitment, referral_);
+        _pay(_payouts[programId].asset, referral_.referrer, amount);
     }
 
     /// @notice Redeems a sponsor's voucher for the caller's referral: confirms the conversion, reserves and
@@ -368,11 +367,11 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
         address signer = ECDSA.recover(voucherDigest(voucher), signature);
         if (signer != header.sponsor) revert ReferralInvalidVoucherSigner(signer);
 
-        Referral storage referral = _referrals[programId][voucher.commitment];
-        amount = _confirm(programId, header, voucher.commitment, referral, voucher.conversionValue, true);
+        Referral storage referral_ = _referrals[programId][voucher.commitment];
+        amount = _confirm(programId, header, voucher.commitment, referral_, voucher.conversionValue, true);
         if (amount != voucher.reward) revert ReferralRewardMismatch(voucher.reward, amount);
-        _settle(programId, voucher.commitment, referral);
-        _payCaller(_payouts[programId].asset, amount);
+        _settle(programId, voucher.commitment, referral_);
+        _pay(_payouts[programId].asset, referral_.referrer, amount);
     }
 
     // ------------------------------------------------------------------------------------------ views
@@ -521,13 +520,14 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
         emit ProgramFunded(programId, msg.sender, amount);
     }
 
-    /// @dev Every payment goes to the caller: the referrer claiming, or the sponsor reclaiming.
-    function _payCaller(address asset, uint256 amount) private {
+    /// @dev Pays `to`: always an address read from storage (the referral's referrer, the program's sponsor)
+    ///      after the caller was checked to be it. A native payment that the receiver refuses reverts with
+    ///      the receiver's own reason (OpenZeppelin's `Address.sendValue`), and the reward stays claimable.
+    function _pay(address asset, address to, uint256 amount) private {
         if (asset == address(0)) {
-            (bool sent,) = payable(msg.sender).call{value: amount}("");
-            if (!sent) revert ReferralNativeTransferFailed(msg.sender, amount);
+            Address.sendValue(payable(to), amount);
         } else {
-            IERC20(asset).safeTransfer(msg.sender, amount);
+            IERC20(asset).safeTransfer(to, amount);
         }
     }
 

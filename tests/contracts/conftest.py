@@ -320,3 +320,21 @@ def program_id(create_program: Callable[..., int]) -> int:
 def lead(name: str) -> bytes:
     """The commitment for lead ``name`` with a salt fixed per name (tests need it reproducible)."""
     return make_commitment(name, keccak(text=f"salt:{name}"))
+
+
+@pytest.fixture(scope="module")
+def contract_member(ReentrantParty: Any, coop: Any, members: list[Any]) -> Callable[[str], Any]:
+    """Deploy a ReentrantParty owned by ``members[0]`` and admit it to ``coop`` by vote; return it."""
+
+    def admit(name: str) -> Any:
+        party = ReentrantParty.deploy({"from": members[0]})
+        proposal_id = coop.proposeAdmission(
+            profile(party, name, "retail", "centre"), {"from": members[0]}
+        ).return_value
+        for voter in members:
+            if coop.isActiveMember(party):
+                break
+            coop.approve(proposal_id, {"from": voter})
+        return party
+
+    return admit

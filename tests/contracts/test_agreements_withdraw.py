@@ -66,22 +66,11 @@ def test_suspended_or_exited_party_still_withdraws(
     assert token.balanceOf(members[2]) == 200_000
 
 
-def _contract_party(ReentrantParty: Any, coop: Any, members: list[Any], owner: Any) -> Any:
-    """A ReentrantParty contract admitted to the consortium by vote."""
-    party = ReentrantParty.deploy({"from": owner})
-    profile = (party.address, "Contract Co", b"retail".ljust(32, b"\0"), b"centre".ljust(32, b"\0"))
-    proposal_id = coop.proposeAdmission(profile, {"from": members[0]}).return_value
-    for voter in members[:5]:
-        coop.approve(proposal_id, {"from": voter})
-    assert coop.isActiveMember(party)
-    return party
-
-
 def test_reentrant_withdrawal_is_blocked(
-    agreements: Any, ReentrantParty: Any, coop: Any, propose: Any, members: list[Any], customer: Any
+    agreements: Any, contract_member: Any, propose: Any, members: list[Any], customer: Any
 ) -> None:
     owner = members[0]
-    attacker = _contract_party(ReentrantParty, coop, members, owner)
+    attacker = contract_member("Attacker Co")
     agreement_id = propose(parties=[members[0], attacker], shares=[5_000, 5_000], asset=NATIVE)
     attacker.forward(agreements, agreements.sign.encode_input(agreement_id, 1), {"from": owner})
     agreements.deposit(agreement_id, NATIVE, 10**18, {"from": customer, "value": 10**18})
@@ -94,10 +83,10 @@ def test_reentrant_withdrawal_is_blocked(
 
 
 def test_party_refusing_the_native_coin_keeps_its_credit(
-    agreements: Any, ReentrantParty: Any, coop: Any, propose: Any, members: list[Any], customer: Any
+    agreements: Any, contract_member: Any, propose: Any, members: list[Any], customer: Any
 ) -> None:
     owner = members[0]
-    refuser = _contract_party(ReentrantParty, coop, members, owner)
+    refuser = contract_member("Refuser Co")
     agreement_id = propose(parties=[members[0], refuser], shares=[5_000, 5_000], asset=NATIVE)
     refuser.forward(agreements, agreements.sign.encode_input(agreement_id, 1), {"from": owner})
     agreements.deposit(agreement_id, NATIVE, 1_000_000, {"from": customer, "value": 1_000_000})

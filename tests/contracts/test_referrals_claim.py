@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import brownie
 import pytest
 
-from conftest import CLAIMED, NATIVE, RECORDED, lead, reverts_with
+from conftest import CLAIMED, CONFIRMED, NATIVE, RECORDED, lead, reverts_with
 
 
 @pytest.fixture
@@ -66,20 +67,13 @@ def test_native_reward(
 
 def test_reentrant_claim_is_blocked(
     referrals: Any,
-    ReentrantParty: Any,
-    coop: Any,
+    contract_member: Callable[[str], Any],
     create_program: Callable[..., int],
     sponsor: Any,
     members: list[Any],
 ) -> None:
     owner = members[0]
-    attacker = ReentrantParty.deploy({"from": owner})
-    proposal_id = coop.proposeAdmission(
-        (attacker.address, "Contract Co", b"retail".ljust(32, b"\0"), b"centre".ljust(32, b"\0")),
-        {"from": owner},
-    ).return_value
-    for voter in members[:5]:
-        coop.approve(proposal_id, {"from": voter})
+    attacker = contract_member("Contract Co")
     program_id = create_program(asset=NATIVE, budget=10 * 10**18)
     commitment = lead("attack")
     attacker.forward(
@@ -92,3 +86,24 @@ def test_reentrant_claim_is_blocked(
     assert attacker.reentrySucceeded() is False
     assert attacker.balance() == 10**18, "paid once"
     assert referrals.balance() == 9 * 10**18
+
+
+def test_a_referrer_refusing_the_native_coin_keeps_its_reward(
+    referrals: Any,
+    contract_member: Callable[[str], Any],
+    create_program: Callable[..., int],
+    sponsor: Any,
+    members: list[Any],
+) -> None:
+    owner = members[0]
+    refuser = contract_member("Refuser")
+    program_id = create_program(asset=NATIVE, budget=10 * 10**18)
+    commitment = lead("refused")
+    refuser.forward(referrals, referrals.recordReferral.encode_input(program_id, commitment), {"from": owner})
+    referrals.confirmConversion(program_id, commitment, 0, {"from": sponsor})
+    refuser.configure(b"", True, {"from": owner})
+    with brownie.reverts("refusing native coin"):
+        refuser.forward(
+            referrals, referrals.claimReward.encode_input(program_id, commitment), {"from": owner}
+        )
+    assert referrals.referral(program_id, commitment)[1] == CONFIRMED

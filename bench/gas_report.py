@@ -16,10 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from brownie import Agreements, Consortium, MockERC20, accounts, chain, web3
+from brownie import Agreements, Consortium, MockERC20, ReferralRewards, accounts, chain, web3
 
 from ledger.codes import encode_code
-from ledger.eip712 import agreement_approval, sign_typed_data
+from ledger.eip712 import agreement_approval, conversion_voucher, sign_typed_data, split_signature
+from ledger.referrals import make_commitment
 
 BENCH_DIR = Path(__file__).resolve().parent
 BASELINE = BENCH_DIR / "gas-baseline.json"
@@ -34,6 +35,9 @@ TARGETS = {
     "Agreements.deposit ERC-20 (20 parties)": 60_000,
     "Agreements.withdraw ERC-20 (party holds the token)": 50_000,
     "Agreements.withdraw ERC-20 (lead party, holds the token)": 50_000,
+    "ReferralRewards.recordReferral": 60_000,
+    "ReferralRewards.claimReward ERC-20 (referrer holds the token)": 55_000,
+    "ReferralRewards.redeemVoucher ERC-20 (referrer holds the token)": 75_000,
 }
 
 
@@ -184,7 +188,51 @@ def agreements_figures() -> dict[str, int]:
     return figures
 
 
-SCENARIOS: list[Callable[[], dict[str, int]]] = [consortium_figures, agreements_figures]
+def referrals_figures() -> dict[str, int]:
+    """ReferralRewards: every state-changing function; claims by a referrer who already holds the token."""
+    members = _members(12)
+    consortium = _consortium(members)
+    referrals = ReferralRewards.deploy(consortium, {"from": accounts[0]})
+    sponsor, referrer = members[10], members[1]  # the sponsor is a generated account, to sign vouchers
+    token = MockERC20.deploy("Coop Dollar", "cUSD", {"from": sponsor})
+    token.mint(sponsor, 10**30, {"from": sponsor})
+    token.approve(referrals, 10**29, {"from": sponsor})
+    token.mint(referrer, 1, {"from": referrer})
+    expiry = web3.eth.get_block("latest")["timestamp"] + YEAR
+    terms = (token.address, 10**18, 500, 5 * 10**18, 0, expiry)
+    figures: dict[str, int] = {"ReferralRewards.deploy": referrals.tx.gas_used}
+
+    created = referrals.createProgram(terms, 100 * 10**18, {"from": sponsor})
+    program_id = created.return_value
+    figures["ReferralRewards.createProgram ERC-20"] = created.gas_used
+    figures["ReferralRewards.fund"] = referrals.fund(program_id, 10**18, {"from": sponsor}).gas_used
+
+    first, second, third = (make_commitment(f"lead-{n}", bytes(32)) for n in range(3))
+    figures["ReferralRewards.recordReferral"] = referrals.recordReferral(
+        program_id, first, {"from": referrer}
+    ).gas_used
+    referrals.recordReferral(program_id, second, {"from": referrer})
+    referrals.recordReferral(program_id, third, {"from": referrer})
+    figures["ReferralRewards.confirmConversion"] = referrals.confirmConversion(
+        program_id, first, 20 * 10**18, {"from": sponsor}
+    ).gas_used
+    figures["ReferralRewards.claimReward ERC-20 (referrer holds the token)"] = referrals.claimReward(
+        program_id, first, {"from": referrer}
+    ).gas_used
+
+    voucher = (program_id, second, 20 * 10**18, 2 * 10**18, expiry, 0)
+    typed = conversion_voucher(web3.eth.chain_id, referrals.address, *voucher)
+    figures["ReferralRewards.redeemVoucher ERC-20 (referrer holds the token)"] = referrals.redeemVoucher(
+        voucher, *split_signature(sign_typed_data(sponsor.private_key, typed)), {"from": referrer}
+    ).gas_used
+
+    figures["ReferralRewards.revokeVouchers"] = referrals.revokeVouchers({"from": sponsor}).gas_used
+    figures["ReferralRewards.closeProgram"] = referrals.closeProgram(program_id, {"from": sponsor}).gas_used
+    figures["ReferralRewards.reclaimBudget"] = referrals.reclaimBudget(program_id, {"from": sponsor}).gas_used
+    return figures
+
+
+SCENARIOS: list[Callable[[], dict[str, int]]] = [consortium_figures, agreements_figures, referrals_figures]
 
 
 def _format_delta(current: int, baseline: int | None) -> str:

@@ -350,9 +350,11 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
     /// @notice Redeems a sponsor's voucher for the caller's referral: confirms the conversion, reserves and
     ///         pays the reward in one call.
     /// @param voucher The voucher the sponsor signed.
-    /// @param signature The sponsor's EIP-712 signature of it.
+    /// @param v The recovery id of the sponsor's EIP-712 signature of it (27 or 28).
+    /// @param r The signature's `r`.
+    /// @param s The signature's `s`.
     /// @return amount What was paid.
-    function redeemVoucher(Voucher calldata voucher, bytes calldata signature)
+    function redeemVoucher(Voucher calldata voucher, uint8 v, bytes32 r, bytes32 s)
         external
         nonReentrant
         returns (uint256 amount)
@@ -364,7 +366,7 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
         if (block.timestamp > voucher.deadline) revert ReferralVoucherExpired(voucher.deadline);
         uint256 currentNonce = _voucherNonces[header.sponsor];
         if (voucher.nonce != currentNonce) revert ReferralVoucherRevoked(voucher.nonce, currentNonce);
-        address signer = ECDSA.recover(voucherDigest(voucher), signature);
+        address signer = ECDSA.recover(voucherDigest(voucher), v, r, s);
         if (signer != header.sponsor) revert ReferralInvalidVoucherSigner(signer);
 
         Referral storage referral_ = _referrals[programId][voucher.commitment];

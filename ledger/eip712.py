@@ -25,6 +25,7 @@ __all__ = [
     "agreement_approval",
     "conversion_voucher",
     "sign_typed_data",
+    "split_signature",
 ]
 
 AGREEMENTS_DOMAIN_NAME = "coopledger Agreements"
@@ -151,3 +152,11 @@ def sign_typed_data(private_key: str | bytes, typed_data: dict[str, Any]) -> byt
         message_data=typed_data["message"],
     )
     return bytes(Account.sign_message(signable, private_key).signature)
+
+
+def split_signature(signature: bytes) -> tuple[int, bytes, bytes]:
+    """Split a 65-byte signature (r, s, v) into ``(v, r, s)``, the form ``redeemVoucher`` takes."""
+    if len(signature) != 65:
+        raise ValueError(f"a signature is 65 bytes (r, s, v), got {len(signature)}")
+    v = signature[64]
+    return (v + 27 if v < 27 else v), bytes(signature[:32]), bytes(signature[32:64])

@@ -2,9 +2,9 @@
 
     brownie run scripts/deploy.py [--network development]
 
-Deploys the Consortium (founders, a 50 % quorum, a week to vote) and the Agreements contract bound to it. On a
-development chain the first three test accounts become the founders and a mock ERC-20 ("Coop Dollar", cUSD)
-is deployed for revenue in a token. The manifest goes to ``deployments/<chain_id>.json``.
+Deploys the Consortium (founders, a 50 % quorum, a week to vote) and the Agreements and ReferralRewards
+contracts bound to it. On a development chain the first three test accounts become the founders and a mock
+ERC-20 ("Coop Dollar", cUSD) is deployed for revenue in a token. The manifest goes to ``deployments/<chain_id>.json``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from brownie import Agreements, Consortium, MockERC20, accounts, chain, network
+from brownie import Agreements, Consortium, MockERC20, ReferralRewards, accounts, chain, network
 
 from ledger.codes import encode_code
 from ledger.manifest import DEFAULT_DEPLOYMENTS_DIR, ContractDeployment, write_manifest
@@ -39,7 +39,12 @@ def deploy(deployer: Any, founders: list[tuple[str, str, bytes, bytes]]) -> dict
     """Deploy every contract from ``deployer`` and return them by name."""
     consortium = Consortium.deploy(founders, QUORUM_BPS, VOTING_PERIOD, {"from": deployer})
     agreements = Agreements.deploy(consortium, {"from": deployer})
-    deployed: dict[str, Any] = {"Consortium": consortium, "Agreements": agreements}
+    referrals = ReferralRewards.deploy(consortium, {"from": deployer})
+    deployed: dict[str, Any] = {
+        "Consortium": consortium,
+        "Agreements": agreements,
+        "ReferralRewards": referrals,
+    }
     if network.show_active() in ("development", "ganache-cli"):
         deployed["MockERC20"] = MockERC20.deploy("Coop Dollar", "cUSD", {"from": deployer})
     return deployed

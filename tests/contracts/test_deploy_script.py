@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from brownie import Agreements, Consortium, web3
+from brownie import Agreements, Consortium, ReferralRewards, web3
 
 from ledger.manifest import load_manifest
 from scripts.deploy import deploy_and_record
@@ -16,7 +16,7 @@ def test_deploy_writes_a_manifest_of_live_contracts(tmp_path: Path, accounts: An
     manifest = load_manifest(path)
     assert path == tmp_path / f"{web3.eth.chain_id}.json"
     assert manifest.chain_id == web3.eth.chain_id
-    assert set(manifest.contracts) == {"Consortium", "Agreements", "MockERC20"}
+    assert set(manifest.contracts) == {"Consortium", "Agreements", "ReferralRewards", "MockERC20"}
     head = web3.eth.block_number
     for record in manifest.contracts.values():
         assert web3.eth.get_code(record.address) != b"", "the address holds code"
@@ -28,6 +28,9 @@ def test_deploy_writes_a_manifest_of_live_contracts(tmp_path: Path, accounts: An
     agreements = Agreements.at(manifest.contracts["Agreements"].address)
     consortium = Consortium.at(manifest.contracts["Consortium"].address)
     assert agreements.consortium() == consortium.address
+    assert (
+        ReferralRewards.at(manifest.contracts["ReferralRewards"].address).consortium() == consortium.address
+    )
     assert consortium.activeMemberCount() == 3
     assert consortium.isActiveMember(accounts[0])
     assert manifest.contracts["Agreements"].abi == Agreements.abi

@@ -16,7 +16,7 @@ from brownie import web3
 from brownie.test import strategy
 
 from conftest import CLAIMED, CONFIRMED, RECORDED, lead, now, program_terms, state_machine
-from ledger.eip712 import conversion_voucher, sign_typed_data
+from ledger.eip712 import conversion_voucher, sign_typed_data, split_signature
 
 pytestmark = pytest.mark.slow
 
@@ -128,12 +128,12 @@ class ReferralBooks:
         reward = reward_for(value)
         voucher = (program_id, commitment, value, reward, now() + 3_600, 0)
         typed = conversion_voucher(web3.eth.chain_id, self.referrals.address, *voucher)
-        signature = sign_typed_data(self.sponsor_key, typed)
+        signature = split_signature(sign_typed_data(self.sponsor_key, typed))
         if not self._open(model) or entry[1] != RECORDED or reward > model.budget:
             with brownie.reverts():
-                self.referrals.redeemVoucher(voucher, signature, {"from": entry[0]})
+                self.referrals.redeemVoucher(voucher, *signature, {"from": entry[0]})
             return
-        self.referrals.redeemVoucher(voucher, signature, {"from": entry[0]})
+        self.referrals.redeemVoucher(voucher, *signature, {"from": entry[0]})
         model.budget -= reward
         entry[1:] = [CLAIMED, reward]
         self.paid += reward

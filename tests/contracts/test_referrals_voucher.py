@@ -10,7 +10,7 @@ from brownie import web3
 from eth_account import Account
 
 from conftest import CLAIMED, lead, now, reverts_with
-from ledger.eip712 import conversion_voucher, sign_typed_data
+from ledger.eip712 import conversion_voucher, sign_typed_data, split_signature
 
 VALUE = 20 * 10**18
 REWARD = 2 * 10**18
@@ -21,15 +21,19 @@ def _voucher(program_id: int, commitment: bytes, **changes: int) -> tuple[int, b
     return (program_id, commitment, fields["value"], fields["reward"], fields["deadline"], fields["nonce"])
 
 
+Signature = tuple[int, bytes, bytes]
+
+
 def _sign(
     key: str, contract: Any, voucher: tuple[int, bytes, int, int, int, int], chain_id: int | None = None
-) -> bytes:
+) -> Signature:
     typed = conversion_voucher(chain_id or web3.eth.chain_id, str(contract), *voucher)
-    return sign_typed_data(key, typed)
+    return split_signature(sign_typed_data(key, typed))
 
 
-def _recovered(referrals: Any, voucher: tuple[Any, ...], signature: bytes) -> str:
-    return str(Account._recover_hash(bytes(referrals.voucherDigest(voucher)), signature=signature))
+def _recovered(referrals: Any, voucher: tuple[Any, ...], signature: Signature) -> str:
+    v, r, s = signature
+    return str(Account._recover_hash(bytes(referrals.voucherDigest(voucher)), vrs=(v, r, s)))
 
 
 @pytest.fixture
@@ -43,7 +47,7 @@ def test_referrer_redeems_a_voucher_in_one_call(
     referrals: Any, token: Any, program_id: int, recorded: bytes, sponsor_key: str, referrer: Any
 ) -> None:
     voucher = _voucher(program_id, recorded)
-    tx = referrals.redeemVoucher(voucher, _sign(sponsor_key, referrals, voucher), {"from": referrer})
+    tx = referrals.redeemVoucher(voucher, *_sign(sponsor_key, referrals, voucher), {"from": referrer})
     assert tx.return_value == REWARD
     assert tx.events["ConversionConfirmed"]["viaVoucher"] is True
     assert tx.events["RewardClaimed"]["amount"] == REWARD
@@ -64,9 +68,9 @@ def test_the_same_voucher_cannot_be_redeemed_twice(
 ) -> None:
     voucher = _voucher(program_id, recorded)
     signature = _sign(sponsor_key, referrals, voucher)
-    referrals.redeemVoucher(voucher, signature, {"from": referrer})
+    referrals.redeemVoucher(voucher, *signature, {"from": referrer})
     with reverts_with("ReferralWrongStatus", program_id, recorded, CLAIMED):
-        referrals.redeemVoucher(voucher, signature, {"from": referrer})
+        referrals.redeemVoucher(voucher, *signature, {"from": referrer})
 
 
 def test_a_voucher_for_another_chain_fails(
@@ -75,7 +79,7 @@ def test_a_voucher_for_another_chain_fails(
     voucher = _voucher(program_id, recorded)
     signature = _sign(sponsor_key, referrals, voucher, chain_id=1)
     with reverts_with("ReferralInvalidVoucherSigner", _recovered(referrals, voucher, signature)):
-        referrals.redeemVoucher(voucher, signature, {"from": referrer})
+        referrals.redeemVoucher(voucher, *signature, {"from": referrer})
 
 
 def test_a_voucher_for_another_contract_fails(
@@ -91,7 +95,7 @@ def test_a_voucher_for_another_contract_fails(
     voucher = _voucher(program_id, recorded)
     signature = _sign(sponsor_key, other, voucher)
     with reverts_with("ReferralInvalidVoucherSigner", _recovered(referrals, voucher, signature)):
-        referrals.redeemVoucher(voucher, signature, {"from": referrer})
+        referrals.redeemVoucher(voucher, *signature, {"from": referrer})
 
 
 def test_a_voucher_for_another_program_fails(
@@ -107,7 +111,7 @@ def test_a_voucher_for_another_program_fails(
     signature = _sign(sponsor_key, referrals, _voucher(program_id, recorded))
     moved = _voucher(other, recorded)
     with reverts_with("ReferralInvalidVoucherSigner", _recovered(referrals, moved, signature)):
-        referrals.redeemVoucher(moved, signature, {"from": referrer})
+        referrals.redeemVoucher(moved, *signature, {"from": referrer})
 
 
 def test_a_voucher_not_signed_by_the_sponsor_fails(
@@ -116,7 +120,7 @@ def test_a_voucher_not_signed_by_the_sponsor_fails(
     voucher = _voucher(program_id, recorded)
     forged = _sign(signers[1].private_key, referrals, voucher)
     with reverts_with("ReferralInvalidVoucherSigner", signers[1].address):
-        referrals.redeemVoucher(voucher, forged, {"from": referrer})
+        referrals.redeemVoucher(voucher, *forged, {"from": referrer})
 
 
 def test_an_expired_voucher_fails(
@@ -127,7 +131,7 @@ def test_an_expired_voucher_fails(
     signature = _sign(sponsor_key, referrals, voucher)
     chain.sleep(120)
     with reverts_with("ReferralVoucherExpired", deadline):
-        referrals.redeemVoucher(voucher, signature, {"from": referrer})
+        referrals.redeemVoucher(voucher, *signature, {"from": referrer})
 
 
 def test_revoked_vouchers_fail(
@@ -137,9 +141,9 @@ def test_revoked_vouchers_fail(
     signature = _sign(sponsor_key, referrals, voucher)
     assert referrals.revokeVouchers({"from": sponsor}).return_value == 1
     with reverts_with("ReferralVoucherRevoked", 0, 1):
-        referrals.redeemVoucher(voucher, signature, {"from": referrer})
+        referrals.redeemVoucher(voucher, *signature, {"from": referrer})
     fresh = _voucher(program_id, recorded, nonce=1)
-    referrals.redeemVoucher(fresh, _sign(sponsor_key, referrals, fresh), {"from": referrer})
+    referrals.redeemVoucher(fresh, *_sign(sponsor_key, referrals, fresh), {"from": referrer})
 
 
 def test_a_voucher_must_state_the_rules_reward(
@@ -147,7 +151,7 @@ def test_a_voucher_must_state_the_rules_reward(
 ) -> None:
     voucher = _voucher(program_id, recorded, reward=3 * 10**18)
     with reverts_with("ReferralRewardMismatch", 3 * 10**18, REWARD):
-        referrals.redeemVoucher(voucher, _sign(sponsor_key, referrals, voucher), {"from": referrer})
+        referrals.redeemVoucher(voucher, *_sign(sponsor_key, referrals, voucher), {"from": referrer})
 
 
 def test_only_the_referrer_redeems(
@@ -155,7 +159,7 @@ def test_only_the_referrer_redeems(
 ) -> None:
     voucher = _voucher(program_id, recorded)
     with reverts_with("ReferralNotReferrer", program_id, recorded, members[2].address):
-        referrals.redeemVoucher(voucher, _sign(sponsor_key, referrals, voucher), {"from": members[2]})
+        referrals.redeemVoucher(voucher, *_sign(sponsor_key, referrals, voucher), {"from": members[2]})
 
 
 def test_a_voucher_cannot_overdraw_the_budget(
@@ -166,7 +170,7 @@ def test_a_voucher_cannot_overdraw_the_budget(
     referrals.recordReferral(program_id, commitment, {"from": referrer})
     voucher = _voucher(program_id, commitment)
     with reverts_with("ReferralBudgetExceeded", program_id, REWARD, 10**18):
-        referrals.redeemVoucher(voucher, _sign(sponsor_key, referrals, voucher), {"from": referrer})
+        referrals.redeemVoucher(voucher, *_sign(sponsor_key, referrals, voucher), {"from": referrer})
 
 
 def test_no_voucher_after_the_program_expired(
@@ -180,4 +184,4 @@ def test_no_voucher_after_the_program_expired(
     signature = _sign(sponsor_key, referrals, voucher)
     chain.sleep(101)
     with reverts_with("ReferralProgramExpired", program_id, expiry):
-        referrals.redeemVoucher(voucher, signature, {"from": referrer})
+        referrals.redeemVoucher(voucher, *signature, {"from": referrer})

@@ -8,7 +8,7 @@ import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
-from ledger.eip712 import agreement_approval, conversion_voucher, sign_typed_data
+from ledger.eip712 import agreement_approval, conversion_voucher, sign_typed_data, split_signature
 
 KEY = "0x" + "11" * 32
 CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
@@ -52,3 +52,13 @@ def test_hashes_must_be_32_bytes() -> None:
         agreement_approval(1, CONTRACT, 1, 1, b"\x01")
     with pytest.raises(ValueError, match="commitment must be 32 bytes"):
         conversion_voucher(1, CONTRACT, 1, b"\x01", 1, 1, 1, 0)
+
+
+def test_split_signature_gives_v_r_s() -> None:
+    typed = agreement_approval(31337, CONTRACT, 1, 2, b"\x05" * 32)
+    signature = sign_typed_data(KEY, typed)
+    v, r, s = split_signature(signature)
+    assert v in (27, 28)
+    assert (r, s) == (signature[:32], signature[32:64])
+    with pytest.raises(ValueError, match="65 bytes"):
+        split_signature(signature[:64])

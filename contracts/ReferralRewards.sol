@@ -314,10 +314,10 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
         _requireOpen(programId, header);
         if (msg.sender == header.sponsor) revert ReferralSelfReferral(programId, msg.sender);
         _requireActiveMember(msg.sender);
-        Referral storage referral = _referrals[programId][commitment];
-        if (referral.status != ReferralStatus.None) revert ReferralDuplicate(programId, commitment);
-        referral.referrer = msg.sender;
-        referral.status = ReferralStatus.Recorded;
+        Referral storage entry = _referrals[programId][commitment];
+        if (entry.status != ReferralStatus.None) revert ReferralDuplicate(programId, commitment);
+        entry.referrer = msg.sender;
+        entry.status = ReferralStatus.Recorded;
         emit ReferralRecorded(programId, header.sponsor, msg.sender, commitment);
     }
 
@@ -333,8 +333,8 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
     {
         Header memory header = _requireSponsor(programId);
         _requireOpen(programId, header);
-        Referral storage referral = _referrals[programId][commitment];
-        reward = _confirm(programId, header, commitment, referral, conversionValue, false);
+        Referral storage entry = _referrals[programId][commitment];
+        reward = _confirm(programId, header, commitment, entry, conversionValue, false);
     }
 
     /// @notice Pays the caller the reward of its confirmed referral `commitment`.

@@ -19,6 +19,8 @@ export PATH := $(CURDIR)/node_modules/.bin:$(BIN):$(PATH)
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 SOLC_BRIDGE := .solcx/solc-v$(SOLC_VERSION)
+# make follows the bridge's symlink to a file older than node_modules; a stamp records the install instead.
+SOLC_STAMP := .solcx/.installed-$(SOLC_VERSION)
 
 BROWNIE := $(BIN)/brownie
 PYTEST := $(BIN)/pytest -p no:pytest-brownie
@@ -30,7 +32,7 @@ help: ## list the targets
 
 # ---------------------------------------------------------------------------------------------- setup
 
-setup: $(VENV_STAMP) $(NODE_STAMP) $(SOLC_BRIDGE) ## install .venv, node_modules and the offline compiler (only what is missing)
+setup: $(VENV_STAMP) $(NODE_STAMP) $(SOLC_STAMP) ## install .venv, node_modules and the offline compiler (only what is missing)
 
 $(VENV_STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "coopledger needs Python 3.11+, found " + sys.version.split()[0] + "; set PYTHON=python3.11")'
@@ -49,8 +51,9 @@ $(NODE_STAMP): package.json package-lock.json
 	npm install --no-save --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(SOLC_BRIDGE): $(NODE_STAMP) brownie-config.yaml scripts/toolchain/solc scripts/toolchain/solc-bridge.cjs
+$(SOLC_STAMP): $(NODE_STAMP) brownie-config.yaml scripts/toolchain/solc scripts/toolchain/solc-bridge.cjs
 	@scripts/toolchain/install-solc-bridge.sh
+	@touch $@
 
 compile: ## compile the contracts (checks the toolchain; run `make setup` first)
 	@scripts/toolchain/check.sh

@@ -69,7 +69,7 @@ def deploy_and_record(deployments_dir: Path = DEFAULT_DEPLOYMENTS_DIR) -> Path:
         deployments_dir=deployments_dir,
     )
     for name, contract in deployed.items():
-        print(f"  {name:<12} {contract.address}  (block {contract.tx.block_number})")
+        print(f"  {name:<16} {contract.address}  (block {contract.tx.block_number})")
     print(f"Deployment manifest written to {path}")
     return path
 

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 
 import {IConsortium} from "./interfaces/IConsortium.sol";
+import {Payments} from "./libraries/Payments.sol";
 
 /// @title Agreements
 /// @notice Multi-party co-opetition agreements between consortium members, and the revenue they share.
@@ -29,7 +28,6 @@ import {IConsortium} from "./interfaces/IConsortium.sol";
 ///      the number of parties. A party's credit is `settled + perBps * share (+ leadRemainder for the lead)`,
 ///      where `settled` holds what earlier versions' shares earned. Parties pull with `withdraw`.
 contract Agreements is EIP712, ReentrancyGuard {
-    using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
     /// @notice What kind of co-operation an agreement records.
@@ -196,14 +194,8 @@ contract Agreements is EIP712, ReentrancyGuard {
     error AgreementZeroAmount();
     /// @notice Agreement `id` is paid in `expected`, not `given`.
     error AgreementWrongAsset(uint256 id, address expected, address given);
-    /// @notice A native deposit must send exactly `amount` as value; `sent` was sent.
-    error AgreementWrongValue(uint256 amount, uint256 sent);
-    /// @notice The token moved `received` instead of `amount` (fee-on-transfer or rebasing tokens are refused).
-    error AgreementTransferMismatch(uint256 amount, uint256 received);
     /// @notice `account` has nothing to withdraw from agreement `id`.
     error AgreementNothingToWithdraw(uint256 id, address account);
-    /// @notice Sending `amount` of the native coin to `to` failed.
-    error AgreementNativeTransferFailed(address to, uint256 amount);
 
     /// @notice `proposer` proposed agreement `id` between `parties`; its terms come in `VersionProposed` (version 1).
     event AgreementProposed(
@@ -430,16 +422,7 @@ contract Agreements is EIP712, ReentrancyGuard {
         if (block.timestamp >= core.endTime) revert AgreementExpired(id, core.endTime);
         if (asset != core.asset) revert AgreementWrongAsset(id, core.asset, asset);
 
-        if (asset == address(0)) {
-            if (msg.value != amount) revert AgreementWrongValue(amount, msg.value);
-        } else {
-            if (msg.value != 0) revert AgreementWrongValue(0, msg.value);
-            IERC20 token = IERC20(asset);
-            uint256 before = token.balanceOf(address(this));
-            token.safeTransferFrom(msg.sender, address(this), amount);
-            uint256 received = token.balanceOf(address(this)) - before;
-            if (received != amount) revert AgreementTransferMismatch(amount, received);
-        }
+        Payments.collect(asset, amount, msg.value);
 
         bool held = core.status == Status.Disputed;
         if (held) {
@@ -470,13 +453,7 @@ contract Agreements is EIP712, ReentrancyGuard {
         party.withdrawn = credit.toUint112();
         emit Withdrawn(id, msg.sender, amount);
 
-        address asset = _cores[id].asset;
-        if (asset == address(0)) {
-            (bool sent,) = payable(msg.sender).call{value: amount}("");
-            if (!sent) revert AgreementNativeTransferFailed(msg.sender, amount);
-        } else {
-            IERC20(asset).safeTransfer(msg.sender, amount);
-        }
+        Payments.send(_cores[id].asset, msg.sender, amount);
     }
 
     // ------------------------------------------------------------------------------------------- views

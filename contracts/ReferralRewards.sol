@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 
 import {IConsortium} from "./interfaces/IConsortium.sol";
+import {Payments} from "./libraries/Payments.sol";
 
 /// @title ReferralRewards
 /// @notice Referral programs between consortium members: a sponsor funds a budget, referrers record referrals
@@ -29,7 +27,6 @@ import {IConsortium} from "./interfaces/IConsortium.sol";
 ///        referral converts once, so a voucher cannot be replayed), expires at its deadline, and carries the
 ///        sponsor's current voucher nonce: `revokeVouchers` raises it and voids every outstanding voucher.
 contract ReferralRewards is EIP712, ReentrancyGuard {
-    using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
     /// @notice Where a referral is in its life.
@@ -147,10 +144,6 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
     error ReferralInvalidAsset(address asset);
     /// @notice An amount must be positive.
     error ReferralZeroAmount();
-    /// @notice A native payment must send exactly `amount`; `sent` was sent.
-    error ReferralWrongValue(uint256 amount, uint256 sent);
-    /// @notice The token moved `received` instead of `amount` (fee-on-transfer tokens are refused).
-    error ReferralTransferMismatch(uint256 amount, uint256 received);
     /// @notice Program `programId` stopped taking referrals and confirmations at `expiry`.
     error ReferralProgramExpired(uint256 programId, uint256 expiry);
     /// @notice Program `programId` runs until `expiry`; its budget cannot be reclaimed before.
@@ -292,7 +285,7 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
         if (amount == 0) revert ReferralNothingToReclaim(programId);
         budget.unreserved = 0;
         emit BudgetReclaimed(programId, header.sponsor, amount);
-        _pay(_payouts[programId].asset, header.sponsor, amount);
+        Payments.send(_payouts[programId].asset, header.sponsor, amount);
     }
 
     /// @notice Voids every voucher the caller signed so far: new vouchers must carry the returned nonce.
@@ -344,7 +337,7 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
     function claimReward(uint256 programId, bytes32 commitment) external nonReentrant returns (uint256 amount) {
         Referral storage referral_ = _referrals[programId][commitment];
         amount = _settle(programId, commitment, referral_);
-        _pay(_payouts[programId].asset, referral_.referrer, amount);
+        Payments.send(_payouts[programId].asset, referral_.referrer, amount);
     }
 
     /// @notice Redeems a sponsor's voucher for the caller's referral: confirms the conversion, reserves and
@@ -373,7 +366,7 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
         amount = _confirm(programId, header, voucher.commitment, referral_, voucher.conversionValue, true);
         if (amount != voucher.reward) revert ReferralRewardMismatch(voucher.reward, amount);
         _settle(programId, voucher.commitment, referral_);
-        _pay(_payouts[programId].asset, referral_.referrer, amount);
+        Payments.send(_payouts[programId].asset, referral_.referrer, amount);
     }
 
     // ------------------------------------------------------------------------------------------ views
@@ -507,30 +500,10 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
     }
 
     function _fund(uint256 programId, address asset, uint256 amount) private {
-        if (asset == address(0)) {
-            if (msg.value != amount) revert ReferralWrongValue(amount, msg.value);
-        } else {
-            if (msg.value != 0) revert ReferralWrongValue(0, msg.value);
-            IERC20 token = IERC20(asset);
-            uint256 before = token.balanceOf(address(this));
-            token.safeTransferFrom(msg.sender, address(this), amount);
-            uint256 received = token.balanceOf(address(this)) - before;
-            if (received != amount) revert ReferralTransferMismatch(amount, received);
-        }
+        Payments.collect(asset, amount, msg.value);
         Budget storage budget = _budgets[programId];
         budget.unreserved = (uint256(budget.unreserved) + amount).toUint128();
         emit ProgramFunded(programId, msg.sender, amount);
-    }
-
-    /// @dev Pays `to`: always an address read from storage (the referral's referrer, the program's sponsor)
-    ///      after the caller was checked to be it. A native payment that the receiver refuses reverts with
-    ///      the receiver's own reason (OpenZeppelin's `Address.sendValue`), and the reward stays claimable.
-    function _pay(address asset, address to, uint256 amount) private {
-        if (asset == address(0)) {
-            Address.sendValue(payable(to), amount);
-        } else {
-            IERC20(asset).safeTransfer(to, amount);
-        }
     }
 
     function _requireSponsor(uint256 programId) private view returns (Header memory header) {

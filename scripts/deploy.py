@@ -4,7 +4,8 @@
 
 Deploys the Consortium (founders, a 50 % quorum, a week to vote) and the Agreements and ReferralRewards
 contracts bound to it. On a development chain the first three test accounts become the founders and a mock
-ERC-20 ("Coop Dollar", cUSD) is deployed for revenue in a token. The manifest goes to ``deployments/<chain_id>.json``.
+ERC-20 ("Coop Dollar", cUSD) is deployed for revenue in a token. The manifest goes to
+``deployments/<chain_id>.json``.
 """
 
 from __future__ import annotations

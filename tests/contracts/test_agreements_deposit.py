@@ -69,7 +69,7 @@ def test_wrong_asset_reverts(agreements: Any, token: Any, active_id: int, custom
 def test_native_value_with_an_erc20_deposit_reverts(
     agreements: Any, token: Any, active_id: int, customer: Any
 ) -> None:
-    with reverts_with("AgreementWrongValue", 0, 5):
+    with reverts_with("PaymentsWrongValue", 0, 5):
         agreements.deposit(active_id, token, 100, {"from": customer, "value": 5})
 
 
@@ -79,7 +79,7 @@ def test_native_value_must_equal_the_amount(
 ) -> None:
     agreement_id = propose(asset=NATIVE)
     activate(agreement_id)
-    with reverts_with("AgreementWrongValue", 100, sent):
+    with reverts_with("PaymentsWrongValue", 100, sent):
         agreements.deposit(agreement_id, NATIVE, 100, {"from": customer, "value": sent})
 
 
@@ -91,7 +91,7 @@ def test_fee_on_transfer_token_is_refused(
     leaky.approve(agreements, 10**6, {"from": customer})
     agreement_id = propose(asset=leaky)
     activate(agreement_id)
-    with reverts_with("AgreementTransferMismatch", 10_000, 9_900):
+    with reverts_with("PaymentsTransferMismatch", 10_000, 9_900):
         agreements.deposit(agreement_id, leaky, 10_000, {"from": customer})
     assert leaky.balanceOf(agreements) == 0
 

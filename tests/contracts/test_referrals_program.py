@@ -99,12 +99,12 @@ def test_zero_budget_reverts(create_program: Callable[..., int]) -> None:
 
 
 def test_native_budget_must_match_the_value_sent(referrals: Any, sponsor: Any) -> None:
-    with reverts_with("ReferralWrongValue", 100, 99):
+    with reverts_with("PaymentsWrongValue", 100, 99):
         referrals.createProgram(program_terms(NATIVE, now() + 1_000), 100, {"from": sponsor, "value": 99})
 
 
 def test_native_value_with_an_erc20_budget_reverts(referrals: Any, sponsor_funds: Any, sponsor: Any) -> None:
-    with reverts_with("ReferralWrongValue", 0, 1):
+    with reverts_with("PaymentsWrongValue", 0, 1):
         referrals.createProgram(
             program_terms(sponsor_funds, now() + 1_000), 100, {"from": sponsor, "value": 1}
         )
@@ -116,7 +116,7 @@ def test_fee_on_transfer_budget_is_refused(
     leaky = FeeOnTransferToken.deploy({"from": sponsor})
     leaky.mint(sponsor, 10**6, {"from": sponsor})
     leaky.approve(referrals, 10**6, {"from": sponsor})
-    with reverts_with("ReferralTransferMismatch", 10_000, 9_900):
+    with reverts_with("PaymentsTransferMismatch", 10_000, 9_900):
         create_program(asset=leaky, budget=10_000)
 
 

@@ -146,7 +146,7 @@ class EventDecoder:
             return undecoded(f"{self._contracts[address]} declares no event with topic {topics[0]}")
         if len(topics) != len(spec.indexed) + 1:
             expected, found = len(spec.indexed), len(topics) - 1
-            return undecoded(f"{spec.contract}.{spec.event} has {expected} indexed arguments, the log {found}")
+            return undecoded(f"{spec.contract}.{spec.event} has {expected} indexed args, the log {found}")
         try:
             values = decode(list(spec.unindexed_types), HexBytes(data))
             args = {

@@ -144,7 +144,7 @@ def test_web3_style_logs_decode_the_same(decoder: EventDecoder) -> None:
         (_log([_topic(DEPOSITED)], b"", address=OTHER), "not in the deployment manifest"),
         (_log([], b""), "anonymous log"),
         (_log(["0x" + "00" * 32], b""), "declares no event with topic"),
-        (_log([_topic(DEPOSITED), _word("uint256", 7)], b""), "has 2 indexed arguments, the log 1"),
+        (_log([_topic(DEPOSITED), _word("uint256", 7)], b""), "has 2 indexed args, the log 1"),
         (
             _log([_topic(DEPOSITED), _word("uint256", 7), _word("address", PARTY)], b"\x01" * 31),
             "RevenueDeposited does not decode",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["CoopLedgerError", "ManifestError"]
+__all__ = ["CoopLedgerError", "ManifestError", "StoreError"]
 
 
 class CoopLedgerError(Exception):
@@ -11,3 +11,7 @@ class CoopLedgerError(Exception):
 
 class ManifestError(CoopLedgerError):
     """A deployment manifest is missing, unreadable or does not describe a deployment."""
+
+
+class StoreError(CoopLedgerError):
+    """The event store cannot be opened, migrated or written."""

@@ -90,7 +90,9 @@ test-ganache: setup ## fast pass of the contract tests on ganache (same bytecode
 	$(require_free_chain_port)
 	$(BROWNIE) test tests/contracts --network ganache-cli -m "not slow"
 
-test-python: setup ## ledger, API and script tests (no Brownie plugin)
+# The ledger tests deploy the contracts from Brownie's build folder with web3, so compile first.
+test-python: setup ## ledger, API and script tests (no Brownie plugin), against their own anvil
+	@$(BROWNIE) compile >/dev/null
 	$(PYTEST) tests/ledger
 
 # ----------------------------------------------------------------------------------------- quality

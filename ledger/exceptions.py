@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["CoopLedgerError", "ManifestError", "StoreError"]
+__all__ = ["ChainError", "CoopLedgerError", "ManifestError", "RangeTooLargeError", "StoreError"]
 
 
 class CoopLedgerError(Exception):
@@ -15,3 +15,11 @@ class ManifestError(CoopLedgerError):
 
 class StoreError(CoopLedgerError):
     """The event store cannot be opened, migrated or written."""
+
+
+class ChainError(CoopLedgerError):
+    """The chain node cannot be reached or refuses a request."""
+
+
+class RangeTooLargeError(ChainError):
+    """The node refused an eth_getLogs range as too large; retry with a smaller one."""

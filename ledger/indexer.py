@@ -1,0 +1,156 @@
+"""The indexer: mirrors every event of the manifest's contracts into the store, reorg- and crash-safe.
+
+One pass (:meth:`Indexer.sync`) brings the store to the chain's head minus the confirmations depth:
+
+1. Reorg check: the stored checkpoint's hash is compared with the chain's block at that height; on a
+   mismatch the indexer walks back over the stored blocks to the newest one the chain still has (the fork
+   point) and deletes everything above it.
+2. Backfill from the checkpoint (or each contract's deployment block) in adaptive ranges: a range that
+   returns few logs doubles the next one (up to ``max_batch_blocks``); a range the node refuses as too large
+   is halved and retried.
+3. Each range is decoded, its block headers fetched (one batch request), checked against the logs' block
+   hashes (a mismatch means the chain moved under us: the range is read again), and committed with the
+   checkpoint in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ledger.chain import ChainReader
+from ledger.decoding import DecodedEvent, EventDecoder, UndecodedLog
+from ledger.exceptions import ChainError, ManifestError, RangeTooLargeError
+from ledger.manifest import DeploymentManifest
+from ledger.store import Store
+from ledger.types import BlockHeader
+
+__all__ = ["Indexer", "SyncReport"]
+
+SPARSE_LOGS = 2_000  # a range with fewer logs than this lets the next range double
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What one :meth:`Indexer.sync` did."""
+
+    from_block: int
+    to_block: int
+    events: int
+    undecoded: int
+    rolled_back_events: int
+
+
+ProgressCallback = Callable[[int, int, int], None]  # (indexed up to block, target block, events so far)
+
+
+class Indexer:
+    """Indexes the contracts of ``manifest`` from ``reader`` into ``store``."""
+
+    def __init__(
+        self,
+        reader: ChainReader,
+        store: Store,
+        manifest: DeploymentManifest,
+        confirmations: int = 0,
+        batch_blocks: int = 2_000,
+        max_batch_blocks: int = 100_000,
+    ) -> None:
+        self.reader = reader
+        self.store = store
+        self.manifest = manifest
+        self.decoder = EventDecoder(manifest)
+        self.confirmations = confirmations
+        self.batch_blocks = batch_blocks
+        self.max_batch_blocks = max(max_batch_blocks, batch_blocks)
+
+    def check_deployment(self) -> None:
+        """Check that the chain is the manifest's and that every contract is deployed where it says.
+
+        Raises
+        ------
+        ManifestError
+            If the chain id differs or an address holds no code; the message names the contract.
+        """
+        chain_id = self.reader.chain_id()
+        if chain_id != self.manifest.chain_id:
+            expected, node = self.manifest.chain_id, self.reader.rpc_url
+            raise ManifestError(
+                f"The manifest is for chain {expected} but {node} is chain {chain_id}: point "
+                "COOPLEDGER_RPC_URL at the right node or COOPLEDGER_MANIFEST at the right manifest."
+            )
+        for name, deployment in sorted(self.manifest.contracts.items()):
+            if self.reader.code_at(deployment.address) in ("0x", ""):
+                raise ManifestError(
+                    f"The manifest says {name} is at {deployment.address}, but there is no contract there on "
+                    f"chain {chain_id}. Deploy again or fix the manifest."
+                )
+
+    def sync(self, on_progress: ProgressCallback | None = None) -> SyncReport:
+        """Bring the store up to the head minus the confirmations depth; return what was done."""
+        rolled_back = self._handle_reorg()
+        target = self.reader.head() - self.confirmations
+        checkpoint = self.store.checkpoint()
+        start = checkpoint.block_number + 1 if checkpoint else self.manifest.start_block
+        first, size, events, undecoded = start, self.batch_blocks, 0, 0
+        while start <= target:
+            end = min(start + size - 1, target)
+            try:
+                logs = self.reader.logs(self.decoder.addresses, start, end)
+            except RangeTooLargeError:
+                if size == 1:
+                    raise
+                size = max(1, size // 2)
+                continue
+            committed = self._commit(start, end, self.decoder.decode_all(logs))
+            if committed is None:
+                rolled_back += self._handle_reorg()  # the chain moved under this range: check and read again
+                checkpoint = self.store.checkpoint()
+                start = checkpoint.block_number + 1 if checkpoint else self.manifest.start_block
+                continue
+            events += committed[0]
+            undecoded += committed[1]
+            if on_progress is not None:
+                on_progress(end, target, events)
+            start = end + 1
+            if len(logs) < SPARSE_LOGS:
+                size = min(size * 2, self.max_batch_blocks)
+        return SyncReport(first, max(first - 1, target), events, undecoded, rolled_back)
+
+    def _commit(
+        self, start: int, end: int, items: list[DecodedEvent | UndecodedLog]
+    ) -> tuple[int, int] | None:
+        numbers = sorted({item.position.block_number for item in items} | {end})
+        headers = {header.number: header for header in self.reader.headers(numbers)}
+        if any(item.position.block_hash != headers[item.position.block_number].hash for item in items):
+            return None
+        decoded = [item for item in items if isinstance(item, DecodedEvent)]
+        unexplained = [item for item in items if isinstance(item, UndecodedLog)]
+        with_logs = [headers[number] for number in numbers if number != end]
+        self.store.commit_range(self.manifest.chain_id, with_logs, decoded, unexplained, headers[end])
+        return len(decoded), len(unexplained)
+
+    def _handle_reorg(self) -> int:
+        """Roll the store back to the fork point if the chain no longer has the checkpoint block."""
+        checkpoint = self.store.checkpoint()
+        if checkpoint is None:
+            return 0
+        head = self.reader.head()
+        if checkpoint.block_number <= head and self._canonical(
+            checkpoint.block_number, checkpoint.block_hash
+        ):
+            return 0
+        for stored in self.store.stored_blocks(min(checkpoint.block_number, head)):
+            if self._canonical(stored.number, stored.hash):
+                return self.store.rollback_to(stored, self.manifest.chain_id)
+        before_start = max(self.manifest.start_block - 1, 0)
+        return self.store.rollback_to(self._header(before_start), self.manifest.chain_id)
+
+    def _canonical(self, number: int, block_hash: str) -> bool:
+        try:
+            return self._header(number).hash == block_hash
+        except ChainError:
+            return False
+
+    def _header(self, number: int) -> BlockHeader:
+        return self.reader.headers([number])[0]

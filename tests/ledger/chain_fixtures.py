@@ -1,0 +1,196 @@
+"""A real anvil for the ledger tests, and the project's contracts deployed on it with web3 (not Brownie).
+
+The contracts come from Brownie's build folder (``make test`` compiles before it runs these tests).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from web3 import HTTPProvider, Web3
+from web3.logs import DISCARD
+
+from ledger.codes import encode_code
+from ledger.manifest import ContractDeployment, write_manifest
+from ledger.referrals import make_commitment
+
+PROJECT = Path(__file__).resolve().parents[2]
+BUILD = PROJECT / "build" / "contracts"
+ANVIL = PROJECT / "node_modules" / ".bin" / "anvil"
+YEAR = 365 * 24 * 3600
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Anvil:
+    """A running anvil process and a web3 connected to it."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+    w3: Web3
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def start_anvil() -> Anvil:
+    if not ANVIL.exists():
+        raise RuntimeError(f"{ANVIL} is missing: run `make setup`")
+    port = free_port()
+    process = subprocess.Popen(
+        [str(ANVIL), "--port", str(port), "--base-fee", "0", "--gas-limit", "30000000", "--silent"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    w3 = Web3(HTTPProvider(url))
+    deadline = time.monotonic() + 30
+    while not w3.is_connected():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"anvil did not start on {url}")
+        time.sleep(0.1)
+    return Anvil(process, url, w3)
+
+
+def _artifact(name: str) -> dict[str, Any]:
+    path = BUILD / f"{name}.json"
+    if not path.exists():
+        raise RuntimeError(f"{path} is missing: run `make compile` (make test does) before these tests")
+    artifact: dict[str, Any] = json.loads(path.read_text())
+    return artifact
+
+
+@dataclass
+class Deployment:
+    """The contracts deployed on an anvil, with the manifest that describes them."""
+
+    w3: Web3
+    contracts: dict[str, Any]
+    manifest_path: Path
+
+    @property
+    def accounts(self) -> list[str]:
+        return list(self.w3.eth.accounts)
+
+    def transact(self, contract: str, function: str, *args: Any, sender: int = 0, value: int = 0) -> Any:
+        call = getattr(self.contracts[contract].functions, function)(*args)
+        tx_hash = call.transact({"from": self.accounts[sender], "value": value, "gasPrice": 0})
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash)
+        if receipt["status"] != 1:
+            raise RuntimeError(f"{contract}.{function} reverted")
+        return receipt
+
+
+def deploy(w3: Web3, directory: Path, founders: int = 6) -> Deployment:
+    """Deploy Consortium, Agreements, ReferralRewards and mock cUSD; write the manifest into ``directory``."""
+    accounts = list(w3.eth.accounts)
+    deployer = accounts[0]
+    records: dict[str, ContractDeployment] = {}
+    contracts: dict[str, Any] = {}
+
+    def deploy_one(name: str, *args: Any) -> Any:
+        artifact = _artifact(name)
+        factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+        tx_hash = factory.constructor(*args).transact({"from": deployer, "gasPrice": 0})
+        receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
+        address = receipt["contractAddress"]
+        if address is None:
+            raise RuntimeError(f"deploying {name} created no contract")
+        records[name] = ContractDeployment(
+            address=address,
+            block=receipt["blockNumber"],
+            tx_hash="0x" + bytes(tx_hash).hex(),
+            abi=artifact["abi"],
+        )
+        contracts[name] = w3.eth.contract(address=address, abi=artifact["abi"])
+        return contracts[name]
+
+    profiles = [
+        (
+            accounts[i],
+            f"Member {i}",
+            encode_code(["bakery", "coffee", "delivery"][i % 3]),
+            encode_code("north"),
+        )
+        for i in range(founders)
+    ]
+    consortium = deploy_one("Consortium", profiles, 5_000, 7 * 24 * 3600)
+    deploy_one("Agreements", consortium.address)
+    deploy_one("ReferralRewards", consortium.address)
+    deploy_one("MockERC20", "Coop Dollar", "cUSD")
+    write_manifest(w3.eth.chain_id, "development", records, deployments_dir=directory)
+    return Deployment(w3, contracts, directory / f"{w3.eth.chain_id}.json")
+
+
+def make_activity(deployment: Deployment, rounds: int = 3, tag: str = "a") -> None:
+    """Real consortium activity: agreements proposed, signed, paid into and withdrawn; referrals claimed."""
+    w3, accounts = deployment.w3, deployment.accounts
+    token = deployment.contracts["MockERC20"]
+    agreements = deployment.contracts["Agreements"]
+    referrals = deployment.contracts["ReferralRewards"]
+    deployment.transact("MockERC20", "mint", accounts[9], 10**30, sender=9)
+    deployment.transact("MockERC20", "approve", agreements.address, 2**256 - 1, sender=9)
+    deployment.transact("MockERC20", "mint", accounts[0], 10**30)
+    deployment.transact("MockERC20", "approve", referrals.address, 2**256 - 1)
+    now = w3.eth.get_block("latest")["timestamp"]
+    for round_no in range(rounds):
+        parties = [accounts[round_no % 3], accounts[3], accounts[4]]
+        proposal = (
+            0,
+            b"\x11" * 32,
+            f"ipfs://{tag}{round_no}",
+            parties,
+            [5_000, 3_000, 2_000],
+            token.address,
+            now,
+            now + YEAR,
+        )
+        receipt = deployment.transact("Agreements", "propose", proposal, sender=round_no % 3)
+        agreement_id = agreements.events.AgreementProposed().process_receipt(receipt, errors=DISCARD)[0][
+            "args"
+        ]["id"]
+        deployment.transact("Agreements", "sign", agreement_id, 1, sender=3)
+        deployment.transact("Agreements", "sign", agreement_id, 1, sender=4)
+        for amount in (10**18, 2 * 10**18 + 7):
+            deployment.transact("Agreements", "deposit", agreement_id, token.address, amount, sender=9)
+        deployment.transact("Agreements", "withdraw", agreement_id, sender=3)
+        terms = (token.address, 10**18, 500, 5 * 10**18, 0, now + YEAR)
+        receipt = deployment.transact("ReferralRewards", "createProgram", terms, 10 * 10**18)
+        program_id = referrals.events.ProgramCreated().process_receipt(receipt, errors=DISCARD)[0]["args"][
+            "programId"
+        ]
+        commitment = make_commitment(f"{tag}-lead-{round_no}", bytes(32))
+        deployment.transact("ReferralRewards", "recordReferral", program_id, commitment, sender=5)
+        deployment.transact("ReferralRewards", "confirmConversion", program_id, commitment, 20 * 10**18)
+        deployment.transact("ReferralRewards", "claimReward", program_id, commitment, sender=5)
+
+
+def chain_log_keys(
+    anvil_url: str, addresses: list[str], to_block: int | None = None
+) -> list[tuple[str, int]]:
+    """(tx hash, log index) of every log of ``addresses`` on the chain, in chain order."""
+    w3 = Web3(HTTPProvider(anvil_url))
+    checksummed = [Web3.to_checksum_address(address) for address in addresses]
+    logs = w3.eth.get_logs({"address": checksummed, "fromBlock": 0, "toBlock": to_block or "latest"})
+    return [("0x" + bytes(log["transactionHash"]).hex(), int(log["logIndex"])) for log in logs]
+
+
+def iter_anvil() -> Iterator[Anvil]:
+    anvil = start_anvil()
+    try:
+        yield anvil
+    finally:
+        anvil.stop()

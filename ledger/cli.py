@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -10,8 +11,13 @@ from rich.console import Console
 from rich.table import Table
 
 from ledger import __version__
+from ledger.chain import ChainReader
 from ledger.exceptions import CoopLedgerError
+from ledger.follow import backfill, follow
+from ledger.indexer import Indexer, verify_deployment
 from ledger.manifest import load_manifest
+from ledger.settings import load_settings
+from ledger.store import Store
 
 __all__ = ["app"]
 
@@ -53,3 +59,64 @@ def deployment(
     for name, contract in sorted(loaded.contracts.items()):
         table.add_row(name, contract.address, str(contract.block))
     console.print(table)
+
+
+@app.command()
+def index(
+    once: Annotated[bool, typer.Option("--once", help="stop at the head instead of following it")] = False,
+    config: Annotated[Path | None, typer.Option(help="TOML settings file ([coopledger] table)")] = None,
+    rpc_url: Annotated[str | None, typer.Option(help="JSON-RPC endpoint (COOPLEDGER_RPC_URL)")] = None,
+    store_url: Annotated[
+        str | None, typer.Option(help="SQLAlchemy URL of the store (COOPLEDGER_STORE_URL)")
+    ] = None,
+    manifest: Annotated[Path | None, typer.Option(help="deployment manifest (COOPLEDGER_MANIFEST)")] = None,
+    confirmations: Annotated[int | None, typer.Option(help="blocks to wait before indexing a block")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log each step")] = False,
+) -> None:
+    """Mirror every contract event into the store: backfill to the head, then follow it (Ctrl-C stops)."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
+    )
+    try:
+        settings = load_settings(
+            config_file=config,
+            rpc_url=rpc_url,
+            store_url=store_url,
+            manifest=manifest,
+            confirmations=confirmations,
+        )
+        deployment = load_manifest(settings.manifest)
+        reader = ChainReader(settings.rpc_url)
+        verify_deployment(reader, deployment)  # before the store exists: bad input writes nothing
+        store = Store.open(settings.store_url)
+    except CoopLedgerError as exc:
+        errors.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(code=2) from None
+    indexer = Indexer(
+        reader,
+        store,
+        deployment,
+        confirmations=settings.confirmations,
+        batch_blocks=settings.batch_blocks,
+        max_batch_blocks=settings.max_batch_blocks,
+    )
+    try:
+        report = backfill(indexer, console)
+        console.print(f"indexed blocks {report.from_block}..{report.to_block}: {report.events} events")
+        if report.undecoded:
+            errors.print(
+                f"[yellow]warning:[/] {report.undecoded} logs could not be decoded; see undecoded_logs"
+            )
+        if not once:
+            console.print(f"following {settings.rpc_url} (Ctrl-C stops)")
+            follow(indexer, console, settings.poll_interval)
+    except KeyboardInterrupt:
+        checkpoint = store.checkpoint()
+        where = f"block {checkpoint.block_number}" if checkpoint else "the start"
+        console.print(f"stopped; the store is complete up to {where}")
+    except CoopLedgerError as exc:
+        errors.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(code=1) from None
+    finally:
+        store.close()

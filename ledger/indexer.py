@@ -25,7 +25,7 @@ from ledger.manifest import DeploymentManifest
 from ledger.store import Store
 from ledger.types import BlockHeader
 
-__all__ = ["Indexer", "SyncReport"]
+__all__ = ["Indexer", "SyncReport", "verify_deployment"]
 
 SPARSE_LOGS = 2_000  # a range with fewer logs than this lets the next range double
 
@@ -42,6 +42,29 @@ class SyncReport:
 
 
 ProgressCallback = Callable[[int, int, int], None]  # (indexed up to block, target block, events so far)
+
+
+def verify_deployment(reader: ChainReader, manifest: DeploymentManifest) -> None:
+    """Check that ``reader``'s chain is the manifest's and that every contract is deployed where it says.
+
+    Raises
+    ------
+    ManifestError
+        If the chain id differs or an address holds no code; the message names the contract.
+    """
+    chain_id = reader.chain_id()
+    if chain_id != manifest.chain_id:
+        expected, node = manifest.chain_id, reader.rpc_url
+        raise ManifestError(
+            f"The manifest is for chain {expected} but {node} is chain {chain_id}: point "
+            "COOPLEDGER_RPC_URL at the right node or COOPLEDGER_MANIFEST at the right manifest."
+        )
+    for name, deployment in sorted(manifest.contracts.items()):
+        if reader.code_at(deployment.address) in ("0x", ""):
+            raise ManifestError(
+                f"The manifest says {name} is at {deployment.address}, but there is no contract there on "
+                f"chain {chain_id}. Deploy again or fix the manifest."
+            )
 
 
 class Indexer:
@@ -63,28 +86,6 @@ class Indexer:
         self.confirmations = confirmations
         self.batch_blocks = batch_blocks
         self.max_batch_blocks = max(max_batch_blocks, batch_blocks)
-
-    def check_deployment(self) -> None:
-        """Check that the chain is the manifest's and that every contract is deployed where it says.
-
-        Raises
-        ------
-        ManifestError
-            If the chain id differs or an address holds no code; the message names the contract.
-        """
-        chain_id = self.reader.chain_id()
-        if chain_id != self.manifest.chain_id:
-            expected, node = self.manifest.chain_id, self.reader.rpc_url
-            raise ManifestError(
-                f"The manifest is for chain {expected} but {node} is chain {chain_id}: point "
-                "COOPLEDGER_RPC_URL at the right node or COOPLEDGER_MANIFEST at the right manifest."
-            )
-        for name, deployment in sorted(self.manifest.contracts.items()):
-            if self.reader.code_at(deployment.address) in ("0x", ""):
-                raise ManifestError(
-                    f"The manifest says {name} is at {deployment.address}, but there is no contract there on "
-                    f"chain {chain_id}. Deploy again or fix the manifest."
-                )
 
     def sync(self, on_progress: ProgressCallback | None = None) -> SyncReport:
         """Bring the store up to the head minus the confirmations depth; return what was done."""

@@ -11,7 +11,7 @@ from web3.types import RPCEndpoint
 
 from ledger.chain import ChainReader
 from ledger.exceptions import ChainError, ManifestError, RangeTooLargeError
-from ledger.indexer import Indexer
+from ledger.indexer import Indexer, verify_deployment
 from ledger.manifest import load_manifest
 from ledger.store import Store
 from tests.ledger.chain_fixtures import Anvil, Deployment, chain_log_keys, make_activity
@@ -128,7 +128,7 @@ def test_a_manifest_for_another_chain_is_refused(anvil: Anvil, deployment: Deplo
     data["chain_id"] = 1
     deployment.manifest_path.write_text(json.dumps(data))
     with pytest.raises(ManifestError, match=r"manifest is for chain 1 but .* is chain 31337"):
-        _indexer(anvil, deployment, store).check_deployment()
+        verify_deployment(ChainReader(anvil.url), load_manifest(deployment.manifest_path))
     assert store.checkpoint() is None
 
 
@@ -139,7 +139,7 @@ def test_a_manifest_address_without_code_is_refused(
     data["contracts"]["Agreements"]["address"] = "0x" + "12" * 20
     deployment.manifest_path.write_text(json.dumps(data))
     with pytest.raises(ManifestError, match=r"Agreements is at 0x1212.*no contract there"):
-        _indexer(anvil, deployment, store).check_deployment()
+        verify_deployment(ChainReader(anvil.url), load_manifest(deployment.manifest_path))
 
 
 def test_an_unreachable_node_is_a_clear_error() -> None:

@@ -1,0 +1,138 @@
+"""`coopledger index` as a user runs it: a real process against a real anvil, killed and restarted at will."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger.store import Store
+from tests.ledger.chain_fixtures import Anvil, Deployment, chain_log_keys, make_activity
+
+COOPLEDGER = Path(sys.executable).parent / "coopledger"
+
+
+def _env(anvil: Anvil, deployment: Deployment, store: Path, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "COOPLEDGER_RPC_URL": anvil.url,
+        "COOPLEDGER_STORE_URL": f"sqlite:///{store}",
+        "COOPLEDGER_MANIFEST": str(deployment.manifest_path),
+        **extra,
+    }
+
+
+def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(COOPLEDGER), "index", *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def _rows(store: Path) -> list[tuple[Any, ...]]:
+    with Store.open(f"sqlite:///{store}") as opened:
+        return [
+            (
+                row["tx_hash"],
+                row["log_index"],
+                row["block_number"],
+                row["contract"],
+                row["event"],
+                row["args"],
+            )
+            for row in opened.event_rows()
+        ]
+
+
+def _addresses(deployment: Deployment) -> list[str]:
+    return [contract.address for contract in deployment.contracts.values()]
+
+
+def test_index_once_mirrors_the_chain(anvil: Anvil, deployment: Deployment, tmp_path: Path) -> None:
+    make_activity(deployment, rounds=2)
+    store = tmp_path / "store.db"
+    result = _run(_env(anvil, deployment, store), "--once")
+    assert result.returncode == 0, result.stderr
+    assert "events" in result.stdout
+    assert [row[:2] for row in _rows(store)] == chain_log_keys(anvil.url, _addresses(deployment))
+
+
+def _checkpoint(store: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=1) as connection:
+            row = connection.execute("SELECT block_number FROM checkpoint WHERE id = 1").fetchone()
+    except sqlite3.Error:
+        return -1
+    return -1 if row is None else int(row[0])
+
+
+def test_killed_at_random_moments_the_store_ends_exact(
+    anvil: Anvil, deployment: Deployment, tmp_path: Path
+) -> None:
+    make_activity(deployment, rounds=12)
+    store = tmp_path / "store.db"
+    env = _env(anvil, deployment, store, COOPLEDGER_BATCH_BLOCKS="1", COOPLEDGER_MAX_BATCH_BLOCKS="2")
+    rng = random.Random(20261122)
+    kills = 0
+    while kills < 10:
+        before = _checkpoint(store)
+        process = subprocess.Popen([str(COOPLEDGER), "index", "--once"], env=env, stdout=subprocess.DEVNULL)
+        wanted = rng.randint(1, 8)  # kill once the checkpoint moved this many blocks: mid-backfill
+        deadline = time.monotonic() + 60
+        while process.poll() is None and _checkpoint(store) < before + wanted and time.monotonic() < deadline:
+            time.sleep(rng.uniform(0.0, 0.02))
+        if process.poll() is not None:
+            break  # it finished before the kill: the chain is fully indexed
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        kills += 1
+    assert kills == 10, f"only {kills} kills landed mid-backfill; make the chain longer"
+    finished = _run(env, "--once")
+    assert finished.returncode == 0, finished.stderr
+
+    chain_keys = chain_log_keys(anvil.url, _addresses(deployment))
+    killed_rows = _rows(store)
+    assert [row[:2] for row in killed_rows] == chain_keys, "same set and order, no duplicate, no gap"
+
+    clean = tmp_path / "clean.db"
+    assert _run(_env(anvil, deployment, clean), "--once").returncode == 0
+    assert killed_rows == _rows(clean), "identical to a single clean run"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"COOPLEDGER_RPC_URL": "http://127.0.0.1:9"}, "does not answer"),
+        (
+            {"COOPLEDGER_CONFIRMATIONS": "-3"},
+            "COOPLEDGER_CONFIRMATIONS: Input should be greater than or equal to 0",
+        ),
+        (
+            {"COOPLEDGER_MANIFEST": "/nonexistent/31337.json"},
+            "No deployment manifest at /nonexistent/31337.json",
+        ),
+    ],
+)
+def test_bad_input_is_named_and_nothing_is_written(
+    anvil: Anvil, deployment: Deployment, tmp_path: Path, change: dict[str, str], message: str
+) -> None:
+    store = tmp_path / "store.db"
+    result = _run({**_env(anvil, deployment, store), **change}, "--once")
+    assert result.returncode == 2
+    assert message in " ".join(result.stderr.split())
+    assert not store.exists(), "nothing written to the store"
+
+
+def test_a_store_that_cannot_be_opened_is_named(anvil: Anvil, deployment: Deployment, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = _run(_env(anvil, deployment, blocker / "store.db"), "--once")
+    assert result.returncode == 2
+    assert "Cannot open the event store" in " ".join(result.stderr.split())

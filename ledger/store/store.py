@@ -124,36 +124,29 @@ class Store:
             If the write fails; then nothing of the range is stored and the checkpoint has not moved.
         """
         try:
-            self._commit_range(chain_id, headers, decoded, undecoded, new_checkpoint)
+            with self._engine.begin() as connection:
+                dialect = connection.dialect.name
+                block_rows = [_header_row(header) for header in (*headers, new_checkpoint)]
+                connection.execute(
+                    _insert_ignoring_duplicates(dialect, blocks, ["number"]), _unique(block_rows)
+                )
+                if decoded:
+                    connection.execute(
+                        _insert_ignoring_duplicates(dialect, events, ["tx_hash", "log_index"]),
+                        [_event_row(chain_id, item) for item in decoded],
+                    )
+                if undecoded:
+                    connection.execute(
+                        _insert_ignoring_duplicates(dialect, undecoded_logs, ["tx_hash", "log_index"]),
+                        [_undecoded_row(chain_id, item) for item in undecoded],
+                    )
+                point = Checkpoint(chain_id, new_checkpoint.number, new_checkpoint.hash)
+                self._set_checkpoint(connection, point)
         except SQLAlchemyError as exc:
             raise StoreError(
                 f"Writing the range up to block {new_checkpoint.number} failed ({_reason(exc)}); "
                 "nothing of it was stored, the checkpoint stays where it was."
             ) from exc
-
-    def _commit_range(
-        self,
-        chain_id: int,
-        headers: Sequence[BlockHeader],
-        decoded: Sequence[DecodedEvent],
-        undecoded: Sequence[UndecodedLog],
-        new_checkpoint: BlockHeader,
-    ) -> None:
-        with self._engine.begin() as connection:
-            dialect = connection.dialect.name
-            block_rows = [_header_row(header) for header in (*headers, new_checkpoint)]
-            connection.execute(_insert_ignoring_duplicates(dialect, blocks, ["number"]), _unique(block_rows))
-            if decoded:
-                connection.execute(
-                    _insert_ignoring_duplicates(dialect, events, ["tx_hash", "log_index"]),
-                    [_event_row(chain_id, item) for item in decoded],
-                )
-            if undecoded:
-                connection.execute(
-                    _insert_ignoring_duplicates(dialect, undecoded_logs, ["tx_hash", "log_index"]),
-                    [_undecoded_row(chain_id, item) for item in undecoded],
-                )
-            self._set_checkpoint(connection, Checkpoint(chain_id, new_checkpoint.number, new_checkpoint.hash))
 
     def rollback_to(self, fork_point: BlockHeader, chain_id: int) -> int:
         """Delete everything above ``fork_point`` (a block both branches share) and move the checkpoint to it.

@@ -65,45 +65,45 @@ def test_native_reward(
     assert referrer.balance() - before == 10**18
 
 
-def test_reentrant_claim_is_blocked(
+@pytest.fixture
+def contract_referrer(
     referrals: Any,
     contract_member: Callable[[str], Any],
     create_program: Callable[..., int],
     sponsor: Any,
     members: list[Any],
-) -> None:
-    owner = members[0]
-    attacker = contract_member("Contract Co")
+) -> tuple[Any, int, bytes]:
+    """A contract member (of members[0]) with a confirmed native reward of 1: (party, program, referral)."""
+    party = contract_member("Contract Co")
     program_id = create_program(asset=NATIVE, budget=10 * 10**18)
-    commitment = lead("attack")
-    attacker.forward(
-        referrals, referrals.recordReferral.encode_input(program_id, commitment), {"from": owner}
+    commitment = lead("contract-lead")
+    party.forward(
+        referrals, referrals.recordReferral.encode_input(program_id, commitment), {"from": members[0]}
     )
     referrals.confirmConversion(program_id, commitment, 0, {"from": sponsor})
-    attacker.configure(referrals.claimReward.encode_input(program_id, commitment), False, {"from": owner})
+    return party, program_id, commitment
 
-    attacker.forward(referrals, referrals.claimReward.encode_input(program_id, commitment), {"from": owner})
+
+def test_reentrant_claim_is_blocked(
+    referrals: Any, contract_referrer: tuple[Any, int, bytes], members: list[Any]
+) -> None:
+    attacker, program_id, commitment = contract_referrer
+    claim = referrals.claimReward.encode_input(program_id, commitment)
+    attacker.configure(claim, False, {"from": members[0]})
+
+    attacker.forward(referrals, claim, {"from": members[0]})
     assert attacker.reentrySucceeded() is False
     assert attacker.balance() == 10**18, "paid once"
     assert referrals.balance() == 9 * 10**18
 
 
 def test_a_referrer_refusing_the_native_coin_keeps_its_reward(
-    referrals: Any,
-    contract_member: Callable[[str], Any],
-    create_program: Callable[..., int],
-    sponsor: Any,
-    members: list[Any],
+    referrals: Any, contract_referrer: tuple[Any, int, bytes], members: list[Any]
 ) -> None:
-    owner = members[0]
-    refuser = contract_member("Refuser")
-    program_id = create_program(asset=NATIVE, budget=10 * 10**18)
-    commitment = lead("refused")
-    refuser.forward(referrals, referrals.recordReferral.encode_input(program_id, commitment), {"from": owner})
-    referrals.confirmConversion(program_id, commitment, 0, {"from": sponsor})
-    refuser.configure(b"", True, {"from": owner})
+    refuser, program_id, commitment = contract_referrer
+    refuser.configure(b"", True, {"from": members[0]})
     with brownie.reverts("refusing native coin"):
         refuser.forward(
-            referrals, referrals.claimReward.encode_input(program_id, commitment), {"from": owner}
+            referrals, referrals.claimReward.encode_input(program_id, commitment), {"from": members[0]}
         )
     assert referrals.referral(program_id, commitment)[1] == CONFIRMED

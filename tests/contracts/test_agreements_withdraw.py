@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import brownie
+import pytest
 
 from conftest import NATIVE, reverts_with
 
@@ -68,31 +69,36 @@ def test_suspended_or_exited_party_still_withdraws(
     assert token.balanceOf(members[2]) == 200_000
 
 
-def test_reentrant_withdrawal_is_blocked(
+@pytest.fixture
+def contract_party(
     agreements: Any, contract_member: Any, propose: Any, members: list[Any], customer: Any
-) -> None:
-    owner = members[0]
-    attacker = contract_member("Attacker Co")
-    agreement_id = propose(parties=[members[0], attacker], shares=[5_000, 5_000], asset=NATIVE)
-    attacker.forward(agreements, agreements.sign.encode_input(agreement_id, 1), {"from": owner})
+) -> tuple[Any, int]:
+    """A contract member (of members[0]) in an active 50/50 native agreement with 1 ether deposited."""
+    party = contract_member("Contract Co")
+    agreement_id = propose(parties=[members[0], party], shares=[5_000, 5_000], asset=NATIVE)
+    party.forward(agreements, agreements.sign.encode_input(agreement_id, 1), {"from": members[0]})
     agreements.deposit(agreement_id, NATIVE, 10**18, {"from": customer, "value": 10**18})
-    attacker.configure(agreements.withdraw.encode_input(agreement_id), False, {"from": owner})
+    return party, agreement_id
 
-    attacker.forward(agreements, agreements.withdraw.encode_input(agreement_id), {"from": owner})
+
+def test_reentrant_withdrawal_is_blocked(
+    agreements: Any, contract_party: tuple[Any, int], members: list[Any]
+) -> None:
+    attacker, agreement_id = contract_party
+    withdraw = agreements.withdraw.encode_input(agreement_id)
+    attacker.configure(withdraw, False, {"from": members[0]})
+
+    attacker.forward(agreements, withdraw, {"from": members[0]})
     assert attacker.reentrySucceeded() is False, "the nested withdraw must fail"
     assert attacker.balance() == 5 * 10**17, "paid once, not twice"
     assert agreements.balance() == 5 * 10**17
 
 
 def test_party_refusing_the_native_coin_keeps_its_credit(
-    agreements: Any, contract_member: Any, propose: Any, members: list[Any], customer: Any
+    agreements: Any, contract_party: tuple[Any, int], members: list[Any]
 ) -> None:
-    owner = members[0]
-    refuser = contract_member("Refuser Co")
-    agreement_id = propose(parties=[members[0], refuser], shares=[5_000, 5_000], asset=NATIVE)
-    refuser.forward(agreements, agreements.sign.encode_input(agreement_id, 1), {"from": owner})
-    agreements.deposit(agreement_id, NATIVE, 1_000_000, {"from": customer, "value": 1_000_000})
-    refuser.configure(b"", True, {"from": owner})
+    refuser, agreement_id = contract_party
+    refuser.configure(b"", True, {"from": members[0]})
     with brownie.reverts("refusing native coin"):
-        refuser.forward(agreements, agreements.withdraw.encode_input(agreement_id), {"from": owner})
-    assert agreements.withdrawable(agreement_id, refuser) == 500_000
+        refuser.forward(agreements, agreements.withdraw.encode_input(agreement_id), {"from": members[0]})
+    assert agreements.withdrawable(agreement_id, refuser) == 5 * 10**17

@@ -97,18 +97,19 @@ class ReferralBooks:
         self.referrals.recordReferral(program_id, commitment, {"from": referrer})
         model.referrals[commitment] = [referrer, RECORDED, 0]
 
-    def _pending(self, model: ProgramModel, lead_no: int) -> tuple[bytes, list[Any]] | None:
-        commitment = lead(f"lead-{lead_no}")
-        entry = model.referrals.get(commitment)
-        return (commitment, entry) if entry is not None else None
-
-    def rule_confirm(self, which: int, lead_no: int, value: int) -> None:
+    def _recorded(self, which: int, lead_no: int) -> tuple[int, ProgramModel, bytes, list[Any]] | None:
+        """Program ``which`` and its referral of lead ``lead_no``; None if that lead was never referred."""
         program_id = self.ids[which]
         model = self.programs[program_id]
-        found = self._pending(model, lead_no)
+        commitment = lead(f"lead-{lead_no}")
+        entry = model.referrals.get(commitment)
+        return None if entry is None else (program_id, model, commitment, entry)
+
+    def rule_confirm(self, which: int, lead_no: int, value: int) -> None:
+        found = self._recorded(which, lead_no)
         if found is None:
             return
-        commitment, entry = found
+        program_id, model, commitment, entry = found
         reward = reward_for(value)
         if not self._open(model) or entry[1] != RECORDED or reward > model.budget:
             with brownie.reverts():
@@ -119,12 +120,10 @@ class ReferralBooks:
         entry[1:] = [CONFIRMED, reward]
 
     def rule_redeem(self, which: int, lead_no: int, value: int) -> None:
-        program_id = self.ids[which]
-        model = self.programs[program_id]
-        found = self._pending(model, lead_no)
+        found = self._recorded(which, lead_no)
         if found is None:
             return
-        commitment, entry = found
+        program_id, model, commitment, entry = found
         reward = reward_for(value)
         voucher = (program_id, commitment, value, reward, now() + 3_600, 0)
         typed = conversion_voucher(web3.eth.chain_id, self.referrals.address, *voucher)
@@ -139,11 +138,10 @@ class ReferralBooks:
         self.paid += reward
 
     def rule_claim(self, which: int, lead_no: int) -> None:
-        program_id = self.ids[which]
-        found = self._pending(self.programs[program_id], lead_no)
+        found = self._recorded(which, lead_no)
         if found is None:
             return
-        commitment, entry = found
+        program_id, _, commitment, entry = found
         if entry[1] != CONFIRMED:
             with brownie.reverts():
                 self.referrals.claimReward(program_id, commitment, {"from": entry[0]})

@@ -24,12 +24,15 @@ def encode_code(text: str) -> bytes:
     return raw.ljust(CODE_LENGTH, b"\0")
 
 
-def decode_code(value: bytes) -> str:
-    """Decode a right-padded ``bytes32`` code back to its label.
+def decode_code(value: bytes | str) -> str:
+    """Decode a right-padded ``bytes32`` code (raw, or ``0x`` hex as the indexer stores it) to its label.
 
     Example
     -------
     >>> decode_code(encode_code("north"))
     'north'
+    >>> decode_code("0x" + encode_code("north").hex())
+    'north'
     """
-    return value.rstrip(b"\0").decode("ascii", errors="replace")
+    raw = bytes.fromhex(value.removeprefix("0x")) if isinstance(value, str) else value
+    return raw.rstrip(b"\0").decode("ascii", errors="replace")

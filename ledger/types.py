@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["BlockHeader", "Checkpoint"]
+__all__ = ["BlockHeader", "Checkpoint", "LedgerEvent"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,3 +25,17 @@ class Checkpoint:
     chain_id: int
     block_number: int
     block_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEvent:
+    """A stored contract event with the time of its block: what projections and the graph are built from."""
+
+    contract: str
+    event: str
+    args: dict[str, Any]
+    block_number: int
+    block_hash: str
+    timestamp: int
+    tx_hash: str
+    log_index: int

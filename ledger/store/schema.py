@@ -7,15 +7,25 @@
 - ``undecoded_logs``: every log from a manifest contract the decoder could not explain, with the reason.
 - ``checkpoint``: one row, the last block whose logs are all in the store. It moves in the same transaction
   as the rows it covers.
+- Projections, folded from the events by :mod:`ledger.projections` in the same transaction: ``members``,
+  ``agreements``, ``agreement_parties`` (shares and credited / withdrawn balances), ``agreement_versions``,
+  ``programs``, ``referrals``.
+
+Amounts (``uint256``) and contract-supplied times (``uint64``) do not fit a 64-bit integer column, and
+SQLite's NUMERIC would round them through a float: they are stored as decimal text (:class:`UInt`) and read
+back as Python integers, exact on both databases.
 
 Migrations (``ledger/store/migrations``) create and change these tables; this module is their reference.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     ForeignKey,
     Index,
@@ -26,14 +36,44 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 
-__all__ = ["blocks", "checkpoint", "events", "metadata", "undecoded_logs"]
+__all__ = [
+    "PROJECTION_TABLES",
+    "UInt",
+    "agreement_parties",
+    "agreement_versions",
+    "agreements",
+    "blocks",
+    "checkpoint",
+    "events",
+    "members",
+    "metadata",
+    "programs",
+    "referrals",
+    "undecoded_logs",
+]
 
 metadata = MetaData()
 
 HASH = String(66)
 ADDRESS = String(42)
 ROW_ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements only INTEGER PRIMARY KEY
+
+
+class UInt(TypeDecorator[int]):
+    """An unsigned integer of any size (up to ``uint256``), stored as decimal text, read back as ``int``."""
+
+    impl = String(78)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else str(int(value))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> int | None:
+        return None if value is None else int(value)
+
 
 blocks = Table(
     "blocks",
@@ -90,3 +130,116 @@ checkpoint = Table(
     Column("block_number", BigInteger, nullable=False),
     Column("block_hash", HASH, nullable=False),
 )
+
+
+members = Table(
+    "members",
+    metadata,
+    Column("address", ADDRESS, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("sector", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("admission_proposal", BigInteger, nullable=False),
+    Column("joined_block", BigInteger, nullable=False),
+    Column("joined_at", BigInteger, nullable=False),
+    Column("updated_block", BigInteger, nullable=False),
+)
+
+agreements = Table(
+    "agreements",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("lead", ADDRESS, nullable=False),
+    Column("asset", ADDRESS, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("start_time", UInt, nullable=False),
+    Column("end_time", UInt),
+    Column("current_version", Integer, nullable=False),
+    Column("pending_version", Integer, nullable=False),
+    Column("total_deposited", UInt, nullable=False),
+    Column("total_credited", UInt, nullable=False),
+    Column("total_withdrawn", UInt, nullable=False),
+    Column("held", UInt, nullable=False),
+    Column("proposed_block", BigInteger, nullable=False),
+    Column("proposed_at", BigInteger, nullable=False),
+    Column("activated_block", BigInteger),
+    Column("ended_block", BigInteger),
+)
+
+agreement_parties = Table(
+    "agreement_parties",
+    metadata,
+    Column("agreement_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("party", ADDRESS, primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("is_lead", Boolean, nullable=False),
+    Column("share_bps", Integer, nullable=False),
+    Column("credited", UInt, nullable=False),
+    Column("withdrawn", UInt, nullable=False),
+    Index("ix_agreement_parties_party", "party"),
+)
+
+agreement_versions = Table(
+    "agreement_versions",
+    metadata,
+    Column("agreement_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("proposer", ADDRESS, nullable=False),
+    Column("shares_bps", JSON, nullable=False),
+    Column("terms_hash", HASH, nullable=False),
+    Column("uri", Text, nullable=False),
+    Column("end_time", UInt, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("signatures", Integer, nullable=False),
+    Column("proposed_block", BigInteger, nullable=False),
+    Column("activated_block", BigInteger),
+)
+
+programs = Table(
+    "programs",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("sponsor", ADDRESS, nullable=False),
+    Column("asset", ADDRESS, nullable=False),
+    Column("fixed_reward", UInt, nullable=False),
+    Column("reward_bps", Integer, nullable=False),
+    Column("cap", UInt, nullable=False),
+    Column("per_referrer_cap", UInt, nullable=False),
+    Column("expiry", UInt, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("funded", UInt, nullable=False),
+    Column("reserved", UInt, nullable=False),
+    Column("paid", UInt, nullable=False),
+    Column("reclaimed", UInt, nullable=False),
+    Column("referrals", Integer, nullable=False),
+    Column("conversions", Integer, nullable=False),
+    Column("created_block", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("closed_block", BigInteger),
+)
+
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("program_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("commitment", HASH, primary_key=True),
+    Column("sponsor", ADDRESS, nullable=False),
+    Column("referrer", ADDRESS, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("conversion_value", UInt),
+    Column("reward", UInt),
+    Column("via_voucher", Boolean),
+    Column("recorded_block", BigInteger, nullable=False),
+    Column("recorded_at", BigInteger, nullable=False),
+    Column("confirmed_block", BigInteger),
+    Column("claimed_block", BigInteger),
+    Index("ix_referrals_referrer", "referrer"),
+)
+
+#: The projection tables by name, in the order they are written.
+PROJECTION_TABLES: dict[str, Table] = {
+    table.name: table
+    for table in (members, agreements, agreement_parties, agreement_versions, programs, referrals)
+}

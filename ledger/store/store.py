@@ -1,9 +1,11 @@
 """The event store: opens (and migrates) the database, writes indexed ranges atomically, rolls back reorgs.
 
 Every write of the indexer goes through :meth:`Store.commit_range`, which inserts the range's block headers,
-events and undecoded logs and moves the checkpoint in one database transaction: after a crash at any
-instant the store holds either all of a range or none of it, and re-writing a range inserts nothing twice
-(rows are unique on transaction hash and log index).
+events and undecoded logs, folds the new events into the projections and moves the checkpoint in one
+database transaction: after a crash at any instant the store holds either all of a range or none of it, and
+re-writing a range inserts nothing twice (rows are unique on transaction hash and log index; only events
+above the checkpoint are folded). A rollback deletes everything above the fork point and rebuilds the
+projections from the events that remain, in one transaction too.
 """
 
 from __future__ import annotations
@@ -14,19 +16,24 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, Engine, Table, create_engine, delete, event, func, insert, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.dml import Insert
 
 from ledger.decoding import DecodedEvent, UndecodedLog
 from ledger.exceptions import StoreError
-from ledger.store.schema import blocks, checkpoint, events, undecoded_logs
-from ledger.types import BlockHeader, Checkpoint
+from ledger.projections import TABLE_KEYS, Projections, keys_of
+from ledger.store.schema import PROJECTION_TABLES, blocks, checkpoint, events, undecoded_logs
+from ledger.types import BlockHeader, Checkpoint, LedgerEvent
 
 __all__ = ["Store"]
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_FIRST_WITH_PROJECTIONS = "0002"
+_KEYS_PER_QUERY = 500  # bound the IN lists: SQLite allows a limited number of parameters per statement
+_STREAM_ROWS = 5_000
 
 
 class Store:
@@ -52,10 +59,13 @@ class Store:
             ) from None
         try:
             with engine.begin() as connection:
+                before = MigrationContext.configure(connection).get_current_revision()
                 config = Config()
                 config.set_main_option("script_location", str(_MIGRATIONS))
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
+                if before is not None and before < _FIRST_WITH_PROJECTIONS:
+                    _rebuild_projections(connection)  # a store from before projections: fold its events
         except (SQLAlchemyError, OSError) as exc:
             engine.dispose()
             shown = engine.url.render_as_string(hide_password=True)
@@ -100,6 +110,27 @@ class Store:
         with self._engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
 
+    def events_between(self, after_block: int, up_to_block: int) -> Iterator[LedgerEvent]:
+        """Stored events with ``after_block < block <= up_to_block`` in chain order, with their block's time.
+
+        Streams (the history is never held in memory at once).
+        """
+        with self._engine.connect() as connection:
+            yield from _stream_events(connection, after_block, up_to_block)
+
+    def block_hash(self, number: int) -> str | None:
+        """The stored hash of block ``number``, or None if the store has no such block."""
+        with self._engine.connect() as connection:
+            value = connection.execute(select(blocks.c.hash).where(blocks.c.number == number)).scalar()
+        return None if value is None else str(value)
+
+    def projection_rows(self, table: str) -> list[dict[str, Any]]:
+        """Every row of projection ``table`` (see :mod:`ledger.projections`), in key order."""
+        projection = PROJECTION_TABLES[table]
+        query = select(projection).order_by(*(projection.c[key] for key in TABLE_KEYS[table]))
+        with self._engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(query)]
+
     def undecoded_rows(self) -> list[dict[str, Any]]:
         """Every stored undecoded log in chain order."""
         query = select(undecoded_logs).order_by(undecoded_logs.c.block_number, undecoded_logs.c.log_index)
@@ -135,6 +166,8 @@ class Store:
                         _insert_ignoring_duplicates(dialect, events, ["tx_hash", "log_index"]),
                         [_event_row(chain_id, item) for item in decoded],
                     )
+                    times = {row["number"]: row["timestamp"] for row in block_rows}
+                    _fold_new_events(connection, decoded, times)
                 if undecoded:
                     connection.execute(
                         _insert_ignoring_duplicates(dialect, undecoded_logs, ["tx_hash", "log_index"]),
@@ -149,7 +182,8 @@ class Store:
             ) from exc
 
     def rollback_to(self, fork_point: BlockHeader, chain_id: int) -> int:
-        """Delete everything above ``fork_point`` (a block both branches share) and move the checkpoint to it.
+        """Delete everything above ``fork_point`` (a block both branches share), rebuild the projections from
+        the events that remain and move the checkpoint to ``fork_point``, in one transaction.
 
         Returns the number of events deleted.
         """
@@ -163,7 +197,14 @@ class Store:
                 _insert_ignoring_duplicates(dialect, blocks, ["number"]), [_header_row(fork_point)]
             )
             self._set_checkpoint(connection, Checkpoint(chain_id, fork_point.number, fork_point.hash))
+            if deleted:
+                _rebuild_projections(connection)
         return int(deleted)
+
+    def rebuild_projections(self) -> None:
+        """Fold every stored event into the projections afresh (they equal what incremental folding gave)."""
+        with self._engine.begin() as connection:
+            _rebuild_projections(connection)
 
     @staticmethod
     def _set_checkpoint(connection: Connection, point: Checkpoint) -> None:
@@ -177,6 +218,104 @@ class Store:
         ).rowcount
         if updated == 0:
             connection.execute(insert(checkpoint).values(id=1, **values))
+
+
+def _fold_new_events(connection: Connection, decoded: Sequence[DecodedEvent], times: dict[int, int]) -> None:
+    """Fold the events above the current checkpoint into the projections (those below are folded already)."""
+    stored_up_to = connection.execute(select(checkpoint.c.block_number).where(checkpoint.c.id == 1)).scalar()
+    floor = -1 if stored_up_to is None else int(stored_up_to)
+    fresh = [
+        _ledger_event(item, times[item.position.block_number])
+        for item in decoded
+        if item.position.block_number > floor
+    ]
+    if not fresh:
+        return
+    fresh.sort(key=lambda item: (item.block_number, item.log_index))
+    state = _load_projections(connection, fresh)
+    state.apply_all(fresh)
+    _write_projections(connection, state, changed_only=True)
+
+
+def _load_projections(connection: Connection, batch: Sequence[LedgerEvent]) -> Projections:
+    """The stored projection rows that folding ``batch`` reads or writes."""
+    keys = keys_of(batch)
+    state = Projections()
+    lookups: list[tuple[str, list[Any], list[str]]] = [
+        ("members", sorted(keys.members), ["address"]),
+        ("agreements", sorted(keys.agreements), ["id"]),
+        ("agreement_parties", sorted(keys.agreements), ["agreement_id"]),
+        ("agreement_versions", sorted(keys.agreements), ["agreement_id"]),
+        ("programs", sorted(keys.programs), ["id"]),
+        ("referrals", sorted(keys.referrals), ["program_id", "commitment"]),
+    ]
+    for table, wanted, columns in lookups:
+        projection = PROJECTION_TABLES[table]
+        for start in range(0, len(wanted), _KEYS_PER_QUERY):
+            chunk = wanted[start : start + _KEYS_PER_QUERY]
+            if len(columns) == 1:
+                condition = projection.c[columns[0]].in_(chunk)
+            else:
+                condition = tuple_(*(projection.c[name] for name in columns)).in_(chunk)
+            rows = connection.execute(select(projection).where(condition))
+            state.load(table, (dict(row._mapping) for row in rows))
+    return state
+
+
+def _write_projections(connection: Connection, state: Projections, changed_only: bool) -> None:
+    dialect = connection.dialect.name
+    for table, projection in PROJECTION_TABLES.items():
+        rows = state.changed_rows(table) if changed_only else state.all_rows(table)
+        if rows:
+            connection.execute(_upsert(dialect, projection, list(TABLE_KEYS[table])), rows)
+
+
+def _rebuild_projections(connection: Connection) -> None:
+    """Replace every projection row with a fold of all stored events, in chain order."""
+    for projection in reversed(PROJECTION_TABLES.values()):
+        connection.execute(delete(projection))
+    state = Projections()
+    state.apply_all(_stream_events(connection, -1, None))
+    _write_projections(connection, state, changed_only=False)
+
+
+def _stream_events(
+    connection: Connection, after_block: int, up_to_block: int | None
+) -> Iterator[LedgerEvent]:
+    query = (
+        select(events, blocks.c.timestamp)
+        .join(blocks, blocks.c.number == events.c.block_number)
+        .where(events.c.block_number > after_block)
+        .order_by(events.c.block_number, events.c.log_index)
+        .execution_options(yield_per=_STREAM_ROWS)
+    )
+    if up_to_block is not None:
+        query = query.where(events.c.block_number <= up_to_block)
+    for row in connection.execute(query):
+        yield LedgerEvent(
+            contract=row.contract,
+            event=row.event,
+            args=row.args,
+            block_number=row.block_number,
+            block_hash=row.block_hash,
+            timestamp=row.timestamp,
+            tx_hash=row.tx_hash,
+            log_index=row.log_index,
+        )
+
+
+def _ledger_event(item: DecodedEvent, timestamp: int) -> LedgerEvent:
+    position = item.position
+    return LedgerEvent(
+        contract=item.contract,
+        event=item.event,
+        args=item.args,
+        block_number=position.block_number,
+        block_hash=position.block_hash,
+        timestamp=timestamp,
+        tx_hash=position.tx_hash,
+        log_index=position.log_index,
+    )
 
 
 def _create_engine(url: str) -> Engine:
@@ -196,12 +335,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _insert_ignoring_duplicates(dialect: str, table: Any, keys: list[str]) -> Insert:
+def _dialect_insert(dialect: str, table: Table) -> Any:
+    """An INSERT with ON CONFLICT support: SQLite and PostgreSQL spell it the same way in SQLAlchemy."""
     if dialect == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
+        return sqlite.insert(table)
     if dialect == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing(index_elements=keys)
+        return postgresql.insert(table)
     raise StoreError(f"the event store supports SQLite and PostgreSQL, not {dialect}")
+
+
+def _insert_ignoring_duplicates(dialect: str, table: Table, keys: list[str]) -> Insert:
+    statement: Insert = _dialect_insert(dialect, table).on_conflict_do_nothing(index_elements=keys)
+    return statement
+
+
+def _upsert(dialect: str, table: Table, keys: list[str]) -> Insert:
+    statement = _dialect_insert(dialect, table)
+    updates = {column.name: statement.excluded[column.name] for column in table.c if column.name not in keys}
+    upsert: Insert = statement.on_conflict_do_update(index_elements=keys, set_=updates)
+    return upsert
 
 
 def _unique(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

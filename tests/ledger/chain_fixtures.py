@@ -18,6 +18,7 @@ from web3 import HTTPProvider, Web3
 from web3.logs import DISCARD
 
 from ledger.codes import encode_code
+from ledger.eip712 import conversion_voucher, sign_typed_data, split_signature
 from ledger.manifest import ContractDeployment, write_manifest
 from ledger.referrals import make_commitment
 
@@ -194,3 +195,120 @@ def iter_anvil() -> Iterator[Anvil]:
         yield anvil
     finally:
         anvil.stop()
+
+
+ANVIL_KEY_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+
+
+def make_lifecycle(deployment: Deployment) -> dict[str, int]:
+    """Every lifecycle the projections fold, on chain: an admission, a suspension and an exit; an agreement
+    amended, disputed (deposits held), resolved, paid, withdrawn from and terminated; a proposal cancelled;
+    a referral program with a claim, a voucher redemption and a reclaim after closing.
+
+    Returns the ids it created (``agreement``, ``cancelled``, ``program``).
+    """
+    w3, accounts = deployment.w3, deployment.accounts
+    token = deployment.contracts["MockERC20"]
+    agreements = deployment.contracts["Agreements"]
+    referrals = deployment.contracts["ReferralRewards"]
+    for sender, spender in ((9, agreements), (1, agreements), (0, referrals)):
+        deployment.transact("MockERC20", "mint", accounts[sender], 10**30, sender=sender)
+        deployment.transact("MockERC20", "approve", spender.address, 2**256 - 1, sender=sender)
+
+    # governance: admit account 7 (50 % of 6 founders: 3 approvals), suspend it (of 7: 4), founder 5 exits
+    newcomer = (accounts[7], "Newcomer Plumbing", encode_code("plumbing"), encode_code("south"))
+    deployment.transact("Consortium", "proposeAdmission", newcomer)
+    for voter in (0, 1, 2):
+        deployment.transact("Consortium", "approve", 1, sender=voter)
+    deployment.transact("Consortium", "proposeSuspension", accounts[7], sender=3)
+    for voter in (0, 1, 2, 3):
+        deployment.transact("Consortium", "approve", 2, sender=voter)
+    deployment.transact("Consortium", "exit", sender=5)
+
+    now = w3.eth.get_block("latest")["timestamp"]
+    parties = [accounts[0], accounts[1], accounts[2]]
+    proposal = (
+        1,
+        b"\x22" * 32,
+        "ipfs://pool",
+        parties,
+        [5_000, 3_000, 2_000],
+        token.address,
+        now,
+        now + YEAR,
+    )
+    deployment.transact("Agreements", "propose", proposal)
+    agreement = 1
+    for signer in (1, 2):
+        deployment.transact("Agreements", "sign", agreement, 1, sender=signer)
+    deployment.transact("Agreements", "deposit", agreement, token.address, 1_000_003, sender=9)
+    deployment.transact("Agreements", "deposit", agreement, token.address, 20_011, sender=1)
+    deployment.transact(
+        "Agreements",
+        "proposeAmendment",
+        agreement,
+        b"\x33" * 32,
+        "",
+        [4_000, 4_000, 2_000],
+        now + 2 * YEAR,
+        sender=1,
+    )
+    deployment.transact(
+        "Agreements",
+        "proposeAmendment",
+        agreement,
+        b"\x44" * 32,
+        "v3",
+        [3_000, 4_000, 3_000],
+        now + 2 * YEAR,
+        sender=2,
+    )  # replaces the pending version 2
+    for signer in (0, 1):
+        deployment.transact("Agreements", "sign", agreement, 3, sender=signer)
+    deployment.transact("Agreements", "deposit", agreement, token.address, 77_777, sender=9)
+    deployment.transact("Agreements", "raiseDispute", agreement, b"\x55" * 32, sender=2)
+    deployment.transact("Agreements", "deposit", agreement, token.address, 30_001, sender=9)  # held
+    deployment.transact("Agreements", "deposit", agreement, token.address, 9_999, sender=1)  # held
+    for voter in (0, 2):
+        deployment.transact("Agreements", "voteToResolve", agreement, sender=voter)
+    deployment.transact("Agreements", "withdraw", agreement, sender=1)
+    deployment.transact("Agreements", "raiseDispute", agreement, b"\x66" * 32, sender=0)
+    deployment.transact("Agreements", "deposit", agreement, token.address, 12_345, sender=9)  # held
+    for consenting in (0, 1, 2):
+        deployment.transact("Agreements", "consentToTerminate", agreement, sender=consenting)
+    deployment.transact("Agreements", "withdraw", agreement, sender=2)
+
+    cancelled_proposal = (
+        6,
+        b"\x77" * 32,
+        "",
+        [accounts[3], accounts[4]],
+        [6_000, 4_000],
+        token.address,
+        now,
+        now + YEAR,
+    )
+    deployment.transact("Agreements", "propose", cancelled_proposal, sender=3)
+    for consenting in (3, 4):
+        deployment.transact("Agreements", "consentToTerminate", 2, sender=consenting)
+
+    terms = (token.address, 10**6, 1_000, 5 * 10**6, 0, now + YEAR)
+    deployment.transact("ReferralRewards", "createProgram", terms, 20 * 10**6)
+    program = 1
+    claimed = make_commitment("lead-claimed", b"\x01" * 32)
+    vouched = make_commitment("lead-vouched", b"\x02" * 32)
+    pending = make_commitment("lead-pending", b"\x03" * 32)
+    for commitment in (claimed, vouched, pending):
+        deployment.transact("ReferralRewards", "recordReferral", program, commitment, sender=4)
+    deployment.transact("ReferralRewards", "confirmConversion", program, claimed, 3 * 10**6)
+    deployment.transact("ReferralRewards", "claimReward", program, claimed, sender=4)
+    reward = referrals.functions.rewardFor(program, 8 * 10**6).call()
+    deadline = w3.eth.get_block("latest")["timestamp"] + 3_600
+    voucher = (program, vouched, 8 * 10**6, reward, deadline, 0)
+    typed = conversion_voucher(w3.eth.chain_id, referrals.address, *voucher)
+    v, r, s = split_signature(sign_typed_data(ANVIL_KEY_0, typed))
+    deployment.transact("ReferralRewards", "redeemVoucher", voucher, v, r, s, sender=4)
+    deployment.transact("ReferralRewards", "fund", program, 5 * 10**6)
+    deployment.transact("ReferralRewards", "closeProgram", program)
+    deployment.transact("ReferralRewards", "reclaimBudget", program)
+    return {"agreement": agreement, "cancelled": 2, "program": program}

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from ledger.store import Store
+from ledger.store.schema import PROJECTION_TABLES
 from tests.ledger.chain_fixtures import Anvil, Deployment, chain_log_keys, make_activity
 
 COOPLEDGER = Path(sys.executable).parent / "coopledger"
@@ -49,6 +50,11 @@ def _rows(store: Path) -> list[tuple[Any, ...]]:
             )
             for row in opened.event_rows()
         ]
+
+
+def _projections(store: Path) -> dict[str, list[dict[str, Any]]]:
+    with Store.open(f"sqlite:///{store}") as opened:
+        return {table: opened.projection_rows(table) for table in PROJECTION_TABLES}
 
 
 def _addresses(deployment: Deployment) -> list[str]:
@@ -104,6 +110,9 @@ def test_killed_at_random_moments_the_store_ends_exact(
     clean = tmp_path / "clean.db"
     assert _run(_env(anvil, deployment, clean), "--once").returncode == 0
     assert killed_rows == _rows(clean), "identical to a single clean run"
+    killed_projections = _projections(store)
+    assert killed_projections == _projections(clean), "projections too: nothing folded twice or missed"
+    assert len(killed_projections["agreements"]) == 12
 
 
 @pytest.mark.parametrize(

@@ -1,17 +1,20 @@
-"""Reorganisations at depths 1, 5 and 20: the store ends equal to a clean index of the canonical chain."""
+"""Reorganisations at depths 1, 5 and 20: store, projections and graph end equal to a clean index."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
 
+import networkx as nx
 import pytest
 from web3.types import RPCEndpoint
 
 from ledger.chain import ChainReader
+from ledger.graph import LedgerGraph
 from ledger.indexer import Indexer
 from ledger.manifest import load_manifest
 from ledger.store import Store
+from ledger.store.schema import PROJECTION_TABLES
 from tests.ledger.chain_fixtures import Anvil, Deployment, make_activity
 
 
@@ -31,6 +34,14 @@ def _deposits(deployment: Deployment, blocks: int, amount: int) -> None:
         deployment.transact("Agreements", "deposit", 1, token, amount + offset, sender=9)
 
 
+def _projections(store: Store) -> dict[str, list[dict[str, object]]]:
+    return {table: store.projection_rows(table) for table in PROJECTION_TABLES}
+
+
+def _edge_transactions(graph: LedgerGraph) -> set[str]:
+    return {data["tx_hash"] for *_, data in graph.graph.edges(data=True)}
+
+
 def _rows(store: Store) -> list[tuple[object, ...]]:
     return [
         (row["block_number"], row["block_hash"], row["tx_hash"], row["log_index"], row["event"], row["args"])
@@ -47,13 +58,17 @@ def test_store_follows_the_canonical_branch(
     manifest = load_manifest(deployment.manifest_path)
     indexer = Indexer(ChainReader(anvil.url), live, manifest)
     indexer.sync()
+    graph = LedgerGraph()
+    graph.sync(live)
 
     fork_base = anvil.w3.eth.block_number
     snapshot = anvil.w3.provider.make_request(RPCEndpoint("evm_snapshot"), [])["result"]
     _deposits(deployment, depth, amount=1_000)  # the branch that will be abandoned
     indexer.sync()
+    assert graph.sync(live) == 2 * depth
     abandoned = {row["tx_hash"] for row in live.event_rows() if row["block_number"] > fork_base}
     assert len(abandoned) == depth
+    assert abandoned <= _edge_transactions(graph)
 
     anvil.w3.provider.make_request(RPCEndpoint("evm_revert"), [snapshot])
     _deposits(deployment, depth + 1, amount=7_777)  # different transactions, one block longer
@@ -64,3 +79,10 @@ def test_store_follows_the_canonical_branch(
     assert _rows(live) == _rows(clean)
     assert not abandoned & {row[2] for row in _rows(live)}
     assert live.checkpoint() == clean.checkpoint()
+    assert _projections(live) == _projections(clean)
+
+    graph.sync(live)
+    canonical = LedgerGraph()
+    canonical.sync(clean)
+    assert nx.utils.graphs_equal(graph.graph, canonical.graph)
+    assert not abandoned & _edge_transactions(graph)

@@ -47,15 +47,16 @@ class Anvil:
         self.process.wait(timeout=10)
 
 
-def start_anvil() -> Anvil:
+def start_anvil(port: int | None = None, state: Path | None = None) -> Anvil:
+    """Start anvil on ``port`` (a free one by default); with ``state``, load the chain from that file if it
+    exists and save it there when stopped (so a stopped node can come back with its chain)."""
     if not ANVIL.exists():
         raise RuntimeError(f"{ANVIL} is missing: run `make setup`")
-    port = free_port()
-    process = subprocess.Popen(
-        [str(ANVIL), "--port", str(port), "--base-fee", "0", "--gas-limit", "30000000", "--silent"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    port = port or free_port()
+    command = [str(ANVIL), "--port", str(port), "--base-fee", "0", "--gas-limit", "30000000", "--silent"]
+    if state is not None:
+        command += ["--state", str(state)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     w3 = Web3(HTTPProvider(url))
     deadline = time.monotonic() + 30

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,15 @@ import pytest
 
 from ledger.store import Store
 from ledger.store.schema import PROJECTION_TABLES
-from tests.ledger.chain_fixtures import Anvil, Deployment, chain_log_keys, make_activity
+from tests.ledger.chain_fixtures import (
+    Anvil,
+    Deployment,
+    chain_log_keys,
+    deploy,
+    free_port,
+    make_activity,
+    start_anvil,
+)
 
 COOPLEDGER = Path(sys.executable).parent / "coopledger"
 
@@ -113,6 +122,49 @@ def test_killed_at_random_moments_the_store_ends_exact(
     killed_projections = _projections(store)
     assert killed_projections == _projections(clean), "projections too: nothing folded twice or missed"
     assert len(killed_projections["agreements"]) == 12
+
+
+def _wait_for(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def test_a_node_outage_is_waited_out_and_indexing_resumes_without_loss(tmp_path: Path) -> None:
+    state, port = tmp_path / "chain-state.json", free_port()
+    anvil = start_anvil(port, state)
+    indexer: subprocess.Popen[bytes] | None = None
+    try:
+        deployment = deploy(anvil.w3, tmp_path)
+        make_activity(deployment, rounds=1)
+        store, output = tmp_path / "store.db", tmp_path / "indexer.out"
+        env = _env(anvil, deployment, store, COOPLEDGER_POLL_INTERVAL="0.2")
+        with output.open("wb") as sink:
+            indexer = subprocess.Popen([str(COOPLEDGER), "index"], env=env, stdout=sink, stderr=sink)
+        _wait_for(lambda: _checkpoint(store) >= anvil.w3.eth.block_number, "the backfill")
+
+        anvil.stop()  # the node goes away mid-follow (saving its chain)
+        _wait_for(lambda: "waiting for the node" in output.read_text(), "the indexer to say it waits")
+        time.sleep(2)  # several retries, with growing waits
+        assert indexer.poll() is None, "an outage is not fatal"
+
+        anvil = start_anvil(port, state)
+        make_activity(deployment, rounds=1, tag="after-outage")
+        _wait_for(lambda: _checkpoint(store) >= anvil.w3.eth.block_number, "indexing to catch up")
+        indexer.send_signal(signal.SIGINT)
+        assert indexer.wait(timeout=30) == 0
+        chain_keys = chain_log_keys(anvil.url, _addresses(deployment))
+    finally:
+        if indexer is not None and indexer.poll() is None:
+            indexer.kill()
+        anvil.stop()
+    text = output.read_text()
+    assert text.count("waiting for the node:") == 1, "announced once; the status line shows the retries"
+    assert "node is back" in text
+    assert "stopped; the store is complete up to block" in text
+    assert [row[:2] for row in _rows(store)] == chain_keys
 
 
 @pytest.mark.parametrize(

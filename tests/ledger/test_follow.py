@@ -72,7 +72,8 @@ def test_follow_waits_out_an_outage_and_resumes_without_loss(
         stop=lambda: step["now"] == "stop",
     )
     text = output.getvalue()
-    assert text.count("waiting for the node") == 1, "said once, not at every retry"
+    assert text.count("waiting for the node:") == 1, "announced once, not at every retry"
+    assert "retrying in 4 s" in text, "the status line shows the backoff"
     assert "node is back" in text
     # polls, then retries at 0.5, 1, 2, 4 s while the node is down, then polls again at 0.5 s once it is back
     assert sleeps == [0.5, 0.5, 0.5, 1.0, 2.0, 4.0, 0.5]

@@ -6,16 +6,20 @@ One pass (:meth:`Indexer.sync`) brings the store to the chain's head minus the c
    mismatch the indexer walks back over the stored blocks to the newest one the chain still has (the fork
    point) and deletes everything above it.
 2. Backfill from the checkpoint (or each contract's deployment block) in adaptive ranges: a range that
-   returns few logs doubles the next one (up to ``max_batch_blocks``); a range the node refuses as too large
-   is halved and retried.
-3. Each range is decoded, its block headers fetched (one batch request), checked against the logs' block
-   hashes (a mismatch means the chain moved under us: the range is read again), and committed with the
-   checkpoint in one transaction.
+   returns few logs doubles the next one (up to ``max_batch_blocks``), one with many halves it (bounding
+   memory); a range the node refuses as too large is halved and retried.
+3. Each range's logs and block headers are fetched (headers in one batch request), decoded, checked against
+   the logs' block hashes (a mismatch means the chain moved under us: the range is read again), and
+   committed with the checkpoint in one transaction.
+
+Fetching is not pipelined: a thread overlapping the next range's fetch with this one's commit gained
+nothing measurable (JSON parsing and decoding hold the GIL), and a second process lost more to pickling
+the decoded events than it gained (bench/indexer.py, see README).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ledger.chain import ChainReader
@@ -27,7 +31,14 @@ from ledger.types import BlockHeader
 
 __all__ = ["Indexer", "SyncReport", "verify_deployment"]
 
-SPARSE_LOGS = 2_000  # a range with fewer logs than this lets the next range double
+TARGET_LOGS = 20_000  # ranges are sized to hold about this many logs: few round trips, bounded memory
+
+
+def _next_size(size: int, logs: int, largest: int) -> int:
+    """The next range's size in blocks: scaled toward :data:`TARGET_LOGS` by this range's density, at most
+    doubling (a sparse stretch says little about what follows) and at least halving."""
+    wanted = size * TARGET_LOGS // max(logs, 1)
+    return max(1, min(wanted, size * 2, largest), size // 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +87,7 @@ class Indexer:
         store: Store,
         manifest: DeploymentManifest,
         confirmations: int = 0,
-        batch_blocks: int = 2_000,
+        batch_blocks: int = 100,
         max_batch_blocks: int = 100_000,
     ) -> None:
         self.reader = reader
@@ -91,44 +102,48 @@ class Indexer:
         """Bring the store up to the head minus the confirmations depth; return what was done."""
         rolled_back = self._handle_reorg()
         target = self.reader.head() - self.confirmations
+        first = self._next_block()
+        events = undecoded = 0
+        fetched = self._ranges(first, target)
+        for batch in fetched:
+            committed = self._commit(batch)
+            if committed is None:  # the chain moved under this range: check, read again from the store's end
+                rolled_back += self._handle_reorg()
+                fetched = self._ranges(self._next_block(), target)
+                continue
+            events += committed[0]
+            undecoded += committed[1]
+            if on_progress is not None:
+                on_progress(batch.end, target, events)
+        return SyncReport(first, max(first - 1, target), events, undecoded, rolled_back)
+
+    def _next_block(self) -> int:
         checkpoint = self.store.checkpoint()
-        start = checkpoint.block_number + 1 if checkpoint else self.manifest.start_block
-        first, size, events, undecoded = start, self.batch_blocks, 0, 0
+        return checkpoint.block_number + 1 if checkpoint else self.manifest.start_block
+
+    def _ranges(self, start: int, target: int) -> Iterator[_Fetched]:
+        """The ranges from ``start`` to ``target``, fetched and decoded, in adaptive sizes."""
+        size = self.batch_blocks
         while start <= target:
-            end = min(start + size - 1, target)
             try:
-                logs = self.reader.logs(self.decoder.addresses, start, end)
+                batch = _fetch(self.reader, self.decoder, start, min(start + size - 1, target))
             except RangeTooLargeError:
                 if size == 1:
                     raise
                 size = max(1, size // 2)
                 continue
-            committed = self._commit(start, end, self.decoder.decode_all(logs))
-            if committed is None:
-                rolled_back += self._handle_reorg()  # the chain moved under this range: check and read again
-                checkpoint = self.store.checkpoint()
-                start = checkpoint.block_number + 1 if checkpoint else self.manifest.start_block
-                continue
-            events += committed[0]
-            undecoded += committed[1]
-            if on_progress is not None:
-                on_progress(end, target, events)
-            start = end + 1
-            if len(logs) < SPARSE_LOGS:
-                size = min(size * 2, self.max_batch_blocks)
-        return SyncReport(first, max(first - 1, target), events, undecoded, rolled_back)
+            size = _next_size(size, len(batch.items), self.max_batch_blocks)
+            start = batch.end + 1
+            yield batch
 
-    def _commit(
-        self, start: int, end: int, items: list[DecodedEvent | UndecodedLog]
-    ) -> tuple[int, int] | None:
-        numbers = sorted({item.position.block_number for item in items} | {end})
-        headers = {header.number: header for header in self.reader.headers(numbers)}
+    def _commit(self, batch: _Fetched) -> tuple[int, int] | None:
+        items, headers = batch.items, batch.headers
         if any(item.position.block_hash != headers[item.position.block_number].hash for item in items):
             return None
         decoded = [item for item in items if isinstance(item, DecodedEvent)]
         unexplained = [item for item in items if isinstance(item, UndecodedLog)]
-        with_logs = [headers[number] for number in numbers if number != end]
-        self.store.commit_range(self.manifest.chain_id, with_logs, decoded, unexplained, headers[end])
+        with_logs = [header for number, header in sorted(headers.items()) if number != batch.end]
+        self.store.commit_range(self.manifest.chain_id, with_logs, decoded, unexplained, headers[batch.end])
         return len(decoded), len(unexplained)
 
     def _handle_reorg(self) -> int:
@@ -155,3 +170,21 @@ class Indexer:
 
     def _header(self, number: int) -> BlockHeader:
         return self.reader.headers([number])[0]
+
+
+def _fetch(reader: ChainReader, decoder: EventDecoder, start: int, end: int) -> _Fetched:
+    """The decoded logs of ``[start, end]`` and the headers of their blocks and of ``end``."""
+    logs = reader.logs(decoder.addresses, start, end)
+    numbers = sorted({int(log["blockNumber"], 16) for log in logs} | {end})
+    headers = {header.number: header for header in reader.headers(numbers)}
+    return _Fetched(start, end, decoder.decode_all(logs), headers)
+
+
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    """One range as fetched from the chain: its decoded logs and the headers of their blocks (and of end)."""
+
+    start: int
+    end: int
+    items: list[DecodedEvent | UndecodedLog]
+    headers: dict[int, BlockHeader]

@@ -4,8 +4,9 @@ The events table is the source of truth; projections are a convenience derived f
 same database transaction as the events they fold (see :meth:`ledger.store.Store.commit_range`), and
 rebuilt from the remaining events after a reorg. This module is the fold itself, pure Python with no
 database: :class:`Projections` holds rows as dictionaries keyed like their tables, :meth:`Projections.apply`
-applies one event, and :func:`keys_of` says which rows a batch of events touches (so the store loads only
-those).
+applies one event, and :func:`referral_keys` says which referrals a batch of events touches (the store keeps
+the other tables, which grow with the consortium and not with its activity, in memory while it writes, and
+loads referrals by key).
 
 Conventions
 -----------
@@ -31,10 +32,10 @@ from ledger.types import LedgerEvent
 __all__ = [
     "AGREEMENT_KINDS",
     "BPS",
+    "FOLDED_EVENTS",
     "TABLE_KEYS",
-    "ProjectionKeys",
     "Projections",
-    "keys_of",
+    "referral_keys",
     "split_credit",
 ]
 
@@ -73,32 +74,13 @@ def split_credit(amount: int, shares: Mapping[str, int], lead: str) -> dict[str,
     return credits
 
 
-@dataclass
-class ProjectionKeys:
-    """The projection rows a batch of events reads or writes."""
-
-    members: set[str] = field(default_factory=set)
-    agreements: set[int] = field(default_factory=set)
-    programs: set[int] = field(default_factory=set)
-    referrals: set[tuple[int, str]] = field(default_factory=set)
-
-
-def keys_of(events: Iterable[LedgerEvent]) -> ProjectionKeys:
-    """The rows that folding ``events`` touches: members by address, agreements (with their parties and
-    versions) by id, programs by id, referrals by (program id, commitment)."""
-    keys = ProjectionKeys()
-    for item in events:
-        args = item.args
-        if item.contract == "Consortium" and "account" in args:
-            keys.members.add(args["account"])
-        elif item.contract == "Agreements":
-            keys.agreements.add(int(args["id"]))
-        elif item.contract == "ReferralRewards" and "programId" in args:
-            program_id = int(args["programId"])
-            keys.programs.add(program_id)
-            if "commitment" in args:
-                keys.referrals.add((program_id, args["commitment"]))
-    return keys
+def referral_keys(events: Iterable[LedgerEvent]) -> set[tuple[int, str]]:
+    """The referrals, as (program id, commitment), that folding ``events`` reads or writes."""
+    return {
+        (int(item.args["programId"]), item.args["commitment"])
+        for item in events
+        if item.contract == "ReferralRewards" and "commitment" in item.args
+    }
 
 
 @dataclass
@@ -507,3 +489,6 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "programs": ("id",),
     "referrals": ("program_id", "commitment"),
 }
+
+#: The (contract, event) pairs the projections fold; any other event leaves them as they are.
+FOLDED_EVENTS = frozenset(_HANDLERS)

@@ -49,13 +49,13 @@ class Settings(BaseModel):
         default=0, ge=0, le=10_000, description="blocks to wait before indexing a block (0 on a dev chain)"
     )
     batch_blocks: int = Field(
-        default=2_000, ge=1, le=1_000_000, description="first eth_getLogs range, in blocks"
+        default=100, ge=1, le=1_000_000, description="first eth_getLogs range, in blocks (it then adapts)"
     )
     max_batch_blocks: int = Field(
         default=100_000, ge=1, le=10_000_000, description="largest eth_getLogs range, in blocks"
     )
     poll_interval: float = Field(
-        default=1.0, gt=0, le=3_600, description="seconds between polls for new blocks when following"
+        default=0.25, gt=0, le=3_600, description="seconds between polls for new blocks when following"
     )
 
     @field_validator("rpc_url")

@@ -10,22 +10,44 @@ projections from the events that remain, in one transaction too.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, Engine, Table, create_engine, delete, event, func, insert, select, tuple_
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Engine,
+    Table,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.dml import Insert
 
 from ledger.decoding import DecodedEvent, UndecodedLog
 from ledger.exceptions import StoreError
-from ledger.projections import TABLE_KEYS, Projections, keys_of
-from ledger.store.schema import PROJECTION_TABLES, blocks, checkpoint, events, undecoded_logs
+from ledger.projections import FOLDED_EVENTS, TABLE_KEYS, Projections, referral_keys
+from ledger.store.schema import (
+    PROJECTION_TABLES,
+    UInt,
+    blocks,
+    checkpoint,
+    events,
+    referrals,
+    undecoded_logs,
+)
 from ledger.types import BlockHeader, Checkpoint, LedgerEvent
 
 __all__ = ["Store"]
@@ -34,6 +56,7 @@ _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _FIRST_WITH_PROJECTIONS = "0002"
 _KEYS_PER_QUERY = 500  # bound the IN lists: SQLite allows a limited number of parameters per statement
 _STREAM_ROWS = 5_000
+_CACHED_TABLES = ("members", "agreements", "agreement_parties", "agreement_versions", "programs")
 
 
 class Store:
@@ -41,6 +64,9 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        # the projection tables that grow with the consortium (not with its activity), as committed: loaded
+        # by the first write, kept up to date by the writes that follow
+        self._projections: Projections | None = None
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -162,12 +188,13 @@ class Store:
                     _insert_ignoring_duplicates(dialect, blocks, ["number"]), _unique(block_rows)
                 )
                 if decoded:
-                    connection.execute(
+                    _insert_many_raw(
+                        connection,
                         _insert_ignoring_duplicates(dialect, events, ["tx_hash", "log_index"]),
                         [_event_row(chain_id, item) for item in decoded],
                     )
                     times = {row["number"]: row["timestamp"] for row in block_rows}
-                    _fold_new_events(connection, decoded, times)
+                    self._fold_new_events(connection, decoded, times)
                 if undecoded:
                     connection.execute(
                         _insert_ignoring_duplicates(dialect, undecoded_logs, ["tx_hash", "log_index"]),
@@ -175,7 +202,8 @@ class Store:
                     )
                 point = Checkpoint(chain_id, new_checkpoint.number, new_checkpoint.hash)
                 self._set_checkpoint(connection, point)
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, TypeError, ValueError) as exc:  # the database's refusal, or unstorable args
+            self._projections = None  # it may hold what was not committed: read it again
             raise StoreError(
                 f"Writing the range up to block {new_checkpoint.number} failed ({_reason(exc)}); "
                 "nothing of it was stored, the checkpoint stays where it was."
@@ -198,13 +226,45 @@ class Store:
             )
             self._set_checkpoint(connection, Checkpoint(chain_id, fork_point.number, fork_point.hash))
             if deleted:
+                self._projections = None
                 _rebuild_projections(connection)
         return int(deleted)
 
     def rebuild_projections(self) -> None:
         """Fold every stored event into the projections afresh (they equal what incremental folding gave)."""
+        self._projections = None
         with self._engine.begin() as connection:
             _rebuild_projections(connection)
+
+    def _fold_new_events(
+        self, connection: Connection, decoded: Sequence[DecodedEvent], times: dict[int, int]
+    ) -> None:
+        """Fold the events above the current checkpoint into the projections (those below are folded)."""
+        stored_up_to = connection.execute(
+            select(checkpoint.c.block_number).where(checkpoint.c.id == 1)
+        ).scalar()
+        floor = -1 if stored_up_to is None else int(stored_up_to)
+        fresh = [
+            _ledger_event(item, times[item.position.block_number])
+            for item in decoded
+            if item.position.block_number > floor and (item.contract, item.event) in FOLDED_EVENTS
+        ]
+        if not fresh:
+            return
+        fresh.sort(key=lambda item: (item.block_number, item.log_index))
+        if self._projections is None:
+            self._projections = Projections()
+            for table in _CACHED_TABLES:
+                self._projections.load(table, _load_rows(connection, table))
+        state = self._projections
+        wanted = sorted(referral_keys(fresh))
+        columns = tuple_(referrals.c.program_id, referrals.c.commitment)
+        for start in range(0, len(wanted), _KEYS_PER_QUERY):
+            chunk = wanted[start : start + _KEYS_PER_QUERY]
+            state.load("referrals", _load_rows(connection, "referrals", columns.in_(chunk)))
+        state.apply_all(fresh)
+        _write_projections(connection, state, changed_only=True)
+        state.referrals.clear()  # referrals grow with activity: only the batch's are held
 
     @staticmethod
     def _set_checkpoint(connection: Connection, point: Checkpoint) -> None:
@@ -220,54 +280,32 @@ class Store:
             connection.execute(insert(checkpoint).values(id=1, **values))
 
 
-def _fold_new_events(connection: Connection, decoded: Sequence[DecodedEvent], times: dict[int, int]) -> None:
-    """Fold the events above the current checkpoint into the projections (those below are folded already)."""
-    stored_up_to = connection.execute(select(checkpoint.c.block_number).where(checkpoint.c.id == 1)).scalar()
-    floor = -1 if stored_up_to is None else int(stored_up_to)
-    fresh = [
-        _ledger_event(item, times[item.position.block_number])
-        for item in decoded
-        if item.position.block_number > floor
-    ]
-    if not fresh:
-        return
-    fresh.sort(key=lambda item: (item.block_number, item.log_index))
-    state = _load_projections(connection, fresh)
-    state.apply_all(fresh)
-    _write_projections(connection, state, changed_only=True)
-
-
-def _load_projections(connection: Connection, batch: Sequence[LedgerEvent]) -> Projections:
-    """The stored projection rows that folding ``batch`` reads or writes."""
-    keys = keys_of(batch)
-    state = Projections()
-    lookups: list[tuple[str, list[Any], list[str]]] = [
-        ("members", sorted(keys.members), ["address"]),
-        ("agreements", sorted(keys.agreements), ["id"]),
-        ("agreement_parties", sorted(keys.agreements), ["agreement_id"]),
-        ("agreement_versions", sorted(keys.agreements), ["agreement_id"]),
-        ("programs", sorted(keys.programs), ["id"]),
-        ("referrals", sorted(keys.referrals), ["program_id", "commitment"]),
-    ]
-    for table, wanted, columns in lookups:
-        projection = PROJECTION_TABLES[table]
-        for start in range(0, len(wanted), _KEYS_PER_QUERY):
-            chunk = wanted[start : start + _KEYS_PER_QUERY]
-            if len(columns) == 1:
-                condition = projection.c[columns[0]].in_(chunk)
-            else:
-                condition = tuple_(*(projection.c[name] for name in columns)).in_(chunk)
-            rows = connection.execute(select(projection).where(condition))
-            state.load(table, (dict(row._mapping) for row in rows))
-    return state
-
-
 def _write_projections(connection: Connection, state: Projections, changed_only: bool) -> None:
     dialect = connection.dialect.name
     for table, projection in PROJECTION_TABLES.items():
         rows = state.changed_rows(table) if changed_only else state.all_rows(table)
         if rows:
-            connection.execute(_upsert(dialect, projection, list(TABLE_KEYS[table])), rows)
+            statement = _upsert(dialect, projection, list(TABLE_KEYS[table]))
+            _insert_many_raw(connection, statement, [_driver_row(projection, row) for row in rows])
+    state.changed.clear()
+
+
+def _driver_row(table: Table, row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with its values as the database driver takes them (what the column types would make them)."""
+    converted = dict(row)
+    for column in table.c:
+        value = row[column.name]
+        if value is not None and isinstance(column.type, UInt):
+            converted[column.name] = str(value)
+        elif value is not None and isinstance(column.type, JSON):
+            converted[column.name] = json.dumps(value, separators=(",", ":"))
+    return converted
+
+
+def _load_rows(connection: Connection, table: str, condition: Any = None) -> list[dict[str, Any]]:
+    projection = PROJECTION_TABLES[table]
+    query = select(projection) if condition is None else select(projection).where(condition)
+    return [dict(row._mapping) for row in connection.execute(query)]
 
 
 def _rebuild_projections(connection: Connection) -> None:
@@ -332,6 +370,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages: the indexes stay in memory while writing
     cursor.close()
 
 
@@ -386,9 +425,28 @@ def _event_row(chain_id: int, item: DecodedEvent) -> dict[str, Any]:
     return {
         "contract": item.contract,
         "event": item.event,
-        "args": item.args,
+        "args": json.dumps(
+            item.args, separators=(",", ":")
+        ),  # as the JSON column would: see _insert_many_raw
         **_position_row(chain_id, item),
     }
+
+
+def _insert_many_raw(connection: Connection, statement: Insert, rows: list[dict[str, Any]]) -> None:
+    """Execute ``statement`` for every row through the driver's ``executemany``, skipping SQLAlchemy's
+    per-value type processing.
+
+    SQLAlchemy still writes the SQL for the dialect (so it stays portable); the rows must hold values the
+    driver takes as they are (JSON already serialised). At a hundred thousand events, SQLAlchemy's per-value
+    processing cost more than the database's own work (bench/indexer.py).
+    """
+    compiled = statement.compile(dialect=connection.dialect, column_keys=list(rows[0]))
+    if compiled.positional:
+        values = itemgetter(*(compiled.positiontup or []))
+        parameters: list[Any] = [values(row) for row in rows]
+    else:
+        parameters = rows
+    connection.exec_driver_sql(str(compiled), parameters)
 
 
 def _undecoded_row(chain_id: int, item: UndecodedLog) -> dict[str, Any]:

@@ -47,19 +47,23 @@ class Anvil:
         self.process.wait(timeout=10)
 
 
-def start_anvil(port: int | None = None, state: Path | None = None) -> Anvil:
+def start_anvil(
+    port: int | None = None, state: Path | None = None, *extra: str, gas_limit: int = 30_000_000
+) -> Anvil:
     """Start anvil on ``port`` (a free one by default); with ``state``, load the chain from that file if it
-    exists and save it there when stopped (so a stopped node can come back with its chain)."""
+    exists and save it there when stopped (so a stopped node can come back with its chain). ``extra`` are
+    more anvil options."""
     if not ANVIL.exists():
         raise RuntimeError(f"{ANVIL} is missing: run `make setup`")
     port = port or free_port()
-    command = [str(ANVIL), "--port", str(port), "--base-fee", "0", "--gas-limit", "30000000", "--silent"]
+    command = [str(ANVIL), "--port", str(port), "--base-fee", "0", "--gas-limit", str(gas_limit), "--silent"]
     if state is not None:
         command += ["--state", str(state)]
+    command += extra
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     w3 = Web3(HTTPProvider(url))
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while not w3.is_connected():
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"anvil did not start on {url}")

@@ -8,6 +8,8 @@ import pytest
 from eth_abi.abi import encode
 from eth_utils.abi import event_abi_to_log_topic
 from eth_utils.address import to_checksum_address
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ledger.decoding import DecodedEvent, EventDecoder, LogPosition, UndecodedLog
 from ledger.manifest import ContractDeployment, DeploymentManifest
@@ -163,3 +165,68 @@ def test_unexplained_logs_are_reported_with_the_reason(
 
 def test_addresses_for_the_log_filter(decoder: EventDecoder) -> None:
     assert decoder.addresses == [ADDRESS]
+
+
+STATIC_TYPES = ["uint8", "uint64", "uint256", "int8", "int256", "address", "bool", "bytes4", "bytes32"]
+STATIC = {
+    "type": "event",
+    "name": "Static",
+    "anonymous": False,
+    "inputs": [
+        {"name": "first", "type": "uint256", "indexed": True},
+        {"name": "who", "type": "address", "indexed": True},
+        *({"name": f"v{i}", "type": kind, "indexed": False} for i, kind in enumerate(STATIC_TYPES)),
+    ],
+}
+
+
+def _static_decoders() -> tuple[EventDecoder, EventDecoder]:
+    manifest = _manifest()
+    contract = manifest.contracts["Agreements"].model_copy(update={"abi": [STATIC]})
+    static_manifest = manifest.model_copy(update={"contracts": {"Agreements": contract}})
+    return EventDecoder(static_manifest), EventDecoder(static_manifest, fast=False)
+
+
+def _outcome(result: DecodedEvent | UndecodedLog) -> Any:
+    return result if isinstance(result, DecodedEvent) else "undecoded"
+
+
+@given(
+    words=st.lists(
+        st.one_of(
+            st.binary(min_size=32, max_size=32),
+            st.integers(min_value=0, max_value=2**256 - 1).map(lambda n: n.to_bytes(32, "big")),
+            st.integers(min_value=0, max_value=255).map(lambda n: n.to_bytes(32, "big")),
+            st.binary(min_size=1, max_size=32).map(lambda b: b.ljust(32, b"\0")),
+            st.binary(min_size=20, max_size=20).map(lambda b: b.rjust(32, b"\0")),
+        ),
+        min_size=len(STATIC_TYPES) + 2,
+        max_size=len(STATIC_TYPES) + 2,
+    )
+)
+def test_the_fast_word_decoder_agrees_with_eth_abi(words: list[bytes]) -> None:
+    """Any words at all, valid or not: the fast path decodes what eth_abi decodes, and refuses what it
+    refuses."""
+    fast, reference = _static_decoders()
+    topics = [_topic(STATIC), "0x" + words[0].hex(), "0x" + words[1].hex()]
+    log = _log(topics, b"".join(words[2:]))
+    assert _outcome(fast.decode(log)) == _outcome(reference.decode(log))
+
+
+@pytest.mark.parametrize(
+    ("index", "word"),
+    [
+        (5, b"\x01" + bytes(31)),  # address with non-zero padding
+        (6, (2).to_bytes(32, "big")),  # bool 2
+        (0, (256).to_bytes(32, "big")),  # uint8 overflow
+        (7, b"\x01" * 32),  # bytes4 with non-zero padding
+    ],
+)
+def test_malformed_static_values_are_undecoded_by_both_paths(index: int, word: bytes) -> None:
+    words = [bytes(32)] * len(STATIC_TYPES)
+    words[index] = word
+    log = _log([_topic(STATIC), _word("uint256", 1), _word("address", PARTY)], b"".join(words))
+    for decoder in _static_decoders():
+        result = decoder.decode(log)
+        assert isinstance(result, UndecodedLog)
+        assert "Static does not decode" in result.reason

@@ -6,6 +6,10 @@ database transaction: after a crash at any instant the store holds either all of
 re-writing a range inserts nothing twice (rows are unique on transaction hash and log index; only events
 above the checkpoint are folded). A rollback deletes everything above the fork point and rebuilds the
 projections from the events that remain, in one transaction too.
+
+One indexer writes a store at a time (readers, such as the API, are any number): while writing, the store
+keeps the projection rows that grow with the consortium (members, agreements, parties, versions, programs)
+in memory as committed, and reads them again after any failed write.
 """
 
 from __future__ import annotations

@@ -177,14 +177,13 @@ def _fetch(reader: ChainReader, decoder: EventDecoder, start: int, end: int) -> 
     logs = reader.logs(decoder.addresses, start, end)
     numbers = sorted({int(log["blockNumber"], 16) for log in logs} | {end})
     headers = {header.number: header for header in reader.headers(numbers)}
-    return _Fetched(start, end, decoder.decode_all(logs), headers)
+    return _Fetched(end, decoder.decode_all(logs), headers)
 
 
 @dataclass(frozen=True, slots=True)
 class _Fetched:
     """One range as fetched from the chain: its decoded logs and the headers of their blocks (and of end)."""
 
-    start: int
     end: int
     items: list[DecodedEvent | UndecodedLog]
     headers: dict[int, BlockHeader]

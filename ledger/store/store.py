@@ -24,7 +24,6 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import (
-    JSON,
     Connection,
     Engine,
     Table,
@@ -45,7 +44,6 @@ from ledger.exceptions import StoreError
 from ledger.projections import FOLDED_EVENTS, TABLE_KEYS, Projections, referral_keys
 from ledger.store.schema import (
     PROJECTION_TABLES,
-    UInt,
     blocks,
     checkpoint,
     events,
@@ -290,19 +288,22 @@ def _write_projections(connection: Connection, state: Projections, changed_only:
         rows = state.changed_rows(table) if changed_only else state.all_rows(table)
         if rows:
             statement = _upsert(dialect, projection, list(TABLE_KEYS[table]))
-            _insert_many_raw(connection, statement, [_driver_row(projection, row) for row in rows])
+            _insert_many_raw(connection, statement, _driver_rows(connection, projection, rows))
     state.changed.clear()
 
 
-def _driver_row(table: Table, row: dict[str, Any]) -> dict[str, Any]:
-    """``row`` with its values as the database driver takes them (what the column types would make them)."""
-    converted = dict(row)
-    for column in table.c:
-        value = row[column.name]
-        if value is not None and isinstance(column.type, UInt):
-            converted[column.name] = str(value)
-        elif value is not None and isinstance(column.type, JSON):
-            converted[column.name] = json.dumps(value, separators=(",", ":"))
+def _driver_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` with their values as the database driver takes them: each column type's own bind processor
+    (``UInt`` to text, JSON serialised, ...), applied once here instead of per statement."""
+    processors = {
+        column.name: processor
+        for column in table.c
+        if (processor := column.type.bind_processor(connection.dialect)) is not None
+    }
+    converted = [dict(row) for row in rows]
+    for row in converted:
+        for name, processor in processors.items():
+            row[name] = processor(row[name])
     return converted
 
 

@@ -39,7 +39,12 @@ class ChainReader:
 
     def __init__(self, rpc_url: str, timeout: float = 30.0) -> None:
         self.rpc_url = rpc_url
+        self.timeout = timeout
         self._provider = HTTPProvider(rpc_url, request_kwargs={"timeout": timeout})
+
+    def reconnect(self) -> None:
+        """Use new connections from now on (a forked process must not share its parent's sockets)."""
+        self._provider = HTTPProvider(self.rpc_url, request_kwargs={"timeout": self.timeout})
 
     def _call(self, method: str, params: Sequence[Any]) -> Any:
         try:

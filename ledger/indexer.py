@@ -9,29 +9,35 @@ One pass (:meth:`Indexer.sync`) brings the store to the chain's head minus the c
    returns few logs doubles the next one (up to ``max_batch_blocks``), one with many halves it (bounding
    memory); a range the node refuses as too large is halved and retried.
 3. Each range's logs and block headers are fetched (headers in one batch request), decoded, checked against
-   the logs' block hashes (a mismatch means the chain moved under us: the range is read again), and
-   committed with the checkpoint in one transaction.
+   the logs' block hashes (a mismatch means the chain moved under us: the range is read again), prepared
+   as rows (:mod:`ledger.store.prepared`) and committed with the checkpoint in one transaction.
 
-Fetching is not pipelined: a thread overlapping the next range's fetch with this one's commit gained
-nothing measurable (JSON parsing and decoding hold the GIL), and a second process lost more to pickling
-the decoded events than it gained (bench/indexer.py, see README).
+When there is more than one range to read (a backfill), reading and preparing run in a forked child process
+one range ahead of the writes (:mod:`ledger.prefetch`): the two halves of the work then run at the same time
+on two cores. What crosses between the processes is prepared rows (plain tuples), cheap to pickle. A thread
+instead gained nothing (decoding and writing both hold the GIL); following the head reads one small range at
+a time and stays in-process.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from ledger.chain import ChainReader
 from ledger.decoding import DecodedEvent, EventDecoder, UndecodedLog
 from ledger.exceptions import ChainError, ManifestError, RangeTooLargeError
 from ledger.manifest import DeploymentManifest
+from ledger.prefetch import prefetched
 from ledger.store import Store
+from ledger.store.prepared import PreparedRange, prepare_range
 from ledger.types import BlockHeader
 
 __all__ = ["Indexer", "SyncReport", "verify_deployment"]
 
-TARGET_LOGS = 20_000  # ranges are sized to hold about this many logs: few round trips, bounded memory
+TARGET_LOGS = 5_000  # ranges are sized to hold about this many logs: few round trips, bounded memory,
+# and ranges small enough that reading ahead (ledger.prefetch) overlaps the writes well
 
 
 def _next_size(size: int, logs: int, largest: int) -> int:
@@ -89,6 +95,7 @@ class Indexer:
         confirmations: int = 0,
         batch_blocks: int = 100,
         max_batch_blocks: int = 100_000,
+        prefetch: bool = True,
     ) -> None:
         self.reader = reader
         self.store = store
@@ -97,54 +104,53 @@ class Indexer:
         self.confirmations = confirmations
         self.batch_blocks = batch_blocks
         self.max_batch_blocks = max(max_batch_blocks, batch_blocks)
+        self.prefetch = prefetch  # read a backfill in a child process (see the module's docstring)
 
     def sync(self, on_progress: ProgressCallback | None = None) -> SyncReport:
         """Bring the store up to the head minus the confirmations depth; return what was done."""
         rolled_back = self._handle_reorg()
         target = self.reader.head() - self.confirmations
-        first = self._next_block()
+        first = start = self._next_block()
         events = undecoded = 0
-        fetched = self._ranges(first, target)
-        for batch in fetched:
-            committed = self._commit(batch)
-            if committed is None:  # the chain moved under this range: check, read again from the store's end
-                rolled_back += self._handle_reorg()
-                fetched = self._ranges(self._next_block(), target)
-                continue
-            events += committed[0]
-            undecoded += committed[1]
-            if on_progress is not None:
-                on_progress(batch.end, target, events)
+        while start <= target:
+            ranges = self._prepared_ranges(start, target)
+            try:
+                for prepared in ranges:
+                    if prepared is None:  # the chain moved under this range: check, read again
+                        break
+                    self.store.commit_prepared(prepared)
+                    events += len(prepared.events)
+                    undecoded += len(prepared.undecoded)
+                    if on_progress is not None:
+                        on_progress(prepared.end.number, target, events)
+                else:
+                    break
+            finally:
+                ranges.close()
+            rolled_back += self._handle_reorg()
+            start = self._next_block()
         return SyncReport(first, max(first - 1, target), events, undecoded, rolled_back)
 
     def _next_block(self) -> int:
         checkpoint = self.store.checkpoint()
         return checkpoint.block_number + 1 if checkpoint else self.manifest.start_block
 
-    def _ranges(self, start: int, target: int) -> Iterator[_Fetched]:
-        """The ranges from ``start`` to ``target``, fetched and decoded, in adaptive sizes."""
-        size = self.batch_blocks
-        while start <= target:
-            try:
-                batch = _fetch(self.reader, self.decoder, start, min(start + size - 1, target))
-            except RangeTooLargeError:
-                if size == 1:
-                    raise
-                size = max(1, size // 2)
-                continue
-            size = _next_size(size, len(batch.items), self.max_batch_blocks)
-            start = batch.end + 1
-            yield batch
-
-    def _commit(self, batch: _Fetched) -> tuple[int, int] | None:
-        items, headers = batch.items, batch.headers
-        if any(item.position.block_hash != headers[item.position.block_number].hash for item in items):
-            return None
-        decoded = [item for item in items if isinstance(item, DecodedEvent)]
-        unexplained = [item for item in items if isinstance(item, UndecodedLog)]
-        with_logs = [header for number, header in sorted(headers.items()) if number != batch.end]
-        self.store.commit_range(self.manifest.chain_id, with_logs, decoded, unexplained, headers[batch.end])
-        return len(decoded), len(unexplained)
+    def _prepared_ranges(self, start: int, target: int) -> Generator[PreparedRange | None]:
+        """The ranges from ``start`` to ``target``, read and prepared: in a child process while the store
+        writes (:mod:`ledger.prefetch`) when there is more than one range to read, here otherwise."""
+        produce = partial(
+            _prepare_ranges,
+            self.reader,
+            self.decoder,
+            self.manifest.chain_id,
+            start,
+            target,
+            self.batch_blocks,
+            self.max_batch_blocks,
+        )
+        if self.prefetch and target - start + 1 > self.batch_blocks:
+            return prefetched(partial(_in_child, produce, self.reader))
+        return produce()
 
     def _handle_reorg(self) -> int:
         """Roll the store back to the fork point if the chain no longer has the checkpoint block."""
@@ -172,18 +178,43 @@ class Indexer:
         return self.reader.headers([number])[0]
 
 
-def _fetch(reader: ChainReader, decoder: EventDecoder, start: int, end: int) -> _Fetched:
-    """The decoded logs of ``[start, end]`` and the headers of their blocks and of ``end``."""
-    logs = reader.logs(decoder.addresses, start, end)
-    numbers = sorted({int(log["blockNumber"], 16) for log in logs} | {end})
-    headers = {header.number: header for header in reader.headers(numbers)}
-    return _Fetched(end, decoder.decode_all(logs), headers)
+def _in_child(
+    produce: Callable[[], Iterator[PreparedRange | None]], reader: ChainReader
+) -> Iterator[PreparedRange | None]:
+    reader.reconnect()  # this copy of the reader is the child's: new sockets
+    return produce()
 
 
-@dataclass(frozen=True, slots=True)
-class _Fetched:
-    """One range as fetched from the chain: its decoded logs and the headers of their blocks (and of end)."""
-
-    end: int
-    items: list[DecodedEvent | UndecodedLog]
-    headers: dict[int, BlockHeader]
+def _prepare_ranges(
+    reader: ChainReader,
+    decoder: EventDecoder,
+    chain_id: int,
+    start: int,
+    target: int,
+    batch_blocks: int,
+    max_batch_blocks: int,
+) -> Generator[PreparedRange | None]:
+    """Each range from ``start`` to ``target`` in adaptive sizes, read and prepared for the store; ``None``
+    (and the end) if a log's block hash is not the block's: the chain moved under the range."""
+    size = batch_blocks
+    while start <= target:
+        end = min(start + size - 1, target)
+        try:
+            logs = reader.logs(decoder.addresses, start, end)
+        except RangeTooLargeError:
+            if size == 1:
+                raise
+            size = max(1, size // 2)
+            continue
+        numbers = sorted({int(log["blockNumber"], 16) for log in logs} | {end})
+        headers = {header.number: header for header in reader.headers(numbers)}
+        items = decoder.decode_all(logs)
+        if any(item.position.block_hash != headers[item.position.block_number].hash for item in items):
+            yield None
+            return
+        decoded = [item for item in items if isinstance(item, DecodedEvent)]
+        unexplained = [item for item in items if isinstance(item, UndecodedLog)]
+        with_logs = [header for number, header in sorted(headers.items()) if number != end]
+        yield prepare_range(chain_id, with_logs, decoded, unexplained, headers[end])
+        size = _next_size(size, len(items), max_batch_blocks)
+        start = end + 1

@@ -1,7 +1,7 @@
 """Projections: the current state of members, agreements, programs and referrals, folded from events.
 
 The events table is the source of truth; projections are a convenience derived from it, always in the
-same database transaction as the events they fold (see :meth:`ledger.store.Store.commit_range`), and
+same database transaction as the events they fold (see :meth:`ledger.store.Store.commit_prepared`), and
 rebuilt from the remaining events after a reorg. This module is the fold itself, pure Python with no
 database: :class:`Projections` holds rows as dictionaries keyed like their tables, :meth:`Projections.apply`
 applies one event, and :func:`referral_keys` says which referrals a batch of events touches (the store keeps

@@ -1,8 +1,8 @@
 """The event store: opens (and migrates) the database, writes indexed ranges atomically, rolls back reorgs.
 
-Every write of the indexer goes through :meth:`Store.commit_range`, which inserts the range's block headers,
-events and undecoded logs, folds the new events into the projections and moves the checkpoint in one
-database transaction: after a crash at any instant the store holds either all of a range or none of it, and
+Every write of the indexer goes through :meth:`Store.commit_prepared` (:meth:`Store.commit_range` prepares
+the rows first), which inserts the range's block headers, events and undecoded logs, folds the new events
+into the projections and moves the checkpoint in one database transaction: after a crash at any instant the store holds either all of a range or none of it, and
 re-writing a range inserts nothing twice (rows are unique on transaction hash and log index; only events
 above the checkpoint are folded). A rollback deletes everything above the fork point and rebuilds the
 projections from the events that remain, in one transaction too.
@@ -14,9 +14,7 @@ in memory as committed, and reads them again after any failed write.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +39,14 @@ from sqlalchemy.sql.dml import Insert
 
 from ledger.decoding import DecodedEvent, UndecodedLog
 from ledger.exceptions import StoreError
-from ledger.projections import FOLDED_EVENTS, TABLE_KEYS, Projections, referral_keys
+from ledger.projections import TABLE_KEYS, Projections, referral_keys
+from ledger.store.prepared import (
+    BLOCK_COLUMNS,
+    EVENT_COLUMNS,
+    UNDECODED_COLUMNS,
+    PreparedRange,
+    prepare_range,
+)
 from ledger.store.schema import (
     PROJECTION_TABLES,
     blocks,
@@ -175,7 +180,23 @@ class Store:
         undecoded: Sequence[UndecodedLog],
         new_checkpoint: BlockHeader,
     ) -> None:
-        """Store one indexed range and move the checkpoint to ``new_checkpoint``, all in one transaction.
+        """Store one indexed range and move the checkpoint to ``new_checkpoint``, all in one transaction
+        (:func:`~ledger.store.prepared.prepare_range`, then :meth:`commit_prepared`).
+
+        Raises
+        ------
+        StoreError
+            If the range cannot be stored; then nothing of it is stored and the checkpoint has not moved.
+        """
+        try:
+            prepared = prepare_range(chain_id, headers, decoded, undecoded, new_checkpoint)
+        except (TypeError, ValueError) as exc:
+            raise _range_failed(new_checkpoint, exc) from exc
+        self.commit_prepared(prepared)
+
+    def commit_prepared(self, prepared: PreparedRange) -> None:
+        """Store a prepared range, fold its new events into the projections and move the checkpoint to its
+        end, all in one transaction.
 
         Raises
         ------
@@ -185,31 +206,33 @@ class Store:
         try:
             with self._engine.begin() as connection:
                 dialect = connection.dialect.name
-                block_rows = [_header_row(header) for header in (*headers, new_checkpoint)]
-                connection.execute(
-                    _insert_ignoring_duplicates(dialect, blocks, ["number"]), _unique(block_rows)
+                _insert_many_raw(
+                    connection,
+                    _insert_ignoring_duplicates(dialect, blocks, ["number"]),
+                    BLOCK_COLUMNS,
+                    prepared.blocks,
                 )
-                if decoded:
+                if prepared.events:
                     _insert_many_raw(
                         connection,
                         _insert_ignoring_duplicates(dialect, events, ["tx_hash", "log_index"]),
-                        [_event_row(chain_id, item) for item in decoded],
+                        EVENT_COLUMNS,
+                        prepared.events,
                     )
-                    times = {row["number"]: row["timestamp"] for row in block_rows}
-                    self._fold_new_events(connection, decoded, times)
-                if undecoded:
-                    connection.execute(
+                if prepared.folded:
+                    self._fold_new_events(connection, prepared.folded_events())
+                if prepared.undecoded:
+                    _insert_many_raw(
+                        connection,
                         _insert_ignoring_duplicates(dialect, undecoded_logs, ["tx_hash", "log_index"]),
-                        [_undecoded_row(chain_id, item) for item in undecoded],
+                        UNDECODED_COLUMNS,
+                        prepared.undecoded,
                     )
-                point = Checkpoint(chain_id, new_checkpoint.number, new_checkpoint.hash)
-                self._set_checkpoint(connection, point)
+                end = prepared.end
+                self._set_checkpoint(connection, Checkpoint(prepared.chain_id, end.number, end.hash))
         except (SQLAlchemyError, TypeError, ValueError) as exc:  # the database's refusal, or unstorable args
             self._projections = None  # it may hold what was not committed: read it again
-            raise StoreError(
-                f"Writing the range up to block {new_checkpoint.number} failed ({_reason(exc)}); "
-                "nothing of it was stored, the checkpoint stays where it was."
-            ) from exc
+            raise _range_failed(prepared.end, exc) from exc
 
     def rollback_to(self, fork_point: BlockHeader, chain_id: int) -> int:
         """Delete everything above ``fork_point`` (a block both branches share), rebuild the projections from
@@ -238,22 +261,15 @@ class Store:
         with self._engine.begin() as connection:
             _rebuild_projections(connection)
 
-    def _fold_new_events(
-        self, connection: Connection, decoded: Sequence[DecodedEvent], times: dict[int, int]
-    ) -> None:
+    def _fold_new_events(self, connection: Connection, folded: Sequence[LedgerEvent]) -> None:
         """Fold the events above the current checkpoint into the projections (those below are folded)."""
         stored_up_to = connection.execute(
             select(checkpoint.c.block_number).where(checkpoint.c.id == 1)
         ).scalar()
         floor = -1 if stored_up_to is None else int(stored_up_to)
-        fresh = [
-            _ledger_event(item, times[item.position.block_number])
-            for item in decoded
-            if item.position.block_number > floor and (item.contract, item.event) in FOLDED_EVENTS
-        ]
+        fresh = [item for item in folded if item.block_number > floor]
         if not fresh:
             return
-        fresh.sort(key=lambda item: (item.block_number, item.log_index))
         if self._projections is None:
             self._projections = Projections()
             for table in _CACHED_TABLES:
@@ -288,23 +304,26 @@ def _write_projections(connection: Connection, state: Projections, changed_only:
         rows = state.changed_rows(table) if changed_only else state.all_rows(table)
         if rows:
             statement = _upsert(dialect, projection, list(TABLE_KEYS[table]))
-            _insert_many_raw(connection, statement, _driver_rows(connection, projection, rows))
+            columns = list(rows[0])
+            _insert_many_raw(
+                connection, statement, columns, _driver_rows(connection, projection, columns, rows)
+            )
     state.changed.clear()
 
 
-def _driver_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``rows`` with their values as the database driver takes them: each column type's own bind processor
-    (``UInt`` to text, JSON serialised, ...), applied once here instead of per statement."""
-    processors = {
-        column.name: processor
-        for column in table.c
-        if (processor := column.type.bind_processor(connection.dialect)) is not None
-    }
-    converted = [dict(row) for row in rows]
-    for row in converted:
-        for name, processor in processors.items():
-            row[name] = processor(row[name])
-    return converted
+def _driver_rows(
+    connection: Connection, table: Table, columns: Sequence[str], rows: list[dict[str, Any]]
+) -> list[tuple[Any, ...]]:
+    """``rows`` as tuples of ``columns``, each value as the database driver takes it: each column type's own
+    bind processor (``UInt`` to text, JSON serialised, ...), applied once here instead of per statement."""
+    processors = [table.c[name].type.bind_processor(connection.dialect) for name in columns]
+    return [
+        tuple(
+            row[name] if processor is None else processor(row[name])
+            for name, processor in zip(columns, processors, strict=True)
+        )
+        for row in rows
+    ]
 
 
 def _load_rows(connection: Connection, table: str, condition: Any = None) -> list[dict[str, Any]]:
@@ -347,20 +366,6 @@ def _stream_events(
         )
 
 
-def _ledger_event(item: DecodedEvent, timestamp: int) -> LedgerEvent:
-    position = item.position
-    return LedgerEvent(
-        contract=item.contract,
-        event=item.event,
-        args=item.args,
-        block_number=position.block_number,
-        block_hash=position.block_hash,
-        timestamp=timestamp,
-        tx_hash=position.tx_hash,
-        log_index=position.log_index,
-    )
-
-
 def _create_engine(url: str) -> Engine:
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -400,10 +405,6 @@ def _upsert(dialect: str, table: Table, keys: list[str]) -> Insert:
     return upsert
 
 
-def _unique(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return list({row["number"]: row for row in rows}.values())
-
-
 def _header_row(header: BlockHeader) -> dict[str, Any]:
     return {
         "number": header.number,
@@ -413,54 +414,33 @@ def _header_row(header: BlockHeader) -> dict[str, Any]:
     }
 
 
-def _position_row(chain_id: int, item: DecodedEvent | UndecodedLog) -> dict[str, Any]:
-    position = item.position
-    return {
-        "chain_id": chain_id,
-        "address": item.address,
-        "block_number": position.block_number,
-        "block_hash": position.block_hash,
-        "tx_hash": position.tx_hash,
-        "tx_index": position.tx_index,
-        "log_index": position.log_index,
-    }
-
-
-def _event_row(chain_id: int, item: DecodedEvent) -> dict[str, Any]:
-    return {
-        "contract": item.contract,
-        "event": item.event,
-        "args": json.dumps(
-            item.args, separators=(",", ":")
-        ),  # as the JSON column would: see _insert_many_raw
-        **_position_row(chain_id, item),
-    }
-
-
-def _insert_many_raw(connection: Connection, statement: Insert, rows: list[dict[str, Any]]) -> None:
-    """Execute ``statement`` for every row through the driver's ``executemany``, skipping SQLAlchemy's
-    per-value type processing.
+def _insert_many_raw(
+    connection: Connection, statement: Insert, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Execute ``statement`` for every row (values of ``columns``, in that order) through the driver's
+    ``executemany``, skipping SQLAlchemy's per-value type processing.
 
     SQLAlchemy still writes the SQL for the dialect (so it stays portable); the rows must hold values the
     driver takes as they are (JSON already serialised). At a hundred thousand events, SQLAlchemy's per-value
     processing cost more than the database's own work (bench/indexer.py).
     """
-    compiled = statement.compile(dialect=connection.dialect, column_keys=list(rows[0]))
-    if compiled.positional:
-        values = itemgetter(*(compiled.positiontup or []))
-        parameters: list[Any] = [values(row) for row in rows]
+    compiled = statement.compile(dialect=connection.dialect, column_keys=list(columns))
+    parameters: list[Any]
+    if not compiled.positional:
+        parameters = [dict(zip(columns, row, strict=True)) for row in rows]
+    elif list(compiled.positiontup or []) == list(columns):
+        parameters = list(rows)
     else:
-        parameters = rows
+        order = [columns.index(name) for name in compiled.positiontup or []]
+        parameters = [[row[index] for index in order] for row in rows]
     connection.exec_driver_sql(str(compiled), parameters)
 
 
-def _undecoded_row(chain_id: int, item: UndecodedLog) -> dict[str, Any]:
-    return {
-        "topics": list(item.topics),
-        "data": item.data,
-        "reason": item.reason,
-        **_position_row(chain_id, item),
-    }
+def _range_failed(end: BlockHeader, exc: BaseException) -> StoreError:
+    return StoreError(
+        f"Writing the range up to block {end.number} failed ({_reason(exc)}); "
+        "nothing of it was stored, the checkpoint stays where it was."
+    )
 
 
 def _reason(exc: BaseException) -> str:

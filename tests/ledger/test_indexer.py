@@ -14,6 +14,7 @@ from ledger.exceptions import ChainError, ManifestError, RangeTooLargeError
 from ledger.indexer import Indexer, verify_deployment
 from ledger.manifest import load_manifest
 from ledger.store import Store
+from ledger.store.schema import PROJECTION_TABLES
 from tests.ledger.chain_fixtures import Anvil, Deployment, chain_log_keys, make_activity
 
 
@@ -26,7 +27,11 @@ def _indexer(
 
 
 def _stored_keys(store: Store) -> list[tuple[str, int]]:
-    return [(row["tx_hash"], row["log_index"]) for row in store.event_rows()]
+    return _stored_keys_of(store.event_rows())
+
+
+def _stored_keys_of(rows: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    return [(row["tx_hash"], row["log_index"]) for row in rows]
 
 
 def _addresses(deployment: Deployment) -> list[str]:
@@ -58,6 +63,22 @@ def test_backfill_stores_exactly_the_chains_logs(anvil: Anvil, deployment: Deplo
     checkpoint = store.checkpoint()
     assert checkpoint is not None
     assert checkpoint.block_number == anvil.w3.eth.block_number
+
+
+def test_a_backfill_read_in_a_child_process_stores_what_one_read_here_does(
+    anvil: Anvil, deployment: Deployment, tmp_path: Path
+) -> None:
+    make_activity(deployment, rounds=3)
+    stores = {}
+    for prefetch in (True, False):
+        with Store.open(f"sqlite:///{tmp_path}/{prefetch}.db") as store:
+            report = _indexer(anvil, deployment, store, batch_blocks=2, prefetch=prefetch).sync()
+            tables = {table: store.projection_rows(table) for table in PROJECTION_TABLES}
+            stores[prefetch] = (report.events, store.event_rows(), tables, store.checkpoint())
+    assert stores[True] == stores[False]
+    assert _stored_keys_of(stores[True][1]) == chain_log_keys(anvil.url, _addresses(deployment))
+    assert stores[True][2]["members"], "projections were folded"
+    assert stores[True][2]["agreements"], "projections were folded"
 
 
 def test_decoded_arguments_match_the_chain(anvil: Anvil, deployment: Deployment, store: Store) -> None:
@@ -98,7 +119,7 @@ class _PickyReader(ChainReader):
 def test_ranges_shrink_when_the_node_refuses_them(anvil: Anvil, deployment: Deployment, store: Store) -> None:
     make_activity(deployment, rounds=2)
     reader = _PickyReader(anvil.url, limit=4)
-    _indexer(anvil, deployment, store, reader=reader, batch_blocks=64).sync()
+    _indexer(anvil, deployment, store, reader=reader, batch_blocks=64, prefetch=False).sync()  # reads here
     assert _stored_keys(store) == chain_log_keys(anvil.url, _addresses(deployment))
     accepted = [(a, b) for a, b in reader.ranges if b - a + 1 <= 4]
     assert accepted, "it settled on ranges the node accepts"

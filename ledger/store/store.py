@@ -2,10 +2,11 @@
 
 Every write of the indexer goes through :meth:`Store.commit_prepared` (:meth:`Store.commit_range` prepares
 the rows first), which inserts the range's block headers, events and undecoded logs, folds the new events
-into the projections and moves the checkpoint in one database transaction: after a crash at any instant the store holds either all of a range or none of it, and
-re-writing a range inserts nothing twice (rows are unique on transaction hash and log index; only events
-above the checkpoint are folded). A rollback deletes everything above the fork point and rebuilds the
-projections from the events that remain, in one transaction too.
+into the projections and moves the checkpoint in one database transaction: after a crash at any instant the
+store holds either all of a range or none of it, and re-writing a range inserts nothing twice (rows are
+unique on transaction hash and log index; only events above the checkpoint are folded). A rollback deletes
+everything above the fork point and rebuilds the projections from the events that remain, in one
+transaction too.
 
 One indexer writes a store at a time (readers, such as the API, are any number): while writing, the store
 keeps the projection rows that grow with the consortium (members, agreements, parties, versions, programs)

@@ -12,6 +12,7 @@ Edges are facts, never edited after they are added; each carries ``kind``, ``blo
 - ``agreement`` — ``agreement:<id>``: every ordered pair of co-parties, both directions, when the agreement
   becomes active (all parties signed); with ``agreement_id`` and ``agreement_kind``.
 - ``referral`` — ``referral:<program>:<commitment>``: referrer → sponsor, when the referral is recorded.
+  Referral, conversion and reward edges carry ``program_id`` and the program's ``asset``.
 - ``conversion`` — ``conversion:<program>:<commitment>``: referrer → sponsor, when the sponsor confirms it;
   ``amount`` is the conversion value, ``reward`` the reward reserved.
 - ``reward`` — ``reward:<program>:<commitment>``: sponsor → referrer, the reward paid when claimed.
@@ -122,7 +123,7 @@ class LedgerGraph:
         self.block = -1
         self.block_hash: str | None = None
         self._agreements: dict[int, _AgreementBook] = {}
-        self._sponsors: dict[int, str] = {}
+        self._programs: dict[int, tuple[str, str]] = {}  # id -> (sponsor, asset)
 
     def _reset(self) -> None:
         self.__dict__.update(LedgerGraph().__dict__)
@@ -323,7 +324,10 @@ class LedgerGraph:
         args = item.args
         key = f"referral:{args['programId']}:{args['commitment']}"
         program_id = int(args["programId"])
-        self._edge(args["referrer"], args["sponsor"], key, "referral", item, 0, program_id=program_id)
+        asset = self._programs[program_id][1]
+        self._edge(
+            args["referrer"], args["sponsor"], key, "referral", item, 0, program_id=program_id, asset=asset
+        )
 
     def _on_conversion_confirmed(self, item: LedgerEvent) -> None:
         args = item.args
@@ -335,15 +339,16 @@ class LedgerGraph:
             item,
             int(args["conversionValue"]),
             program_id=int(args["programId"]),
+            asset=self._programs[int(args["programId"])][1],
             reward=int(args["reward"]),
         )
 
     def _on_program_created(self, item: LedgerEvent) -> None:
-        self._sponsors[int(item.args["programId"])] = item.args["sponsor"]
+        self._programs[int(item.args["programId"])] = (item.args["sponsor"], item.args["asset"])
 
     def _on_reward_claimed(self, item: LedgerEvent) -> None:
         args = item.args
-        sponsor = self._sponsors[int(args["programId"])]
+        sponsor, asset = self._programs[int(args["programId"])]
         self._edge(
             sponsor,
             args["referrer"],
@@ -352,6 +357,7 @@ class LedgerGraph:
             item,
             int(args["amount"]),
             program_id=int(args["programId"]),
+            asset=asset,
         )
 
 

@@ -25,7 +25,7 @@ SOLC_STAMP := .solcx/.installed-$(SOLC_VERSION)
 BROWNIE := $(BIN)/brownie
 PYTEST := $(BIN)/pytest -p no:pytest-brownie
 
-.PHONY: help setup compile demo stop test test-contracts test-ganache test-python slither lint format bench bench-gas bench-indexer lock clean
+.PHONY: help setup compile demo stop test test-contracts test-ganache test-python slither lint format bench bench-gas bench-indexer bench-metrics lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -113,7 +113,7 @@ format: setup ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: bench-gas bench-indexer ## every benchmark: gas, then the indexer
+bench: bench-gas bench-indexer bench-metrics ## every benchmark: gas, the indexer, the metrics
 
 bench-gas: setup ## gas figures of every public function, against bench/gas-baseline.json
 	$(require_free_chain_port)
@@ -122,6 +122,10 @@ bench-gas: setup ## gas figures of every public function, against bench/gas-base
 bench-indexer: setup ## indexer backfill vs raw baseline, memory, follow latency (100 000 events, cached chain)
 	@$(BROWNIE) compile >/dev/null
 	$(BIN)/python bench/indexer.py
+
+bench-metrics: setup ## cold computation of every metric at one height vs naive exact betweenness (2 000 members)
+	@$(BROWNIE) compile >/dev/null
+	$(BIN)/python bench/metrics.py
 
 # --------------------------------------------------------------------------------------- housekeeping
 

@@ -20,30 +20,9 @@ from ledger.types import BlockHeader, LedgerEvent
 __all__ = ["BLOCK_COLUMNS", "EVENT_COLUMNS", "UNDECODED_COLUMNS", "PreparedRange", "prepare_range"]
 
 BLOCK_COLUMNS = ("number", "hash", "parent_hash", "timestamp")
-EVENT_COLUMNS = (
-    "contract",
-    "event",
-    "args",
-    "chain_id",
-    "address",
-    "block_number",
-    "block_hash",
-    "tx_hash",
-    "tx_index",
-    "log_index",
-)
-UNDECODED_COLUMNS = (
-    "topics",
-    "data",
-    "reason",
-    "chain_id",
-    "address",
-    "block_number",
-    "block_hash",
-    "tx_hash",
-    "tx_index",
-    "log_index",
-)
+_POSITION_COLUMNS = ("chain_id", "address", "block_number", "block_hash", "tx_hash", "tx_index", "log_index")
+EVENT_COLUMNS = ("contract", "event", "args", *_POSITION_COLUMNS)
+UNDECODED_COLUMNS = ("topics", "data", "reason", *_POSITION_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,20 +68,7 @@ def prepare_range(
     for item in decoded:
         position = item.position
         timestamp = _time_of(times, position.block_number)
-        events.append(
-            (
-                item.contract,
-                item.event,
-                dumps(item.args),
-                chain_id,
-                item.address,
-                position.block_number,
-                position.block_hash,
-                position.tx_hash,
-                position.tx_index,
-                position.log_index,
-            )
-        )
+        events.append((item.contract, item.event, dumps(item.args), *_position(chain_id, item)))
         if (item.contract, item.event) in FOLDED_EVENTS:
             folded.append(
                 (
@@ -139,11 +105,13 @@ def _time_of(times: dict[int, int], block_number: int) -> int:
 
 
 def _undecoded_row(chain_id: int, item: UndecodedLog) -> tuple[Any, ...]:
+    return (json.dumps(list(item.topics)), item.data, item.reason, *_position(chain_id, item))
+
+
+def _position(chain_id: int, item: DecodedEvent | UndecodedLog) -> tuple[Any, ...]:
+    """The values of :data:`_POSITION_COLUMNS` for ``item``."""
     position = item.position
     return (
-        json.dumps(list(item.topics)),
-        item.data,
-        item.reason,
         chain_id,
         item.address,
         position.block_number,

@@ -80,6 +80,19 @@ def test_single_points_of_failure_and_weak_ties() -> None:
     assert connected_pairs(ties) == 10
 
 
+def test_local_bridge_spans_equal_networkx_on_a_sparse_random_network() -> None:
+    ties: nx.Graph[str] = nx.relabel_nodes(
+        nx.gnm_random_graph(60, 90, seed=3), {i: f"m{i:02}" for i in range(60)}
+    )
+    expected = sorted(
+        (*sorted((u, v)), float(span))  # type: ignore[misc]
+        for u, v, span in nx.local_bridges(ties, with_span=True)  # type: ignore[misc]
+    )
+    found = local_bridges(ties)
+    assert found == expected
+    assert any(math.isfinite(span) and span > 2 for _, _, span in found), "the network has real weak ties"
+
+
 def test_departure_loses_the_pairs_that_ran_through_the_member_and_its_value() -> None:
     ties = small_ties()
     values: nx.DiGraph[str] = nx.DiGraph()

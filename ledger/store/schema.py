@@ -104,6 +104,8 @@ events = Table(
     Column("contract", String(64), nullable=False),
     Column("event", String(64), nullable=False),
     Column("args", JSON, nullable=False),
+    # every address among the arguments, "|0x…|0x…|" (see ledger.store.prepared.event_parties)
+    Column("parties", Text, nullable=False, server_default=""),
     *_position_columns(),
     UniqueConstraint("tx_hash", "log_index", name="uq_events_tx_log"),
     Index("ix_events_block_log", "block_number", "log_index"),

@@ -169,6 +169,8 @@ def test_a_store_from_before_projections_gets_them_on_open(
     tmp_path: Path, store: Store, lifecycle: dict[str, int]
 ) -> None:
     expected = _all_projections(store)
+    parties = [row["parties"] for row in store.event_rows()]
+    assert any(parties), "the lifecycle names members in its events"
     store.close()
     url = f"sqlite:///{tmp_path}/store.db"
     engine = create_engine(url)
@@ -180,6 +182,7 @@ def test_a_store_from_before_projections_gets_them_on_open(
     engine.dispose()
     with Store.open(url) as upgraded:
         assert _all_projections(upgraded) == expected
+        assert [row["parties"] for row in upgraded.event_rows()] == parties, "the migration filled parties"
 
 
 def test_an_event_about_an_unknown_agreement_is_reported_not_fatal() -> None:

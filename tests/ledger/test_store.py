@@ -70,6 +70,21 @@ def test_a_range_is_stored_with_its_checkpoint(store: Store) -> None:
     assert [block.number for block in store.stored_blocks(100)] == [8, 6, 5]
 
 
+def test_an_event_records_every_address_among_its_arguments_as_its_parties(store: Store) -> None:
+    upper, lower = "0xAbC0000000000000000000000000000000000001", "0x00000000000000000000000000000000000000ff"
+    item = DecodedEvent(
+        "Agreements",
+        ADDRESS,
+        "AgreementProposed",
+        {"id": 1, "lead": upper, "parties": [upper, lower], "termsHash": "0x" + "ab" * 32},
+        LogPosition(5, header(5).hash, "0x" + "cc" * 32, 0, 0),
+    )
+    store.commit_range(CHAIN, [header(5)], [item, event(5, 1)], [], header(5))
+    first, second = store.event_rows()
+    assert first["parties"] == f"|{lower}|{upper.lower()}|", "lower-case, sorted, once each; no bytes32"
+    assert second["parties"] == "", "an event without addresses has none"
+
+
 def test_writing_a_range_twice_stores_nothing_twice(store: Store) -> None:
     for _ in range(2):
         store.commit_range(CHAIN, [header(5)], [event(5, 0), event(5, 1)], [], header(7))

@@ -58,6 +58,20 @@ class Settings(BaseModel):
         default=0.25, gt=0, le=3_600, description="seconds between polls for new blocks when following"
     )
 
+    api_host: str = Field(default="127.0.0.1", description="address `coopledger serve` listens on")
+    api_port: int = Field(default=8000, ge=1, le=65_535, description="port `coopledger serve` listens on")
+    api_token: str | None = Field(
+        default=None,
+        min_length=16,
+        description="bearer token that state-changing endpoints require (unset: they are refused)",
+    )
+    alert_max_hhi: float = Field(
+        default=0.25, gt=0, le=1, description="alert when one asset's value received is more concentrated"
+    )
+    alert_free_rider_ratio: float = Field(
+        default=3.0, gt=1, description="alert when a member receives more than this times what it contributes"
+    )
+
     @field_validator("rpc_url")
     @classmethod
     def _rpc_scheme(cls, value: str) -> str:

@@ -178,6 +178,11 @@ class MetricsCache:
         self._pending: dict[tuple[object, ...], threading.Lock] = {}
         self.computed = 0  # how many results were computed (not served from the cache)
 
+    def clear(self) -> None:
+        """Forget every result (e.g. after the store's history was rebuilt)."""
+        with self._lock:
+            self._results.clear()
+
     def get(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
         """The result for ``key`` (its first element the block height), computing it the first time."""
         with self._lock:

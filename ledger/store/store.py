@@ -16,6 +16,7 @@ in memory as committed, and reads them again after any failed write.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +152,19 @@ class Store:
         """
         with self._engine.connect() as connection:
             yield from _stream_events(connection, after_block, up_to_block)
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for read-only queries (:mod:`ledger.store.queries`), closed on exit."""
+        with self._engine.connect() as connection:
+            yield connection
+
+    def block_at_or_below(self, number: int) -> BlockHeader | None:
+        """The newest stored block header at or below ``number``, or None."""
+        query = select(blocks).where(blocks.c.number <= number).order_by(blocks.c.number.desc()).limit(1)
+        with self._engine.connect() as connection:
+            row = connection.execute(query).first()
+        return None if row is None else BlockHeader(row.number, row.hash, row.parent_hash, row.timestamp)
 
     def block_hash(self, number: int) -> str | None:
         """The stored hash of block ``number``, or None if the store has no such block."""

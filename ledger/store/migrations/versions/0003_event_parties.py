@@ -11,6 +11,7 @@ Create Date: 2026-11-22
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -50,9 +51,9 @@ def upgrade() -> None:
         last = rows[-1].id
 
 
-def _arguments(stored: object) -> dict[str, object]:
+def _arguments(stored: Any) -> dict[str, Any]:
     """The arguments as a dictionary: raw JSON text on SQLite, already parsed on PostgreSQL."""
-    return json.loads(stored) if isinstance(stored, str) else dict(stored)  # type: ignore[call-overload]
+    return dict(json.loads(stored) if isinstance(stored, str) else stored)
 
 
 def downgrade() -> None:

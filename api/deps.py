@@ -1,0 +1,135 @@
+"""Dependencies shared by the routes, as ``Annotated`` aliases: the service, the store connection, a page
+request, a checked address, the height to answer at, and the bearer token of state-changing endpoints."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
+from fastapi import Depends, Header, Query, Request
+from sqlalchemy import Connection
+
+from api.errors import ApiError
+from api.service import Height, LedgerService
+
+__all__ = [
+    "MAX_PAGE_SIZE",
+    "AsOfBlock",
+    "Connection_",
+    "PageRequest",
+    "Service",
+    "checksum_address",
+    "encode_cursor",
+    "require_token",
+]
+
+MAX_PAGE_SIZE = 500
+
+
+def _service(request: Request) -> LedgerService:
+    service: LedgerService = request.app.state.service
+    return service
+
+
+Service = Annotated[LedgerService, Depends(_service)]
+
+
+def _connection(service: Service) -> Iterator[Connection]:
+    with service.store.reading() as connection:
+        yield connection
+
+
+Connection_ = Annotated[Connection, Depends(_connection)]
+
+
+def checksum_address(value: str, parameter: str) -> str:
+    """``value`` as a checksummed address; a 422 naming ``parameter`` if it is not a 20-byte hex address."""
+    if not (value.startswith("0x") and is_hex_address(value)):
+        raise ApiError(
+            422, f"{parameter}: {value!r} is not an address (0x followed by 40 hex digits).", parameter
+        )
+    digits = value[2:]
+    if digits != digits.lower() and digits != digits.upper() and not is_checksum_address(value):
+        raise ApiError(
+            422,
+            f"{parameter}: {value!r} has a wrong checksum (mixed case); check it for a typo, or give it in "
+            "lower case.",
+            parameter,
+        )
+    return str(to_checksum_address(value))
+
+
+def encode_cursor(key: tuple[Any, ...] | None) -> str | None:
+    """The opaque cursor of the page after ``key`` (None when there is no next page)."""
+    if key is None:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(list(key), separators=(",", ":")).encode()).decode()
+
+
+@dataclass(frozen=True)
+class Paging:
+    """A page request: where to start (the decoded cursor) and how many rows."""
+
+    after: list[Any] | None
+    limit: int
+
+
+def _paging(
+    cursor: Annotated[
+        str | None, Query(description="the `next_cursor` of the previous page; omit for the first page")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="rows per page")] = 50,
+) -> Paging:
+    if cursor is None:
+        return Paging(None, limit)
+    try:
+        after = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
+    except (binascii.Error, UnicodeError, ValueError):
+        after = None
+    if not isinstance(after, list) or not after or not all(isinstance(item, int | str) for item in after):
+        raise ApiError(
+            400, "cursor: not a cursor this API gave out; pass a page's next_cursor unchanged.", "cursor"
+        )
+    return Paging(after, limit)
+
+
+PageRequest = Annotated[Paging, Depends(_paging)]
+
+
+def _height(
+    service: Service,
+    as_of_block: Annotated[
+        int | None,
+        Query(ge=0, description="answer as of this block (default: the indexed head)"),
+    ] = None,
+) -> Height:
+    return service.height(as_of_block)
+
+
+AsOfBlock = Annotated[Height, Depends(_height)]
+
+
+def require_token(
+    service: Service,
+    authorization: Annotated[str | None, Header(description="Bearer <COOPLEDGER_API_TOKEN>")] = None,
+) -> None:
+    """Refuse unless the request carries the bearer token from settings (and settings have one)."""
+    expected = service.settings.api_token
+    if expected is None:
+        raise ApiError(
+            403,
+            "State-changing endpoints are disabled: set COOPLEDGER_API_TOKEN on the server to enable them.",
+        )
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), expected.encode()):
+        raise ApiError(
+            401,
+            "authorization: send the header `Authorization: Bearer <COOPLEDGER_API_TOKEN>`.",
+            "authorization",
+        )

@@ -1,0 +1,81 @@
+"""The API's errors: one JSON shape for every 4xx, naming the parameter that was wrong and what to do.
+
+Every error body is ``{"error": {"status": 422, "parameter": "as_of_block", "message": "..."}}``. Request
+validation failures (FastAPI's ``RequestValidationError``) are rewritten to this shape too, so a client reads
+one format; nothing reaches the client as a 500 for bad input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+__all__ = ["ERROR_RESPONSES", "ApiError", "ErrorBody", "install_error_handlers"]
+
+
+class ErrorDetail(BaseModel):
+    status: int = Field(description="the HTTP status")
+    parameter: str | None = Field(description="the request parameter that was wrong, if one was")
+    message: str = Field(description="what was wrong and what to do")
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response."""
+
+    error: ErrorDetail
+
+
+#: The error responses every route documents in the OpenAPI schema.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in (
+        (400, "a parameter is malformed (e.g. a cursor)"),
+        (401, "the bearer token is missing or wrong"),
+        (403, "the endpoint is disabled"),
+        (404, "no such record"),
+        (409, "the request asks for a block the store has not indexed"),
+        (422, "a parameter is invalid; the message names it"),
+        (503, "the store or the chain cannot be reached"),
+    )
+}
+
+
+class ApiError(Exception):
+    """An error answered as ``status`` with :class:`ErrorBody`."""
+
+    def __init__(self, status: int, message: str, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.parameter = parameter
+
+
+def _body(status: int, message: str, parameter: str | None) -> dict[str, Any]:
+    return {"error": {"status": status, "parameter": parameter, "message": message}}
+
+
+async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return JSONResponse(_body(exc.status, exc.message, exc.parameter), exc.status, headers=headers)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0]
+    location = [str(part) for part in first.get("loc", ())]
+    parameter = location[-1] if len(location) > 1 else None
+    given = first.get("input")
+    shown = f" (given: {given!r})" if isinstance(given, str | int | float) else ""
+    message = f"{parameter or 'request'}: {first.get('msg', 'invalid')}{shown}"
+    return JSONResponse(_body(422, message, parameter), 422)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer :class:`ApiError` and request validation errors with :class:`ErrorBody`."""
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)

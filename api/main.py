@@ -1,0 +1,67 @@
+"""The coopledger API: ``create_app`` builds the FastAPI application over a store.
+
+Routes live under ``/v1`` (one router per resource in :mod:`api.routes`), plus ``/health``. The OpenAPI
+schema is at ``/openapi.json`` and the interactive documentation at ``/docs``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from api.errors import ERROR_RESPONSES, install_error_handlers
+from api.routes import admin, agreements, audit, events, exports, graph, health, members, metrics, referrals
+from api.service import LedgerService
+from ledger import __version__
+from ledger.settings import Settings, load_settings
+from ledger.store import Store
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The application over the store in ``settings`` (read from the environment when None), opened at
+    start-up and closed at shut-down.
+
+    Raises
+    ------
+    SettingsError
+        If ``settings`` is None and the environment's settings are invalid.
+    """
+    chosen = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with Store.open(chosen.store_url) as store:
+            app.state.service = LedgerService(store, chosen)
+            yield
+
+    app = FastAPI(
+        title="coopledger",
+        version=__version__,
+        summary="The network, value-sharing and referral figures of a co-opetition consortium, and its "
+        "auditable history.",
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
+    install_error_handlers(app)
+    version_1 = APIRouter(prefix="/v1")
+    for router in (
+        members.router,
+        agreements.router,
+        referrals.programs,
+        referrals.referrals,
+        events.router,
+        metrics.metrics,
+        metrics.alerts,
+        graph.router,
+        exports.router,
+        audit.router,
+        admin.router,
+    ):
+        version_1.include_router(router)
+    app.include_router(health.router)
+    app.include_router(version_1)
+    return app

@@ -1,0 +1,64 @@
+"""``/v1/agreements``: agreements with their parties, shares, balances and versions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from api.deps import Connection_, PageRequest, checksum_address, encode_cursor
+from api.errors import ApiError
+from api.schemas.agreements import Agreement, AgreementDetail, AgreementKind, AgreementStatus
+from api.schemas.common import Page
+from ledger.store import queries
+
+router = APIRouter(prefix="/agreements", tags=["agreements"])
+
+_AMOUNTS = ("total_deposited", "total_credited", "total_withdrawn", "held", "credited", "withdrawn")
+
+
+def _with_amounts(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with its amounts (and those of its parties) as decimal strings."""
+    shown = {key: str(value) if key in _AMOUNTS else value for key, value in row.items()}
+    if "parties" in row:
+        shown["parties"] = [_with_amounts(party) for party in row["parties"]]
+    return shown
+
+
+@router.get("", operation_id="list_agreements")
+def list_agreements(
+    connection: Connection_,
+    page: PageRequest,
+    status: Annotated[AgreementStatus | None, Query(description="only agreements in this status")] = None,
+    kind: Annotated[AgreementKind | None, Query(description="only agreements of this kind")] = None,
+    party: Annotated[str | None, Query(description="only agreements this address is party to")] = None,
+    asset: Annotated[
+        str | None, Query(description="only agreements paid in this asset (0x000…0 for the native coin)")
+    ] = None,
+) -> Page[Agreement]:
+    """Agreements ordered by id, each with its parties."""
+    found = queries.agreement_page(
+        connection,
+        status=status,
+        kind=kind,
+        party=None if party is None else checksum_address(party, "party"),
+        asset=None if asset is None else checksum_address(asset, "asset"),
+        after=page.after,
+        limit=page.limit,
+    )
+    return Page[Agreement](
+        data=[Agreement.model_validate(_with_amounts(row)) for row in found.rows],
+        count=found.count,
+        next_cursor=encode_cursor(found.next_key),
+    )
+
+
+@router.get("/{agreement_id}", operation_id="get_agreement")
+def get_agreement(
+    connection: Connection_, agreement_id: Annotated[int, Path(ge=0, description="the agreement's id")]
+) -> AgreementDetail:
+    """An agreement with its parties (shares, credited and withdrawn) and every version of its terms."""
+    row = queries.agreement_detail(connection, agreement_id)
+    if row is None:
+        raise ApiError(404, f"agreement_id: there is no agreement {agreement_id}.", "agreement_id")
+    return AgreementDetail.model_validate(_with_amounts(row))

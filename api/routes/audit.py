@@ -1,0 +1,159 @@
+"""``/v1/audit``: a digest of the history an auditor can recompute from the chain, and a check of the store
+against the chain."""
+
+from __future__ import annotations
+
+import random
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import distinct, select
+
+from api.deps import Service
+from api.errors import ApiError
+from api.service import LedgerService
+from ledger.audit import digest, verify_events
+from ledger.decoding import EventDecoder
+from ledger.exceptions import ChainError, CoopLedgerError
+from ledger.manifest import load_manifest
+from ledger.store import queries
+from ledger.store.schema import events
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+MAX_VERIFY_BLOCKS = 10_000
+RECIPE = (
+    "sha256 over one line per event in (block, log index) order: "
+    "block_number|block_hash|tx_hash|log_index|contract_address|contract_name|event_name|arguments\\n, "
+    "arguments as sorted-key compact ASCII JSON (see ledger/audit.py; scripts/audit_digest.py recomputes it)"
+)
+
+
+class EventPosition(BaseModel):
+    block_number: int
+    log_index: int
+
+
+class AuditDigest(BaseModel):
+    """The digest of every stored event up to ``to_block``."""
+
+    to_block: int
+    events: int
+    algorithm: str = "sha256"
+    digest: str = Field(pattern=r"^[0-9a-f]{64}$")
+    last_event: EventPosition | None
+    recipe: str
+
+
+def _indexed_head(service: LedgerService) -> int:
+    head = service.store.checkpoint()
+    if head is None:
+        raise ApiError(409, "Nothing is indexed yet: run `coopledger index` and ask again.")
+    return head.block_number
+
+
+@router.get("/digest", operation_id="audit_digest")
+def audit_digest(
+    service: Service,
+    to_block: Annotated[
+        int | None, Query(ge=0, description="last block covered (default: indexed head)")
+    ] = None,
+) -> AuditDigest:
+    """A SHA-256 over the canonical ordered list of events up to ``to_block``; the recipe is documented so an
+    auditor recomputes it from the chain (``scripts/audit_digest.py``)."""
+    head = _indexed_head(service)
+    end = head if to_block is None else to_block
+    if end > head:
+        raise ApiError(
+            409,
+            f"to_block {end} is above the indexed head {head}; ask for a block at or below it.",
+            "to_block",
+        )
+    with service.store.reading() as connection:
+        found = digest(queries.events_up_to(connection, queries.EventFilter(to_block=end)), end)
+    return AuditDigest(
+        to_block=end,
+        events=found.events,
+        digest=found.sha256,
+        last_event=None
+        if found.last is None
+        else EventPosition(block_number=found.last[0], log_index=found.last[1]),
+        recipe=RECIPE,
+    )
+
+
+class MismatchInfo(BaseModel):
+    tx_hash: str
+    log_index: int
+    block_number: int
+    problem: str
+
+
+class AuditVerification(BaseModel):
+    """What was compared between the store and the chain, and every disagreement."""
+
+    blocks_checked: int
+    events_compared: int
+    ok: bool
+    mismatches: list[MismatchInfo]
+
+
+@lru_cache(maxsize=4)
+def _decoder(manifest: Path, modified: float) -> EventDecoder:
+    del modified  # part of the cache key: a redeployed manifest is read again
+    return EventDecoder(load_manifest(manifest))
+
+
+@router.get("/verify", operation_id="audit_verify")
+def audit_verify(
+    service: Service,
+    from_block: Annotated[int | None, Query(ge=0, description="first block of a range to check")] = None,
+    to_block: Annotated[int | None, Query(ge=0, description="last block of a range to check")] = None,
+    sample: Annotated[
+        int,
+        Query(ge=1, le=200, description="without a range: how many blocks with events to check, at random"),
+    ] = 20,
+    seed: Annotated[int | None, Query(description="seed of the random sample (to repeat a check)")] = None,
+) -> AuditVerification:
+    """Re-fetch events from the chain and compare them with the store: a given block range (at most
+    10 000 blocks), or a random sample of blocks that hold events."""
+    head = _indexed_head(service)
+    if (from_block is None) != (to_block is None):
+        missing = "to_block" if to_block is None else "from_block"
+        raise ApiError(422, f"{missing}: give both from_block and to_block for a range, or neither.", missing)
+    with service.store.reading() as connection:
+        if from_block is not None and to_block is not None:
+            if to_block < from_block:
+                raise ApiError(422, f"to_block: {to_block} is below from_block {from_block}.", "to_block")
+            if to_block > head:
+                raise ApiError(409, f"to_block {to_block} is above the indexed head {head}.", "to_block")
+            if to_block - from_block + 1 > MAX_VERIFY_BLOCKS:
+                raise ApiError(
+                    422, f"to_block: a range holds at most {MAX_VERIFY_BLOCKS} blocks; split it.", "to_block"
+                )
+            blocks = list(range(from_block, to_block + 1))
+        else:
+            query = select(distinct(events.c.block_number)).where(events.c.block_number <= head)
+            holding = sorted(connection.execute(query).scalars())
+            blocks = sorted(random.Random(seed).sample(holding, min(sample, len(holding))))
+        stored = queries.events_in_blocks(connection, blocks)
+    manifest = service.settings.manifest
+    try:
+        decoder = _decoder(manifest, manifest.stat().st_mtime)
+    except (OSError, CoopLedgerError) as exc:
+        raise ApiError(
+            503, f"Cannot read the deployment manifest {manifest}: {exc}. Check COOPLEDGER_MANIFEST."
+        ) from None
+    try:
+        found = verify_events(service.chain(timeout=30.0), decoder, stored, blocks)
+    except ChainError as exc:
+        raise ApiError(503, f"{exc} Check COOPLEDGER_RPC_URL, or try again when the node is up.") from None
+    return AuditVerification(
+        blocks_checked=len(found.blocks),
+        events_compared=found.compared,
+        ok=not found.mismatches,
+        mismatches=[MismatchInfo(**vars(item)) for item in found.mismatches],
+    )

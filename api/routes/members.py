@@ -1,0 +1,50 @@
+"""``/v1/members``: the consortium's members."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from api.deps import Connection_, PageRequest, checksum_address, encode_cursor
+from api.errors import ApiError
+from api.schemas.common import Page
+from api.schemas.members import Member, MemberAgreement, MemberDetail, MemberStatus
+from ledger.store import queries
+
+router = APIRouter(prefix="/members", tags=["members"])
+
+
+@router.get("", operation_id="list_members")
+def list_members(
+    connection: Connection_,
+    page: PageRequest,
+    status: Annotated[MemberStatus | None, Query(description="only members in this status")] = None,
+    sector: Annotated[str | None, Query(max_length=32, description="only members of this sector")] = None,
+    region: Annotated[str | None, Query(max_length=32, description="only members of this region")] = None,
+) -> Page[Member]:
+    """Members ordered by address."""
+    found = queries.member_page(
+        connection, status=status, sector=sector, region=region, after=page.after, limit=page.limit
+    )
+    return Page[Member](
+        data=[Member.model_validate(row) for row in found.rows],
+        count=found.count,
+        next_cursor=encode_cursor(found.next_key),
+    )
+
+
+@router.get("/{address}", operation_id="get_member")
+def get_member(
+    connection: Connection_, address: Annotated[str, Path(description="the member's address")]
+) -> MemberDetail:
+    """A member with the agreements it is party to (its share and balances in each)."""
+    checked = checksum_address(address, "address")
+    row = queries.member_detail(connection, checked)
+    if row is None:
+        raise ApiError(404, f"address: {checked} is not a member of the consortium.", "address")
+    agreements = [
+        MemberAgreement(**{**item, "credited": str(item["credited"]), "withdrawn": str(item["withdrawn"])})
+        for item in queries.member_agreements(connection, checked)
+    ]
+    return MemberDetail(**row, agreements=agreements)

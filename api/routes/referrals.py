@@ -1,0 +1,109 @@
+"""``/v1/programs`` and ``/v1/referrals``: referral programs and the referrals made in them."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from api.deps import Connection_, PageRequest, checksum_address, encode_cursor
+from api.errors import ApiError
+from api.schemas.common import Page
+from api.schemas.referrals import Program, ProgramStatus, Referral, ReferralStatus
+from ledger.store import queries
+
+programs = APIRouter(prefix="/programs", tags=["referrals"])
+referrals = APIRouter(prefix="/referrals", tags=["referrals"])
+
+_PROGRAM_AMOUNTS = ("fixed_reward", "cap", "per_referrer_cap", "funded", "reserved", "paid", "reclaimed")
+_HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
+
+
+def _program(row: dict[str, Any]) -> Program:
+    return Program.model_validate({k: str(v) if k in _PROGRAM_AMOUNTS else v for k, v in row.items()})
+
+
+def _referral(row: dict[str, Any]) -> Referral:
+    shown = dict(row)
+    for key in ("conversion_value", "reward"):
+        shown[key] = None if row[key] is None else str(row[key])
+    return Referral.model_validate(shown)
+
+
+@programs.get("", operation_id="list_programs")
+def list_programs(
+    connection: Connection_,
+    page: PageRequest,
+    sponsor: Annotated[str | None, Query(description="only programs of this sponsor")] = None,
+    status: Annotated[ProgramStatus | None, Query(description="only programs in this status")] = None,
+    asset: Annotated[str | None, Query(description="only programs rewarding in this asset")] = None,
+) -> Page[Program]:
+    """Referral programs ordered by id."""
+    found = queries.program_page(
+        connection,
+        sponsor=None if sponsor is None else checksum_address(sponsor, "sponsor"),
+        status=status,
+        asset=None if asset is None else checksum_address(asset, "asset"),
+        after=page.after,
+        limit=page.limit,
+    )
+    return Page[Program](
+        data=[_program(row) for row in found.rows],
+        count=found.count,
+        next_cursor=encode_cursor(found.next_key),
+    )
+
+
+@programs.get("/{program_id}", operation_id="get_program")
+def get_program(
+    connection: Connection_, program_id: Annotated[int, Path(ge=0, description="the program's id")]
+) -> Program:
+    """A referral program: reward rule, budget (funded, reserved, paid, reclaimed) and counts."""
+    row = queries.program_detail(connection, program_id)
+    if row is None:
+        raise ApiError(404, f"program_id: there is no referral program {program_id}.", "program_id")
+    return _program(row)
+
+
+@referrals.get("", operation_id="list_referrals")
+def list_referrals(
+    connection: Connection_,
+    page: PageRequest,
+    program_id: Annotated[int | None, Query(ge=0, description="only referrals in this program")] = None,
+    referrer: Annotated[str | None, Query(description="only referrals by this member")] = None,
+    sponsor: Annotated[str | None, Query(description="only referrals to this sponsor's programs")] = None,
+    status: Annotated[ReferralStatus | None, Query(description="only referrals in this status")] = None,
+) -> Page[Referral]:
+    """Referrals ordered by program and commitment."""
+    found = queries.referral_page(
+        connection,
+        program_id=program_id,
+        referrer=None if referrer is None else checksum_address(referrer, "referrer"),
+        sponsor=None if sponsor is None else checksum_address(sponsor, "sponsor"),
+        status=status,
+        after=page.after,
+        limit=page.limit,
+    )
+    return Page[Referral](
+        data=[_referral(row) for row in found.rows],
+        count=found.count,
+        next_cursor=encode_cursor(found.next_key),
+    )
+
+
+@referrals.get("/{program_id}/{commitment}", operation_id="get_referral")
+def get_referral(
+    connection: Connection_,
+    program_id: Annotated[int, Path(ge=0, description="the program's id")],
+    commitment: Annotated[str, Path(description="the referral's commitment, 0x and 64 hex digits")],
+) -> Referral:
+    """One referral: its status, conversion value and reward."""
+    if not _HASH.match(commitment):
+        raise ApiError(422, f"commitment: {commitment!r} is not 0x followed by 64 hex digits.", "commitment")
+    row = queries.referral_detail(connection, program_id, commitment.lower())
+    if row is None:
+        raise ApiError(
+            404, f"commitment: program {program_id} has no referral {commitment.lower()}.", "commitment"
+        )
+    return _referral(row)

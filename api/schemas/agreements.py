@@ -1,0 +1,75 @@
+"""Agreements, their parties and versions."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+from api.schemas.common import Address, Amount, Hash
+
+AgreementStatus = Literal["proposed", "active", "disputed", "terminated"]
+AgreementKind = Literal[
+    "joint_marketing",
+    "resource_pooling",
+    "referral_partnership",
+    "co_development",
+    "shared_platform",
+    "supply",
+    "other",
+]
+
+
+class Party(BaseModel):
+    """A party to an agreement: its share of revenue and what it was credited and withdrew."""
+
+    party: Address
+    position: int
+    is_lead: bool
+    share_bps: int
+    credited: Amount
+    withdrawn: Amount
+
+
+class Agreement(BaseModel):
+    """An agreement with its current terms' figures and its parties."""
+
+    id: int
+    lead: Address
+    asset: Address
+    kind: AgreementKind
+    status: AgreementStatus
+    start_time: int
+    end_time: int | None
+    current_version: int
+    pending_version: int
+    total_deposited: Amount
+    total_credited: Amount
+    total_withdrawn: Amount
+    held: Amount
+    proposed_block: int
+    proposed_at: int
+    activated_block: int | None
+    ended_block: int | None
+    parties: list[Party]
+
+
+class Version(BaseModel):
+    """One version of an agreement's terms (the first and each amendment)."""
+
+    version: int
+    proposer: Address
+    shares_bps: list[int]
+    terms_hash: Hash
+    uri: str
+    end_time: int
+    status: str
+    signatures: int
+    proposed_block: int
+    activated_block: int | None
+
+
+class AgreementDetail(Agreement):
+    """An agreement with every version of its terms."""
+
+    versions: list[Version]

@@ -1,0 +1,43 @@
+"""Members of the consortium."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+from api.schemas.common import Address, Amount
+
+MemberStatus = Literal["active", "suspended", "exited"]
+
+
+class Member(BaseModel):
+    """A member as the consortium registry holds it."""
+
+    address: Address
+    name: str
+    sector: str
+    region: str
+    status: MemberStatus
+    admission_proposal: int
+    joined_block: int
+    joined_at: int
+    updated_block: int
+
+
+class MemberAgreement(BaseModel):
+    """One agreement a member is party to, with its share and balances in it."""
+
+    id: int
+    kind: str
+    status: str
+    asset: Address
+    share_bps: int
+    credited: Amount
+    withdrawn: Amount
+
+
+class MemberDetail(Member):
+    """A member with the agreements it is party to."""
+
+    agreements: list[MemberAgreement]

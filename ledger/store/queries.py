@@ -1,0 +1,342 @@
+"""Read-side queries over the store for the API: filtered lists in pages, details, and the audit history.
+
+Every list is ordered by its key and paged by keyset: a page ends at the key of its last row, and the next
+page starts strictly after that key (``after``), so pages stay consistent while the indexer appends rows.
+Queries are SQLAlchemy Core, portable between SQLite and PostgreSQL (row-value comparison for the keyset).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Select, and_, exists, func, select, tuple_
+
+from ledger.store.schema import (
+    agreement_parties,
+    agreement_versions,
+    agreements,
+    blocks,
+    events,
+    members,
+    programs,
+    referrals,
+)
+
+__all__ = [
+    "EventFilter",
+    "Page",
+    "agreement_detail",
+    "agreement_page",
+    "event_page",
+    "events_in_blocks",
+    "events_up_to",
+    "member_agreements",
+    "member_detail",
+    "member_page",
+    "program_detail",
+    "program_page",
+    "referral_detail",
+    "referral_page",
+]
+
+Row = dict[str, Any]
+Conditions = Sequence[ColumnElement[bool]]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: its ``rows``, the ``count`` of rows matching the filters over every page, and the
+    key to pass as ``after`` for the next page (None on the last page)."""
+
+    rows: list[Row]
+    count: int
+    next_key: tuple[Any, ...] | None
+
+
+def _page(
+    connection: Connection,
+    query: Select[Any],
+    keys: Sequence[ColumnElement[Any]],
+    conditions: Conditions,
+    after: Sequence[Any] | None,
+    limit: int,
+) -> Page:
+    """Rows of ``query`` matching ``conditions``, ordered by ``keys``, the first ``limit`` after ``after``."""
+    where = and_(True, *conditions)
+    count_query = select(func.count()).select_from(query.where(where).subquery())
+    count = int(connection.execute(count_query).scalar_one())
+    if after is not None:
+        bound = keys[0] > after[0] if len(keys) == 1 else tuple_(*keys) > tuple_(*after)
+        where = and_(where, bound)
+    rows = [
+        dict(row._mapping) for row in connection.execute(query.where(where).order_by(*keys).limit(limit + 1))
+    ]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_key = tuple(rows[-1][key.name] for key in keys) if more else None
+    return Page(rows, count, next_key)
+
+
+# --------------------------------------------------------------------------------------------- members
+
+
+def member_page(
+    connection: Connection,
+    *,
+    status: str | None = None,
+    sector: str | None = None,
+    region: str | None = None,
+    after: Sequence[Any] | None = None,
+    limit: int = 50,
+) -> Page:
+    """Members ordered by address, filtered by status, sector and region (each optional)."""
+    conditions = [
+        column == value
+        for column, value in (
+            (members.c.status, status),
+            (members.c.sector, sector),
+            (members.c.region, region),
+        )
+        if value is not None
+    ]
+    return _page(connection, select(members), [members.c.address], conditions, after, limit)
+
+
+def member_detail(connection: Connection, address: str) -> Row | None:
+    """The member at checksummed ``address``, or None."""
+    row = connection.execute(select(members).where(members.c.address == address)).first()
+    return None if row is None else dict(row._mapping)
+
+
+def member_agreements(connection: Connection, address: str) -> list[Row]:
+    """The agreements ``address`` is a party to, with its share and balances in each, by agreement id."""
+    query = (
+        select(
+            agreements.c.id,
+            agreements.c.kind,
+            agreements.c.status,
+            agreements.c.asset,
+            agreement_parties.c.share_bps,
+            agreement_parties.c.credited,
+            agreement_parties.c.withdrawn,
+        )
+        .join(agreement_parties, agreement_parties.c.agreement_id == agreements.c.id)
+        .where(agreement_parties.c.party == address)
+        .order_by(agreements.c.id)
+    )
+    return [dict(row._mapping) for row in connection.execute(query)]
+
+
+# ------------------------------------------------------------------------------------------ agreements
+
+
+def agreement_page(
+    connection: Connection,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    party: str | None = None,
+    asset: str | None = None,
+    after: Sequence[Any] | None = None,
+    limit: int = 50,
+) -> Page:
+    """Agreements ordered by id, filtered by status, kind, a party (checksummed) and asset; each row with its
+    ``parties`` (see :func:`agreement_detail`)."""
+    conditions: list[ColumnElement[bool]] = [
+        column == value
+        for column, value in (
+            (agreements.c.status, status),
+            (agreements.c.kind, kind),
+            (agreements.c.asset, asset),
+        )
+        if value is not None
+    ]
+    if party is not None:
+        conditions.append(
+            exists().where(
+                agreement_parties.c.agreement_id == agreements.c.id, agreement_parties.c.party == party
+            )
+        )
+    page = _page(connection, select(agreements), [agreements.c.id], conditions, after, limit)
+    parties = _parties_of(connection, [row["id"] for row in page.rows])
+    for row in page.rows:
+        row["parties"] = parties.get(row["id"], [])
+    return page
+
+
+def agreement_detail(connection: Connection, agreement_id: int) -> Row | None:
+    """Agreement ``agreement_id`` with its ``parties`` (share and balances, in signing order) and every
+    ``versions`` row, or None."""
+    row = connection.execute(select(agreements).where(agreements.c.id == agreement_id)).first()
+    if row is None:
+        return None
+    found = dict(row._mapping)
+    found["parties"] = _parties_of(connection, [agreement_id]).get(agreement_id, [])
+    versions = select(agreement_versions).where(agreement_versions.c.agreement_id == agreement_id)
+    found["versions"] = [
+        dict(version._mapping)
+        for version in connection.execute(versions.order_by(agreement_versions.c.version))
+    ]
+    return found
+
+
+def _parties_of(connection: Connection, ids: Sequence[int]) -> dict[int, list[Row]]:
+    if not ids:
+        return {}
+    query = (
+        select(agreement_parties)
+        .where(agreement_parties.c.agreement_id.in_(ids))
+        .order_by(agreement_parties.c.agreement_id, agreement_parties.c.position)
+    )
+    found: dict[int, list[Row]] = {}
+    for row in connection.execute(query):
+        found.setdefault(row.agreement_id, []).append(dict(row._mapping))
+    return found
+
+
+# ------------------------------------------------------------------------------------------- referrals
+
+
+def program_page(
+    connection: Connection,
+    *,
+    sponsor: str | None = None,
+    status: str | None = None,
+    asset: str | None = None,
+    after: Sequence[Any] | None = None,
+    limit: int = 50,
+) -> Page:
+    """Referral programs ordered by id, filtered by sponsor (checksummed), status and asset."""
+    conditions = [
+        column == value
+        for column, value in (
+            (programs.c.sponsor, sponsor),
+            (programs.c.status, status),
+            (programs.c.asset, asset),
+        )
+        if value is not None
+    ]
+    return _page(connection, select(programs), [programs.c.id], conditions, after, limit)
+
+
+def program_detail(connection: Connection, program_id: int) -> Row | None:
+    """Program ``program_id``, or None."""
+    row = connection.execute(select(programs).where(programs.c.id == program_id)).first()
+    return None if row is None else dict(row._mapping)
+
+
+def referral_page(
+    connection: Connection,
+    *,
+    program_id: int | None = None,
+    referrer: str | None = None,
+    sponsor: str | None = None,
+    status: str | None = None,
+    after: Sequence[Any] | None = None,
+    limit: int = 50,
+) -> Page:
+    """Referrals ordered by (program id, commitment), filtered by program, referrer, sponsor and status."""
+    conditions = [
+        column == value
+        for column, value in (
+            (referrals.c.program_id, program_id),
+            (referrals.c.referrer, referrer),
+            (referrals.c.sponsor, sponsor),
+            (referrals.c.status, status),
+        )
+        if value is not None
+    ]
+    keys = [referrals.c.program_id, referrals.c.commitment]
+    return _page(connection, select(referrals), keys, conditions, after, limit)
+
+
+def referral_detail(connection: Connection, program_id: int, commitment: str) -> Row | None:
+    """The referral of ``commitment`` (lower-case hex) in program ``program_id``, or None."""
+    query = select(referrals).where(
+        referrals.c.program_id == program_id, referrals.c.commitment == commitment
+    )
+    row = connection.execute(query).first()
+    return None if row is None else dict(row._mapping)
+
+
+# --------------------------------------------------------------------------------------------- events
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events of the audit history to list: by contract name, event name, a party's address (any
+    address among the arguments), and an inclusive block range."""
+
+    contract: str | None = None
+    event: str | None = None
+    address: str | None = None
+    from_block: int | None = None
+    to_block: int | None = None
+    conditions: list[ColumnElement[bool]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        conditions: list[ColumnElement[bool]] = []
+        if self.contract is not None:
+            conditions.append(events.c.contract == self.contract)
+        if self.event is not None:
+            conditions.append(events.c.event == self.event)
+        if self.address is not None:
+            conditions.append(events.c.parties.contains(f"|{self.address.lower()}|", autoescape=True))
+        if self.from_block is not None:
+            conditions.append(events.c.block_number >= self.from_block)
+        if self.to_block is not None:
+            conditions.append(events.c.block_number <= self.to_block)
+        object.__setattr__(self, "conditions", conditions)
+
+
+_EVENT_COLUMNS = (
+    events.c.block_number,
+    events.c.log_index,
+    events.c.block_hash,
+    blocks.c.timestamp,
+    events.c.tx_hash,
+    events.c.tx_index,
+    events.c.address,
+    events.c.contract,
+    events.c.event,
+    events.c.args,
+)
+
+
+def _event_query() -> Select[Any]:
+    return select(*_EVENT_COLUMNS).join(blocks, blocks.c.number == events.c.block_number)
+
+
+def event_page(
+    connection: Connection, selection: EventFilter, after: Sequence[Any] | None = None, limit: int = 50
+) -> Page:
+    """The audit history: stored events matching ``selection`` in chain order (block, log index), each with
+    its block number and hash, block timestamp, tx hash and index, log index, contract address and name,
+    event name and decoded arguments."""
+    keys = [events.c.block_number, events.c.log_index]
+    return _page(connection, _event_query(), keys, selection.conditions, after, limit)
+
+
+def events_up_to(connection: Connection, selection: EventFilter, batch: int = 5_000) -> Iterator[Row]:
+    """Every event matching ``selection`` in chain order, streamed (for exports and the audit digest)."""
+    query = (
+        _event_query()
+        .where(and_(True, *selection.conditions))
+        .order_by(events.c.block_number, events.c.log_index)
+        .execution_options(yield_per=batch)
+    )
+    for row in connection.execute(query):
+        yield dict(row._mapping)
+
+
+def events_in_blocks(connection: Connection, numbers: Sequence[int], chunk: int = 500) -> list[Row]:
+    """Every stored event of the blocks ``numbers``, in chain order."""
+    found: list[Row] = []
+    wanted = sorted(set(numbers))
+    for start in range(0, len(wanted), chunk):
+        query = _event_query().where(events.c.block_number.in_(wanted[start : start + chunk]))
+        found += [dict(row._mapping) for row in connection.execute(query)]
+    found.sort(key=lambda row: (row["block_number"], row["log_index"]))
+    return found

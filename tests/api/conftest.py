@@ -1,0 +1,65 @@
+"""A real chain with every lifecycle on it, indexed into a store, served by the API in-process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from ledger.chain import ChainReader
+from ledger.indexer import Indexer
+from ledger.manifest import load_manifest
+from ledger.settings import Settings
+from ledger.store import Store
+from tests.ledger.chain_fixtures import Anvil, Deployment, deploy, iter_anvil, make_lifecycle
+
+TOKEN = "test-token-0123456789abcdef"
+
+
+@dataclass
+class Served:
+    """The chain, its deployment, the lifecycle's ids, the indexed store's URL and a client of the API."""
+
+    anvil: Anvil
+    deployment: Deployment
+    ids: dict[str, int]
+    settings: Settings
+    client: TestClient
+
+    def store(self) -> Store:
+        return Store.open(self.settings.store_url)
+
+
+@pytest.fixture(scope="package")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    folder = tmp_path_factory.mktemp("api")
+    for anvil in iter_anvil():
+        deployment = deploy(anvil.w3, folder)
+        ids = make_lifecycle(deployment)
+        settings = Settings(
+            rpc_url=anvil.url,
+            store_url=f"sqlite:///{folder}/store.db",
+            manifest=deployment.manifest_path,
+            api_token=TOKEN,
+            poll_interval=0.01,
+        )
+        with Store.open(settings.store_url) as store:
+            Indexer(ChainReader(anvil.url), store, load_manifest(deployment.manifest_path)).sync()
+        with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+            yield Served(anvil, deployment, ids, settings, client)
+
+
+@pytest.fixture
+def client(served: Served) -> TestClient:
+    return served.client
+
+
+def error_of(response: object) -> dict[str, object]:
+    """The ``error`` object of an error response."""
+    body = response.json()  # type: ignore[attr-defined]
+    assert set(body) == {"error"}, body
+    error: dict[str, object] = body["error"]
+    return error

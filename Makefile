@@ -93,7 +93,7 @@ test-ganache: setup ## fast pass of the contract tests on ganache (same bytecode
 # The ledger tests deploy the contracts from Brownie's build folder with web3, so compile first.
 test-python: setup ## ledger, API and script tests (no Brownie plugin), against their own anvil
 	@$(BROWNIE) compile >/dev/null
-	$(PYTEST) tests/ledger
+	$(PYTEST) tests/ledger tests/api
 
 # ----------------------------------------------------------------------------------------- quality
 

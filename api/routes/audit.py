@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from api.deps import Service
 from api.errors import ApiError
@@ -136,7 +136,7 @@ def audit_verify(
                 )
             blocks = list(range(from_block, to_block + 1))
         else:
-            query = select(distinct(events.c.block_number)).where(events.c.block_number <= head)
+            query = select(events.c.block_number).distinct().where(events.c.block_number <= head)
             holding = sorted(connection.execute(query).scalars())
             blocks = sorted(random.Random(seed).sample(holding, min(sample, len(holding))))
         stored = queries.events_in_blocks(connection, blocks)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
@@ -14,14 +14,17 @@ from ledger.store import queries
 
 router = APIRouter(prefix="/events", tags=["audit"])
 
-ContractName = Literal["Consortium", "Agreements", "ReferralRewards"]
+_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
 def event_filter(
-    contract: Annotated[ContractName | None, Query(description="only this contract's events")] = None,
+    contract: Annotated[
+        str | None,
+        Query(pattern=_NAME, max_length=64, description="only this contract's events (its manifest name)"),
+    ] = None,
     event: Annotated[
         str | None,
-        Query(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64, description="only events of this name"),
+        Query(pattern=_NAME, max_length=64, description="only events of this name"),
     ] = None,
     address: Annotated[
         str | None, Query(description="only events with this address among their arguments")

@@ -21,6 +21,8 @@ def constraint(ties: nx.Graph[str]) -> dict[str, float | None]:
     """Burt's constraint: ``c(i) = Σ_j (p_ij + Σ_q p_iq p_qj)²`` over i's partners j, where ``p_ij`` is the
     share of i's interactions spent on j. Low constraint (near 0) means many partners who are not partners of
     each other — a broker; 1 means a single partner. ``None`` for a member without ties. O(n d²)."""
+    if ties.number_of_edges() == 0:  # networkx refuses a graph without ties
+        return dict.fromkeys(ties)
     return _finite(nx.constraint(ties, weight="weight"))
 
 
@@ -28,6 +30,8 @@ def effective_size(ties: nx.Graph[str]) -> dict[str, float | None]:
     """Burt's effective size: the number of i's partners minus their redundancy, ``Σ_j (1 - Σ_q p_iq m_jq)``
     (``m_jq`` = j's interactions with q over j's largest tie). Equals the number of partners when none of
     them are tied to each other. ``None`` for a member without ties. O(n d²)."""
+    if ties.number_of_edges() == 0:
+        return dict.fromkeys(ties)
     return _finite(nx.effective_size(ties, weight="weight"))
 
 

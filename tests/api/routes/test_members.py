@@ -24,7 +24,9 @@ def test_members_page_by_cursor_without_gap_or_repeat(client: TestClient) -> Non
     everyone = [row["address"] for row in client.get("/v1/members").json()["data"]]
     seen, cursor = [], None
     while True:
-        params: dict[str, str | int] = {"limit": 3} | ({"cursor": cursor} if cursor else {})
+        params: dict[str, str | int] = {"limit": 3}
+        if cursor:
+            params["cursor"] = cursor
         body = client.get("/v1/members", params=params).json()
         assert body["count"] == len(everyone)
         assert len(body["data"]) <= 3

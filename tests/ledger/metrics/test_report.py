@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import networkx as nx
+import pytest
+
 from ledger.chain import ChainReader
 from ledger.graph import LedgerGraph
 from ledger.indexer import Indexer
@@ -11,7 +14,7 @@ from ledger.manifest import load_manifest
 from ledger.metrics.alerts import AlertThresholds
 from ledger.metrics.referrals import referral_stats
 from ledger.metrics.report import alerts_report, network_report, value_report
-from ledger.metrics.views import snapshot
+from ledger.metrics.views import Snapshot, snapshot
 from ledger.store import Store
 from tests.ledger.chain_fixtures import Anvil, Deployment, make_lifecycle
 
@@ -54,3 +57,21 @@ def test_reports_at_the_head_and_in_the_past(anvil: Anvil, deployment: Deploymen
     alerts = alerts_report(now, network, values, AlertThresholds())
     failures = {alert.subject for alert in alerts if alert.kind == "single_point_of_failure"}
     assert failures == set(network.articulation_points)
+
+
+@pytest.mark.parametrize("members", [0, 2], ids=["no members", "members without ties"])
+def test_every_report_answers_for_a_network_without_ties(members: int) -> None:
+    graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+    profiles = {f"m{i}": {"name": "", "sector": "bakery", "region": "north"} for i in range(members)}
+    ties: nx.Graph[str] = nx.Graph()
+    ties.add_nodes_from(profiles.items())
+    now = Snapshot(0, graph, profiles, ties)
+    network = network_report(now)
+    assert network.members == members
+    assert network.ties == 0
+    assert network.density == 0
+    assert network.constraint == dict.fromkeys(profiles)
+    assert network.isolated == sorted(profiles)
+    values = value_report(now)
+    assert values == []
+    assert alerts_report(now, network, values, AlertThresholds()) == []

@@ -1,0 +1,60 @@
+"""/v1/agreements: parties, shares, balances, versions and status; filters; bad input."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import Served, error_of
+
+
+def test_agreement_detail_has_parties_balances_and_every_version(served: Served, client: TestClient) -> None:
+    agreement = served.ids["agreement"]
+    body = client.get(f"/v1/agreements/{agreement}").json()
+    with served.store() as store:
+        row = next(item for item in store.projection_rows("agreements") if item["id"] == agreement)
+        parties = [
+            item for item in store.projection_rows("agreement_parties") if item["agreement_id"] == agreement
+        ]
+    assert body["status"] == "terminated"
+    assert body["kind"] == "resource_pooling"
+    assert body["total_deposited"] == str(row["total_deposited"])
+    assert int(body["total_credited"]) == sum(int(party["credited"]) for party in body["parties"])
+    assert {party["party"]: party["share_bps"] for party in body["parties"]} == {
+        party["party"]: party["share_bps"] for party in parties
+    }
+    assert [version["version"] for version in body["versions"]] == [1, 2, 3]
+    statuses = {version["version"]: version["status"] for version in body["versions"]}
+    assert statuses[2] == "replaced", "version 2 was replaced by version 3 before it was signed"
+    assert statuses[3] != "proposed", "version 3 was signed by every party"
+
+
+def test_agreements_filter_by_status_party_and_kind(served: Served, client: TestClient) -> None:
+    terminated = client.get("/v1/agreements?status=terminated").json()
+    assert terminated["count"] == 2, "the amended agreement and the cancelled proposal"
+    third = served.deployment.accounts[3]
+    mine = client.get(f"/v1/agreements?party={third}").json()
+    assert [row["id"] for row in mine["data"]] == [served.ids["cancelled"]]
+    assert all(any(p["party"] == third for p in row["parties"]) for row in mine["data"])
+    pooling = client.get("/v1/agreements?kind=resource_pooling").json()
+    assert [row["id"] for row in pooling["data"]] == [served.ids["agreement"]]
+    assert client.get("/v1/agreements?kind=supply").json() == {"data": [], "count": 0, "next_cursor": None}
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "parameter"),
+    [
+        ("/v1/agreements/999", 404, "agreement_id"),
+        ("/v1/agreements/-1", 422, "agreement_id"),
+        ("/v1/agreements/one", 422, "agreement_id"),
+        ("/v1/agreements?kind=merger", 422, "kind"),
+        ("/v1/agreements?party=0xabc", 422, "party"),
+        ("/v1/agreements?asset=nope", 422, "asset"),
+    ],
+)
+def test_bad_agreement_requests_name_the_parameter(
+    client: TestClient, path: str, status: int, parameter: str
+) -> None:
+    response = client.get(path)
+    assert response.status_code == status
+    assert error_of(response)["parameter"] == parameter

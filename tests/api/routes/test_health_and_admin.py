@@ -1,0 +1,52 @@
+"""/health, and the bearer token on the state-changing endpoint."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from tests.api.conftest import TOKEN, Served, error_of
+
+
+def test_health_reports_heads_and_lag(served: Served, client: TestClient) -> None:
+    body = client.get("/health").json()
+    with served.store() as store:
+        checkpoint = store.checkpoint()
+    assert checkpoint is not None
+    assert body["status"] == "ok"
+    assert body["indexed_head"] == checkpoint.block_number
+    assert body["chain_head"] == served.anvil.w3.eth.block_number
+    assert body["lag"] == body["chain_head"] - body["indexed_head"]
+
+
+def test_health_with_the_chain_down_is_degraded_not_an_error(served: Served) -> None:
+    settings = served.settings.model_copy(update={"rpc_url": "http://127.0.0.1:9"})
+    with TestClient(create_app(settings)) as offline:
+        response = offline.get("/health")
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded"
+    assert response.json()["chain"] == "unreachable"
+    assert response.json()["lag"] is None
+
+
+def test_rebuild_needs_the_bearer_token(served: Served, client: TestClient) -> None:
+    path = "/v1/admin/rebuild-projections"
+    for headers in ({}, {"Authorization": "Bearer wrong-token-0000000000"}, {"Authorization": TOKEN}):
+        response = client.post(path, headers=headers)
+        assert response.status_code == 401
+        assert error_of(response)["parameter"] == "authorization"
+        assert response.headers["www-authenticate"] == "Bearer"
+    before = client.get("/v1/agreements").json()
+    done = client.post(path, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert done.status_code == 200
+    with served.store() as store:
+        assert done.json()["events"] == store.event_count()
+    assert client.get("/v1/agreements").json() == before, "rebuilt projections equal the incremental ones"
+
+
+def test_without_a_token_in_settings_state_changes_are_refused(served: Served) -> None:
+    settings = served.settings.model_copy(update={"api_token": None})
+    with TestClient(create_app(settings)) as locked:
+        response = locked.post("/v1/admin/rebuild-projections", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 403
+    assert "COOPLEDGER_API_TOKEN" in str(error_of(response)["message"])

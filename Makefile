@@ -91,9 +91,9 @@ test-ganache: setup ## fast pass of the contract tests on ganache (same bytecode
 	$(BROWNIE) test tests/contracts --network ganache-cli -m "not slow"
 
 # The ledger tests deploy the contracts from Brownie's build folder with web3, so compile first.
-test-python: setup ## ledger, API and script tests (no Brownie plugin), against their own anvil
+test-python: setup ## ledger, API and end-to-end tests (no Brownie plugin), against their own anvil
 	@$(BROWNIE) compile >/dev/null
-	$(PYTEST) tests/ledger tests/api
+	$(PYTEST) tests/ledger tests/api tests/e2e
 
 # ----------------------------------------------------------------------------------------- quality
 

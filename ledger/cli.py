@@ -120,3 +120,47 @@ def index(
         raise typer.Exit(code=1) from None
     finally:
         store.close()
+
+
+@app.command()
+def serve(
+    config: Annotated[Path | None, typer.Option(help="TOML settings file ([coopledger] table)")] = None,
+    store_url: Annotated[
+        str | None, typer.Option(help="SQLAlchemy URL of the store (COOPLEDGER_STORE_URL)")
+    ] = None,
+    rpc_url: Annotated[
+        str | None, typer.Option(help="JSON-RPC endpoint, for /health and the audit (COOPLEDGER_RPC_URL)")
+    ] = None,
+    manifest: Annotated[Path | None, typer.Option(help="deployment manifest (COOPLEDGER_MANIFEST)")] = None,
+    host: Annotated[str | None, typer.Option(help="address to listen on (COOPLEDGER_API_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="port to listen on (COOPLEDGER_API_PORT)")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log every request")] = False,
+) -> None:
+    """Serve the API (and its OpenAPI documentation at /docs) over the store with uvicorn (Ctrl-C stops).
+
+    State-changing endpoints need COOPLEDGER_API_TOKEN in the environment (never on the command line)."""
+    import uvicorn
+
+    from api.main import create_app
+
+    try:
+        settings = load_settings(
+            config_file=config,
+            store_url=store_url,
+            rpc_url=rpc_url,
+            manifest=manifest,
+            api_host=host,
+            api_port=port,
+        )
+        Store.open(settings.store_url).close()  # a store that cannot be opened is reported here, plainly
+    except CoopLedgerError as exc:
+        errors.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(code=2) from None
+    console.print(f"serving http://{settings.api_host}:{settings.api_port} (docs at /docs; Ctrl-C stops)")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_level="info" if verbose else "warning",
+        access_log=verbose,
+    )

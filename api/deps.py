@@ -19,6 +19,7 @@ from api.errors import ApiError
 from api.service import Height, LedgerService
 
 __all__ = [
+    "MAX_ID",
     "MAX_PAGE_SIZE",
     "AsOfBlock",
     "Connection_",
@@ -30,6 +31,8 @@ __all__ = [
 ]
 
 MAX_PAGE_SIZE = 500
+#: The largest id or block number a request may name: the store keeps them in 64-bit signed columns.
+MAX_ID = 2**63 - 1
 
 
 def _service(request: Request) -> LedgerService:
@@ -106,7 +109,7 @@ def _height(
     service: Service,
     as_of_block: Annotated[
         int | None,
-        Query(ge=0, description="answer as of this block (default: the indexed head)"),
+        Query(ge=0, le=MAX_ID, description="answer as of this block (default: the indexed head)"),
     ] = None,
 ) -> Height:
     return service.height(as_of_block)

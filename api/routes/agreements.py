@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from api.deps import Connection_, PageRequest, checksum_address, encode_cursor
+from api.deps import MAX_ID, Connection_, PageRequest, checksum_address, encode_cursor
 from api.errors import ApiError
 from api.schemas.agreements import Agreement, AgreementDetail, AgreementKind, AgreementStatus
 from api.schemas.common import Page
@@ -55,7 +55,8 @@ def list_agreements(
 
 @router.get("/{agreement_id}", operation_id="get_agreement")
 def get_agreement(
-    connection: Connection_, agreement_id: Annotated[int, Path(ge=0, description="the agreement's id")]
+    connection: Connection_,
+    agreement_id: Annotated[int, Path(ge=0, le=MAX_ID, description="the agreement's id")],
 ) -> AgreementDetail:
     """An agreement with its parties (shares, credited and withdrawn) and every version of its terms."""
     row = queries.agreement_detail(connection, agreement_id)

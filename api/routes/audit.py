@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from api.deps import Service
+from api.deps import MAX_ID, Service
 from api.errors import ApiError
 from api.service import LedgerService
 from ledger.audit import digest, verify_events
@@ -59,7 +59,7 @@ def _indexed_head(service: LedgerService) -> int:
 def audit_digest(
     service: Service,
     to_block: Annotated[
-        int | None, Query(ge=0, description="last block covered (default: indexed head)")
+        int | None, Query(ge=0, le=MAX_ID, description="last block covered (default: indexed head)")
     ] = None,
 ) -> AuditDigest:
     """A SHA-256 over the canonical ordered list of events up to ``to_block``; the recipe is documented so an
@@ -110,8 +110,12 @@ def _decoder(manifest: Path, modified: float) -> EventDecoder:
 @router.get("/verify", operation_id="audit_verify")
 def audit_verify(
     service: Service,
-    from_block: Annotated[int | None, Query(ge=0, description="first block of a range to check")] = None,
-    to_block: Annotated[int | None, Query(ge=0, description="last block of a range to check")] = None,
+    from_block: Annotated[
+        int | None, Query(ge=0, le=MAX_ID, description="first block of a range to check")
+    ] = None,
+    to_block: Annotated[
+        int | None, Query(ge=0, le=MAX_ID, description="last block of a range to check")
+    ] = None,
     sample: Annotated[
         int,
         Query(ge=1, le=200, description="without a range: how many blocks with events to check, at random"),

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import Connection_, PageRequest, checksum_address, encode_cursor
+from api.deps import MAX_ID, Connection_, PageRequest, checksum_address, encode_cursor
 from api.errors import ApiError
 from api.schemas.common import Page, json_args
 from api.schemas.events import Event
@@ -29,8 +29,8 @@ def event_filter(
     address: Annotated[
         str | None, Query(description="only events with this address among their arguments")
     ] = None,
-    from_block: Annotated[int | None, Query(ge=0, description="first block, inclusive")] = None,
-    to_block: Annotated[int | None, Query(ge=0, description="last block, inclusive")] = None,
+    from_block: Annotated[int | None, Query(ge=0, le=MAX_ID, description="first block, inclusive")] = None,
+    to_block: Annotated[int | None, Query(ge=0, le=MAX_ID, description="last block, inclusive")] = None,
 ) -> queries.EventFilter:
     """The audit-history filter from the query parameters (shared with the CSV export)."""
     if from_block is not None and to_block is not None and to_block < from_block:

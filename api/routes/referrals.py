@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from api.deps import Connection_, PageRequest, checksum_address, encode_cursor
+from api.deps import MAX_ID, Connection_, PageRequest, checksum_address, encode_cursor
 from api.errors import ApiError
 from api.schemas.common import Page
 from api.schemas.referrals import Program, ProgramStatus, Referral, ReferralStatus
@@ -57,7 +57,7 @@ def list_programs(
 
 @programs.get("/{program_id}", operation_id="get_program")
 def get_program(
-    connection: Connection_, program_id: Annotated[int, Path(ge=0, description="the program's id")]
+    connection: Connection_, program_id: Annotated[int, Path(ge=0, le=MAX_ID, description="the program's id")]
 ) -> Program:
     """A referral program: reward rule, budget (funded, reserved, paid, reclaimed) and counts."""
     row = queries.program_detail(connection, program_id)
@@ -70,7 +70,9 @@ def get_program(
 def list_referrals(
     connection: Connection_,
     page: PageRequest,
-    program_id: Annotated[int | None, Query(ge=0, description="only referrals in this program")] = None,
+    program_id: Annotated[
+        int | None, Query(ge=0, le=MAX_ID, description="only referrals in this program")
+    ] = None,
     referrer: Annotated[str | None, Query(description="only referrals by this member")] = None,
     sponsor: Annotated[str | None, Query(description="only referrals to this sponsor's programs")] = None,
     status: Annotated[ReferralStatus | None, Query(description="only referrals in this status")] = None,
@@ -95,7 +97,7 @@ def list_referrals(
 @referrals.get("/{program_id}/{commitment}", operation_id="get_referral")
 def get_referral(
     connection: Connection_,
-    program_id: Annotated[int, Path(ge=0, description="the program's id")],
+    program_id: Annotated[int, Path(ge=0, le=MAX_ID, description="the program's id")],
     commitment: Annotated[str, Path(description="the referral's commitment, 0x and 64 hex digits")],
 ) -> Referral:
     """One referral: its status, conversion value and reward."""

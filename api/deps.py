@@ -35,7 +35,7 @@ MAX_PAGE_SIZE = 500
 MAX_ID = 2**63 - 1
 
 
-def _service(request: Request) -> LedgerService:
+async def _service(request: Request) -> LedgerService:  # async: no worker thread for a lookup
     service: LedgerService = request.app.state.service
     return service
 
@@ -105,7 +105,7 @@ def _paging(
 PageRequest = Annotated[Paging, Depends(_paging)]
 
 
-def _height(
+async def _height(  # async: answering from the cache should not need a worker thread
     service: Service,
     as_of_block: Annotated[
         int | None,

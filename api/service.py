@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from starlette.concurrency import run_in_threadpool
+
 from api.errors import ApiError
 from ledger.chain import ChainReader
 from ledger.graph import LedgerGraph
@@ -108,6 +110,17 @@ class LedgerService:
     def cached(self, height: Height, question: tuple[object, ...], compute: Callable[[], T]) -> T:
         """``compute()``'s result for ``question`` at ``height``, computed once per height key."""
         return self.cache.get((*height.key, *question), compute)
+
+    async def answer(
+        self, height: Height, question: tuple[object, ...], compute: Callable[[], bytes]
+    ) -> bytes:
+        """A serialised answer for ``question`` at ``height``: from the cache at once when it is there (the
+        warm path takes no thread and no lock), else computed in a worker thread so the event loop stays free.
+        """
+        found = self.cache.peek((*height.key, *question))
+        if isinstance(found, bytes):
+            return found
+        return await run_in_threadpool(self.cached, height, question, compute)
 
     def _on_graph(self, height: Height, compute: Callable[[Snapshot], T]) -> T:
         """Run ``compute`` on the snapshot at ``height`` while holding the graph (synced first if behind)."""

@@ -5,10 +5,13 @@ per height and then served from the cache."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Annotated
 
 import networkx as nx
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+from pydantic import BaseModel
 
 from api.deps import AsOfBlock, Service, checksum_address
 from api.errors import ApiError
@@ -51,6 +54,16 @@ metrics = APIRouter(prefix="/metrics", tags=["metrics"])
 alerts = APIRouter(prefix="/alerts", tags=["metrics"])
 
 Top = Annotated[int, Query(ge=1, le=500, description="how many entries ranked lists hold")]
+
+
+async def _answer(
+    service: LedgerService, height: Height, question: tuple[object, ...], build: Callable[[], BaseModel]
+) -> Response:
+    """The JSON of ``build()`` for ``question`` at ``height``, serialised once per height and then served as
+    bytes (FastAPI's per-request validation and serialisation of a cached answer is skipped: the model was
+    validated when it was built)."""
+    body = await service.answer(height, question, lambda: build().model_dump_json().encode())
+    return Response(body, media_type="application/json", headers={"X-Block-Height": str(height.block)})
 
 
 def _ranked(values: dict[str, float] | dict[str, int], top: int) -> list[Ranked]:
@@ -114,11 +127,11 @@ def _network(report: NetworkReport, top: int) -> NetworkMetrics:
     )
 
 
-@metrics.get("/network", operation_id="network_metrics")
-def network_metrics(service: Service, height: AsOfBlock, top: Top = 10) -> NetworkMetrics:
+@metrics.get("/network", operation_id="network_metrics", response_model=NetworkMetrics)
+async def network_metrics(service: Service, height: AsOfBlock, top: Top = 10) -> Response:
     """Size, density, clustering, centralities (betweenness exact or sampled: the answer says which),
     communities, brokers, diversity, gaps and single points of failure of the tie graph at the height."""
-    return service.cached(height, ("network", top), lambda: _network(service.network(height), top))
+    return await _answer(service, height, ("network", top), lambda: _network(service.network(height), top))
 
 
 def _figures(stats: ReferralStats) -> dict[str, object]:
@@ -195,16 +208,16 @@ def _member(service: LedgerService, height: Height, address: str) -> MemberMetri
     )
 
 
-@metrics.get("/members/{address}", operation_id="member_metrics")
-def member_metrics(
+@metrics.get("/members/{address}", operation_id="member_metrics", response_model=MemberMetrics)
+async def member_metrics(
     service: Service,
     height: AsOfBlock,
     address: Annotated[str, Path(description="the member's address")],
-) -> MemberMetrics:
+) -> Response:
     """One member's centralities, brokerage, community, partners' diversity, value given and received per
     asset, referral record, and what the network would lose if it left — at the height."""
     checked = checksum_address(address, "address")
-    return service.cached(height, ("member", checked), lambda: _member(service, height, checked))
+    return await _answer(service, height, ("member", checked), lambda: _member(service, height, checked))
 
 
 def _sharing(service: LedgerService, height: Height, top: int) -> ValueSharing:
@@ -241,11 +254,11 @@ def _sharing(service: LedgerService, height: Height, top: int) -> ValueSharing:
     return ValueSharing(block=height.block, assets=found)
 
 
-@metrics.get("/value-sharing", operation_id="value_sharing_metrics")
-def value_sharing_metrics(service: Service, height: AsOfBlock, top: Top = 10) -> ValueSharing:
+@metrics.get("/value-sharing", operation_id="value_sharing_metrics", response_model=ValueSharing)
+async def value_sharing_metrics(service: Service, height: AsOfBlock, top: Top = 10) -> Response:
     """Per asset: total value credited, Gini and HHI of value received (population Gini over every member;
     HHI from 0 to 1), the top receivers, and free-rider candidates with their evidence."""
-    return service.cached(height, ("value-sharing", top), lambda: _sharing(service, height, top))
+    return await _answer(service, height, ("value-sharing", top), lambda: _sharing(service, height, top))
 
 
 def _referrals(service: LedgerService, height: Height, top: int) -> ReferralMetrics:
@@ -265,34 +278,44 @@ def _referrals(service: LedgerService, height: Height, top: int) -> ReferralMetr
     )
 
 
-@metrics.get("/referrals", operation_id="referral_metrics")
-def referral_metrics(service: Service, height: AsOfBlock, top: Top = 10) -> ReferralMetrics:
+@metrics.get("/referrals", operation_id="referral_metrics", response_model=ReferralMetrics)
+async def referral_metrics(service: Service, height: AsOfBlock, top: Top = 10) -> Response:
     """Referrals recorded, conversions, conversion rate, rewards paid and cost per conversion: in total, per
     program, and for the top referrers."""
-    return service.cached(height, ("referrals", top), lambda: _referrals(service, height, top))
+    return await _answer(service, height, ("referrals", top), lambda: _referrals(service, height, top))
 
 
-@metrics.get("/activity", operation_id="activity_metrics")
-def activity_metrics(
+@metrics.get("/activity", operation_id="activity_metrics", response_model=Activity)
+async def activity_metrics(
     service: Service,
     height: AsOfBlock,
     period: Annotated[PeriodName, Query(description="the length of a period")] = "month",
-) -> Activity:
+) -> Response:
     """Size and growth (members, new members, growth rate, new agreements and referrals) and engagement
     (active members, interactions per member) per period, oldest first, up to the height."""
-    found = service.activity(height, period)
-    return Activity(block=height.block, period=period, data=[PeriodFigures(**vars(item)) for item in found])
+
+    def build() -> Activity:
+        found = service.activity(height, period)
+        return Activity(
+            block=height.block, period=period, data=[PeriodFigures(**vars(item)) for item in found]
+        )
+
+    return await _answer(service, height, ("activity-answer", period), build)
 
 
-@alerts.get("", operation_id="list_alerts")
-def list_alerts(service: Service, height: AsOfBlock) -> Alerts:
+@alerts.get("", operation_id="list_alerts", response_model=Alerts)
+async def list_alerts(service: Service, height: AsOfBlock) -> Response:
     """Early warnings at the height — single points of failure, concentration of value received above the
     HHI threshold, free riders, members with no tie outside their sector — each with its evidence."""
-    found = service.alerts(height)
-    thresholds = service.thresholds
-    return Alerts(
-        block=height.block,
-        thresholds=Thresholds(max_hhi=thresholds.max_hhi, free_rider_ratio=thresholds.free_rider_ratio),
-        count=len(found),
-        data=[AlertInfo.model_validate(vars(alert)) for alert in found],
-    )
+
+    def build() -> Alerts:
+        found = service.alerts(height)
+        thresholds = service.thresholds
+        return Alerts(
+            block=height.block,
+            thresholds=Thresholds(max_hhi=thresholds.max_hhi, free_rider_ratio=thresholds.free_rider_ratio),
+            count=len(found),
+            data=[AlertInfo.model_validate(vars(alert)) for alert in found],
+        )
+
+    return await _answer(service, height, ("alerts-answer",), build)

@@ -178,6 +178,11 @@ class MetricsCache:
         self._pending: dict[tuple[object, ...], threading.Lock] = {}
         self.computed = 0  # how many results were computed (not served from the cache)
 
+    def peek(self, key: tuple[object, ...]) -> object | None:
+        """The result for ``key`` if it is already computed, else None (never computes, never waits)."""
+        with self._lock:
+            return self._results.get(key)
+
     def clear(self) -> None:
         """Forget every result (e.g. after the store's history was rebuilt)."""
         with self._lock:

@@ -38,7 +38,9 @@ def prefetched(produce: Callable[[], Iterator[T]]) -> Generator[T]:
     """
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_run, args=(produce, sender), name="coopledger-prefetch", daemon=True)
+    child = context.Process(
+        target=_run, args=(produce, sender, receiver), name="coopledger-prefetch", daemon=True
+    )
     child.start()
     sender.close()
     try:
@@ -63,7 +65,10 @@ def prefetched(produce: Callable[[], Iterator[T]]) -> Generator[T]:
         child.join()
 
 
-def _run(produce: Callable[[], Iterator[object]], sender: Connection) -> None:
+def _run(produce: Callable[[], Iterator[object]], sender: Connection, inherited: Connection) -> None:
+    # The fork gave this process the pipe's reading end too: while it stays open here, a send to a parent
+    # that died blocks forever instead of failing, and the child would outlive it.
+    inherited.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops this process
     items = produce()
     while True:

@@ -87,14 +87,6 @@ def test_leaving_the_loop_stops_the_child(tmp_path: Path) -> None:
     assert not _alive(child), "the child process was stopped and reaped"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 _ORPHAN_SCRIPT = """
 import os, sys, time
 from ledger.prefetch import prefetched

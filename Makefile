@@ -25,7 +25,7 @@ SOLC_STAMP := .solcx/.installed-$(SOLC_VERSION)
 BROWNIE := $(BIN)/brownie
 PYTEST := $(BIN)/pytest -p no:pytest-brownie
 
-.PHONY: help setup compile demo stop test test-contracts test-ganache test-python slither lint format bench bench-gas bench-indexer bench-metrics lock clean
+.PHONY: help setup compile demo stop test test-contracts test-ganache test-python browser slither lint format bench bench-gas bench-indexer bench-metrics lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -61,10 +61,10 @@ compile: ## compile the contracts (checks the toolchain; run `make setup` first)
 
 # ----------------------------------------------------------------------------------------------- demo
 
-demo: setup ## start a local chain, deploy, and print what runs where
+demo: setup ## start a chain, deploy, seed a demo consortium, index and serve it (Ctrl-C stops everything)
 	$(BIN)/python scripts/demo.py
 
-stop: ## stop the demo chain
+stop: ## stop a demo left running (its chain, indexer and API)
 	@$(BIN)/python scripts/demo.py stop
 
 # ----------------------------------------------------------------------------------------------- test
@@ -91,9 +91,20 @@ test-ganache: setup ## fast pass of the contract tests on ganache (same bytecode
 	$(BROWNIE) test tests/contracts --network ganache-cli -m "not slow"
 
 # The ledger tests deploy the contracts from Brownie's build folder with web3, so compile first.
-test-python: setup ## ledger, API and end-to-end tests (no Brownie plugin), against their own anvil
+test-python: setup browser ## ledger, API and end-to-end tests (the dashboard in Debian's chromium included)
 	@$(BROWNIE) compile >/dev/null
+	$(require_free_chain_port)
 	$(PYTEST) tests/ledger tests/api tests/e2e
+
+# The dashboard's browser test drives Debian's chromium with Playwright (from PyPI, in requirements.lock).
+# Installs it with apt where it is missing (as root, or through sudo); where it cannot, stops and says what
+# to install: the browser test never skips.
+browser: ## install Debian's chromium for the browser test, where it is missing
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+	  echo "installing Debian's chromium (apt) for the dashboard's browser test"; \
+	  if [ "$$(id -u)" = 0 ]; then APT="apt-get"; elif command -v sudo >/dev/null; then APT="sudo apt-get"; else APT=""; fi; \
+	  if [ -n "$$APT" ]; then $$APT install -y -q chromium >/dev/null || { $$APT update -q >/dev/null && $$APT install -y -q chromium >/dev/null; } || true; fi; \
+	  command -v chromium >/dev/null || { echo "The browser test needs Chromium and it could not be installed here: install it (Debian/Ubuntu: sudo apt-get install chromium) and run make test again." >&2; exit 1; }; }
 
 # ----------------------------------------------------------------------------------------- quality
 

@@ -1,7 +1,8 @@
 """The coopledger API: ``create_app`` builds the FastAPI application over a store.
 
-Routes live under ``/v1`` (one router per resource in :mod:`api.routes`), plus ``/health``. The OpenAPI
-schema is at ``/openapi.json`` and the interactive documentation at ``/docs``.
+Routes live under ``/v1`` (one router per resource in :mod:`api.routes`), plus ``/health``; the dashboard is
+at ``/`` (:mod:`api.routes.dashboard`). The OpenAPI schema is at ``/openapi.json`` and the interactive
+documentation at ``/docs``.
 """
 
 from __future__ import annotations
@@ -10,9 +11,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api.errors import ERROR_RESPONSES, install_error_handlers
-from api.routes import admin, agreements, audit, events, exports, graph, health, members, metrics, referrals
+from api.routes import (
+    admin,
+    agreements,
+    audit,
+    dashboard,
+    events,
+    exports,
+    graph,
+    health,
+    members,
+    metrics,
+    referrals,
+)
 from api.service import LedgerService
 from ledger import __version__
 from ledger.settings import Settings, load_settings
@@ -64,4 +78,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version_1.include_router(router)
     app.include_router(health.router)
     app.include_router(version_1)
+    app.include_router(dashboard.router)
+    app.mount("/static", StaticFiles(directory=dashboard.STATIC), name="static")
     return app

@@ -73,7 +73,7 @@ def _graph(service: LedgerService, height: Height, view: GraphView) -> nx.Graph[
                     betweenness=report.betweenness.values.get(member, 0.0),
                 )
             for u, v, data in now.ties.edges(data=True):
-                built.add_edge(u, v, **_plain(data))
+                built.add_edge(u, v, **_plain(data), kinds=",".join(sorted(data["kinds"])))
             return built
         built = nx.MultiDiGraph()
         for node, data in now.graph.nodes(data=True):

@@ -4,8 +4,9 @@
   exited (suspended members stay: their ties still exist), with their profile and status at that height.
 - :func:`tie_graph`: an undirected simple graph over those members. Two members are tied when any fact joins
   them (a shared active agreement, a referral, a conversion, a reward, a value transfer); the tie's
-  ``weight`` counts those facts (an agreement once, not once per direction) and ``value`` sums the value
-  transferred between them (all assets). External payers are not in it.
+  ``weight`` counts those facts (an agreement once, not once per direction), ``value`` sums the value
+  transferred between them (all assets) and ``kinds`` is the set of kinds of fact. External payers are not
+  in it.
 - :func:`value_graph`: a weighted DiGraph of value credited from contributor to party in one asset
   (``amount`` summed per pair); external payers are in it.
 """
@@ -59,8 +60,9 @@ def tie_graph(graph: nx.MultiDiGraph[str], members: dict[str, dict[str, Any]]) -
             tie = ties[u][v]
             tie["weight"] += 1
         else:
-            ties.add_edge(u, v, weight=1, value=0)
+            ties.add_edge(u, v, weight=1, value=0, kinds=set())
             tie = ties[u][v]
+        tie["kinds"].add(kind)
         if kind == "value":
             tie["value"] += data["amount"]
     return ties

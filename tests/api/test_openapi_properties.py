@@ -16,9 +16,7 @@ from api.main import create_app
 from ledger.settings import Settings
 
 SCHEMA: dict[str, Any] = create_app(Settings()).openapi()
-OPERATIONS = sorted(
-    (path, item["get"]) for path, item in SCHEMA["paths"].items() if "get" in item
-)
+OPERATIONS = sorted((path, item["get"]) for path, item in SCHEMA["paths"].items() if "get" in item)
 
 
 ADDRESSES = [

@@ -99,7 +99,7 @@ def test_ties_count_an_agreement_once_sum_value_and_leave_out_outsiders() -> Non
     _edge(graph, "customer", "a", "value:t:2", "value", 4, 100, amount=1_000, asset="T")
     ties = tie_graph(graph, members_at(graph, 10))
     assert sorted(ties) == ["a", "b"]
-    assert dict(ties["a"]["b"]) == {"weight": 3, "value": 42}
+    assert dict(ties["a"]["b"]) == {"weight": 3, "value": 42, "kinds": {"agreement", "value"}}
 
 
 def test_alerts_name_single_points_of_failure_silos_and_concentration_with_evidence() -> None:

@@ -1,0 +1,354 @@
+// coopledger dashboard: reads the API under /v1 and draws the consortium at a chosen block height.
+// No build step: plain modern JavaScript, cytoscape for the network, Chart.js for the growth chart, both
+// served by the API from the project's node_modules.
+"use strict";
+
+const PALETTE = [
+  "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+  "#9c755f", "#bab0ac", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#17becf",
+];
+const EDGE_COLOURS = { agreement: "#8da0cb", referral: "#fc8d62", value: "#66c2a5" };
+const DECIMALS = 18n;
+
+const state = { head: null, block: null, cy: null, chart: null, selected: null, cursor: null, loading: 0 };
+window.coopledger = state; // for the browser tests and the curious
+
+const $ = (selector) => document.querySelector(selector);
+
+async function api(path) {
+  const response = await fetch(path);
+  const body = await response.json();
+  if (!response.ok) {
+    throw new Error(body.error ? body.error.message : `${path}: HTTP ${response.status}`);
+  }
+  return body;
+}
+
+function showError(error) {
+  const banner = $("#error");
+  banner.textContent = String(error.message || error);
+  banner.hidden = false;
+}
+
+/** A decimal string of smallest units as whole tokens, e.g. "1234500000000000000000" -> "1,234.5". */
+function tokens(amount) {
+  const value = BigInt(amount);
+  const negative = value < 0n;
+  const absolute = negative ? -value : value;
+  const scale = 10n ** DECIMALS;
+  const whole = (absolute / scale).toLocaleString("en-US");
+  const cents = ((absolute % scale) * 100n) / scale;
+  const fraction = cents ? "." + String(cents).padStart(2, "0").replace(/0$/, "") : "";
+  return (negative ? "-" : "") + whole + fraction;
+}
+
+function percent(ratio) {
+  return ratio === null || ratio === undefined ? "–" : `${(100 * ratio).toFixed(1)} %`;
+}
+
+function short(address) {
+  return `${address.slice(0, 6)}…${address.slice(-4)}`;
+}
+
+function setCard(id, value, note) {
+  $(`#${id} .value`).textContent = value;
+  if (note !== undefined) $(`#${id} .note`).textContent = note;
+}
+
+function element(tag, properties = {}, children = []) {
+  const { dataset, ...rest } = properties;
+  const node = Object.assign(document.createElement(tag), rest);
+  if (dataset) Object.assign(node.dataset, dataset);
+  for (const child of children) node.append(child);
+  return node;
+}
+
+// ------------------------------------------------------------------------------------------ height
+
+async function loadHead() {
+  const health = await api("/health");
+  state.head = health.indexed_head;
+  const status = health.status === "ok" ? `indexed to block ${health.indexed_head}, ${health.lag} behind the chain`
+    : `degraded: chain ${health.chain}, store ${health.store}`;
+  $("#status").textContent = status;
+  const slider = $("#as-of");
+  slider.max = String(state.head);
+  return state.head;
+}
+
+async function firstMemberBlock() {
+  const members = await api("/v1/members?limit=500");
+  return Math.min(...members.data.map((member) => member.joined_block));
+}
+
+async function show(block) {
+  state.block = block;
+  $("#as-of").value = String(block);
+  $("#as-of-value").textContent = String(block);
+  state.loading += 1;
+  document.body.dataset.loading = "true";
+  try {
+    const at = `as_of_block=${block}`;
+    const [network, sharing, referrals, alerts, activity, graph, digest] = await Promise.all([
+      api(`/v1/metrics/network?${at}`),
+      api(`/v1/metrics/value-sharing?${at}`),
+      api(`/v1/metrics/referrals?${at}`),
+      api(`/v1/alerts?${at}`),
+      api(`/v1/metrics/activity?${at}&period=week`),
+      api(`/v1/graph?${at}`),
+      api(`/v1/audit/digest?to_block=${block}`),
+    ]);
+    if (block !== state.block) return; // a newer request took over
+    showCards(network, sharing, referrals, alerts, activity);
+    drawNetwork(graph);
+    drawGrowth(activity);
+    listAlerts(alerts);
+    $("#digest").textContent = `${digest.digest} (${digest.events} events)`;
+    if (state.selected) await showProfile(state.selected);
+  } finally {
+    state.loading -= 1;
+    if (!state.loading) document.body.dataset.loading = "false";
+  }
+}
+
+function showCards(network, sharing, referrals, alerts, activity) {
+  setCard("card-members", network.members.toLocaleString("en-US"));
+  const formed = activity.data.reduce((sum, period) => sum + period.new_agreements, 0);
+  setCard("card-agreements", formed.toLocaleString("en-US"));
+  const main = sharing.assets[0];
+  setCard("card-value", main ? tokens(main.total) : "0",
+    main ? `credited through agreements, in ${short(main.asset)}` : "nothing credited yet");
+  const total = referrals.total;
+  setCard("card-conversion", percent(total.conversion_rate),
+    `${total.conversions} of ${total.referrals} referrals converted`);
+  setCard("card-density", network.density.toFixed(3),
+    `${network.ties} ties among ${network.members} members`);
+  setCard("card-alerts", String(alerts.count), alerts.count ? "early warnings, listed below" : "none");
+}
+
+// ----------------------------------------------------------------------------------------- network
+
+function edgeKind(kinds) {
+  const found = kinds.split(",");
+  if (found.includes("agreement")) return "agreement";
+  if (found.some((kind) => ["referral", "conversion", "reward"].includes(kind))) return "referral";
+  return "value";
+}
+
+function categoryColours(nodes, key) {
+  const categories = [...new Set(nodes.map((node) => String(node[key])))].sort((a, b) =>
+    key === "community" ? Number(a) - Number(b) : a.localeCompare(b));
+  return new Map(categories.map((category, index) => [category, PALETTE[index % PALETTE.length]]));
+}
+
+function drawNetwork(graph) {
+  const container = $("#graph");
+  container.dataset.nodes = String(graph.nodes.length);
+  container.dataset.edges = String(graph.links.length);
+  const previous = new Map();
+  if (state.cy) state.cy.nodes().forEach((node) => previous.set(node.id(), { ...node.position() }));
+  const elements = [
+    ...graph.nodes.map((node) => ({ data: { ...node, id: node.id, label: node.name || short(node.id) } })),
+    ...graph.links.map((link) => ({
+      data: { id: `${link.source}|${link.target}`, source: link.source, target: link.target,
+        weight: link.weight, kind: edgeKind(link.kinds || "") },
+    })),
+  ];
+  if (!state.cy) {
+    state.cy = cytoscape({
+      container,
+      elements,
+      wheelSensitivity: 0.3,
+      maxZoom: 1.6, // a few members without ties would otherwise fill the frame
+      style: [
+        { selector: "node", style: { label: "data(label)", "font-size": 7, "text-valign": "bottom",
+          "text-margin-y": 2, color: "#333", "border-width": 1, "border-color": "#fff" } },
+        { selector: "node:selected", style: { "border-width": 3, "border-color": "#222" } },
+        { selector: "edge", style: { width: "mapData(weight, 1, 40, 0.6, 5)", opacity: 0.55,
+          "curve-style": "haystack" } },
+        ...Object.entries(EDGE_COLOURS).map(([kind, colour]) => ({
+          selector: `edge[kind = "${kind}"]`, style: { "line-color": colour } })),
+      ],
+    });
+    state.cy.on("tap", "node", (event) => showProfile(event.target.id()));
+  } else {
+    state.cy.elements().remove();
+    state.cy.add(elements);
+  }
+  const fresh = state.cy.nodes().filter((node) => !previous.has(node.id()));
+  state.cy.nodes().forEach((node) => { if (previous.has(node.id())) node.position(previous.get(node.id())); });
+  const layout = fresh.length === state.cy.nodes().length
+    ? { name: "cose", animate: false, randomize: true, nodeRepulsion: () => 9000, idealEdgeLength: () => 60 }
+    : { name: "cose", animate: false, randomize: false, nodeRepulsion: () => 9000, idealEdgeLength: () => 60 };
+  state.cy.layout(layout).run();
+  styleNodes();
+}
+
+function styleNodes() {
+  if (!state.cy) return;
+  const colourBy = $("#colour-by").value;
+  const sizeBy = $("#size-by").value;
+  const nodes = state.cy.nodes().map((node) => node.data());
+  const colours = categoryColours(nodes, colourBy);
+  const values = nodes.map((node) => Number(node[sizeBy]) || 0);
+  const largest = Math.max(...values, 1e-12);
+  state.cy.nodes().forEach((node) => {
+    const share = (Number(node.data(sizeBy)) || 0) / largest;
+    node.style({ "background-color": colours.get(String(node.data(colourBy))), width: 8 + 30 * Math.sqrt(share),
+      height: 8 + 30 * Math.sqrt(share) });
+  });
+  const legend = $("#legend");
+  legend.replaceChildren(...[...colours].map(([category, colour]) => element("span", {}, [
+    element("span", { className: "swatch", style: `background:${colour}` }),
+    colourBy === "community" ? `community ${category}` : category,
+  ])));
+}
+
+// ----------------------------------------------------------------------------------------- profile
+
+async function showProfile(address) {
+  state.selected = address;
+  const at = `as_of_block=${state.block}`;
+  let metrics;
+  try {
+    metrics = await api(`/v1/metrics/members/${address}?${at}`);
+  } catch (error) {
+    showError(error);
+    return;
+  }
+  const [member, alerts] = await Promise.all([api(`/v1/members/${address}`), api(`/v1/alerts?${at}`)]);
+  const panel = $("#profile");
+  panel.dataset.address = address;
+  $("#profile-name").textContent = metrics.name || address;
+  $("#profile-meta").textContent = `${metrics.sector} · ${metrics.region} · ${member.status} · ${address}`;
+  const figures = [
+    ["partners", metrics.partner_diversity.partners],
+    ["community", metrics.community],
+    ["PageRank", metrics.pagerank.toFixed(4)],
+    ["betweenness", metrics.betweenness.toFixed(4)],
+    ["constraint", metrics.constraint === null ? "–" : metrics.constraint.toFixed(3)],
+    ["single point of failure", metrics.articulation_point ? "yes" : "no"],
+    ["referrals made", metrics.referrals.referrals],
+    ["referrals converted", metrics.referrals.conversions],
+    ["rewards earned", Object.values(metrics.referrals.rewards_paid).map(tokens).join(", ") || "0"],
+  ];
+  $("#profile-figures").replaceChildren(...figures.flatMap(([name, value]) => [
+    element("dt", { textContent: name }),
+    element("dd", { textContent: String(value), dataset: { figure: name } }),
+  ]));
+  $("#profile-value tbody").replaceChildren(...metrics.value.map((flow) => element("tr", {}, [
+    element("td", { textContent: short(flow.asset) }),
+    element("td", { textContent: tokens(flow.received), dataset: { amount: flow.received } }),
+    element("td", { textContent: tokens(flow.contributed), dataset: { amount: flow.contributed } }),
+    element("td", { textContent: tokens(flow.net) }),
+  ])));
+  const node = state.cy && state.cy.getElementById(address);
+  const partners = node && node.length ? node.neighborhood("node").map((partner) => partner.data("label")) : [];
+  $("#profile-partners").replaceChildren(...partners.sort().map((name) => element("li", { textContent: name })));
+  const mine = alerts.data.filter((alert) => alert.subject === address);
+  $("#profile-alerts").replaceChildren(...(mine.length ? mine.map((alert) => element("li", { textContent: alert.message }))
+    : [element("li", { className: "muted", textContent: "none" })]));
+  panel.hidden = false;
+  if (node && node.length) { state.cy.elements().unselect(); node.select(); }
+}
+
+// ------------------------------------------------------------------------------------ growth, alerts
+
+function drawGrowth(activity) {
+  const labels = activity.data.map((period) => new Date(period.start * 1000).toISOString().slice(0, 10));
+  const datasets = [
+    { type: "line", label: "members", data: activity.data.map((p) => p.members), borderColor: PALETTE[0], yAxisID: "y" },
+    { type: "line", label: "active members", data: activity.data.map((p) => p.active_members), borderColor: PALETTE[4], yAxisID: "y" },
+    { type: "bar", label: "new agreements", data: activity.data.map((p) => p.new_agreements), backgroundColor: PALETTE[1], yAxisID: "y1" },
+    { type: "bar", label: "new referrals", data: activity.data.map((p) => p.new_referrals), backgroundColor: PALETTE[2], yAxisID: "y1" },
+  ];
+  if (state.chart) {
+    state.chart.data.labels = labels;
+    state.chart.data.datasets.forEach((dataset, index) => { dataset.data = datasets[index].data; });
+    state.chart.update("none");
+    return;
+  }
+  state.chart = new Chart($("#growth-chart"), {
+    data: { labels, datasets },
+    options: {
+      animation: false, maintainAspectRatio: false,
+      scales: { y: { beginAtZero: true, title: { display: true, text: "members" } },
+        y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false },
+          title: { display: true, text: "new per week" } } },
+    },
+  });
+}
+
+function listAlerts(alerts) {
+  $("#alerts").replaceChildren(...(alerts.data.length ? alerts.data.map((alert) => element("li", {}, [
+    element("span", { className: `kind ${alert.kind}`, textContent: alert.kind.replaceAll("_", " ") }),
+    " ", alert.message,
+  ])) : [element("li", { className: "muted", textContent: "no alert at this block" })]));
+}
+
+// ------------------------------------------------------------------------------------------- audit
+
+function eventQuery() {
+  const form = new FormData($("#event-filters"));
+  const query = new URLSearchParams({ limit: "25" });
+  for (const [name, value] of form) if (String(value).trim()) query.set(name, String(value).trim());
+  return query;
+}
+
+async function loadEvents(more = false) {
+  const query = eventQuery();
+  if (more && state.cursor) query.set("cursor", state.cursor);
+  const page = await api(`/v1/events?${query}`);
+  state.cursor = page.next_cursor;
+  $("#event-count").textContent = page.count.toLocaleString("en-US");
+  const rows = page.data.map((event) => element("tr", { dataset: { event: event.event } }, [
+    element("td", { textContent: String(event.block_number) }),
+    element("td", { textContent: String(event.log_index) }),
+    element("td", { textContent: new Date(event.timestamp * 1000).toISOString().replace("T", " ").slice(0, 16) }),
+    element("td", { textContent: event.contract }),
+    element("td", { textContent: event.event, className: "event-name" }),
+    element("td", { className: "args", textContent: Object.entries(event.args)
+      .map(([key, value]) => `${key}=${Array.isArray(value) ? value.length + " items" : String(value).length > 20 ? short(String(value)) : value}`).join(" ") }),
+    element("td", { className: "hash", title: event.tx_hash, textContent: short(event.tx_hash) }),
+  ]));
+  if (more) $("#event-rows").append(...rows); else $("#event-rows").replaceChildren(...rows);
+  $("#more-events").hidden = !state.cursor;
+}
+
+// -------------------------------------------------------------------------------------------- start
+
+async function replay() {
+  const first = await firstMemberBlock();
+  const steps = 16;
+  for (let step = 0; step <= steps; step += 1) {
+    await show(Math.round(first + ((state.head - first) * step) / steps));
+  }
+}
+
+async function start() {
+  $("#colour-by").addEventListener("change", styleNodes);
+  $("#size-by").addEventListener("change", styleNodes);
+  $("#as-of").addEventListener("change", (event) => show(Number(event.target.value)).catch(showError));
+  $("#as-of").addEventListener("input", (event) => { $("#as-of-value").textContent = event.target.value; });
+  $("#replay").addEventListener("click", () => replay().catch(showError));
+  $("#to-head").addEventListener("click", () => loadHead().then(show).catch(showError));
+  $("#close-profile").addEventListener("click", () => { $("#profile").hidden = true; state.selected = null; });
+  $("#event-filters").addEventListener("submit", (event) => {
+    event.preventDefault();
+    loadEvents().catch(showError);
+  });
+  $("#more-events").addEventListener("click", () => loadEvents(true).catch(showError));
+  try {
+    const head = await loadHead();
+    if (head === null) {
+      showError(new Error("Nothing is indexed yet: run `coopledger index`, then reload."));
+      return;
+    }
+    await Promise.all([show(head), loadEvents()]);
+    document.body.dataset.ready = "true";
+  } catch (error) {
+    showError(error);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", start);

@@ -1,0 +1,553 @@
+"""Seed the demo chain with a believable local business consortium, through real transactions.
+
+    python scripts/seed_demo.py [--rpc-url http://127.0.0.1:8545] [--manifest deployments/31337.json]
+
+Runs against the contracts `scripts/deploy.py` deployed (its three founders are anvil accounts 0-2) on an
+anvil started with at least 80 accounts (`scripts/demo.py` starts it so). Over 26 simulated weeks (the chain's
+clock is advanced a week at a time) it:
+
+- admits 58 more businesses by member vote (61 in all) across bakeries, coffee shops, caterers, suppliers,
+  plumbers, electricians, builders, shops, a clothing boutique, print shops, marketing agencies, couriers,
+  in five regions; one member exits near the end;
+- forms agreements of every kind inside four clusters (Old Town food, Riverside trades, Market Street retail,
+  Westside makers), two amended, one disputed and resolved, one terminated;
+- deposits revenue every week (mostly from customers outside the consortium, some by members themselves);
+- runs referral programs with referrals, conversions confirmed on chain and by EIP-712 voucher, and claims.
+
+On purpose, so that the metrics and alerts have something true to show: **Harbour Lights Marketing** is the
+broker between the food and trades clusters; **Swift Wheels Delivery** is the only link of the Westside makers
+to the rest (a single point of failure); **Gilded Thread Boutique** receives its partners' revenue and
+contributes almost nothing (a free rider).
+
+Deterministic: the same seed (``--seed``, default 7) gives the same consortium. A plain web3 script rather
+than a Brownie one: it sends about 2 100 transactions, which web3 against an automining anvil does several
+times faster than Brownie's transaction objects. It refuses to run twice on the same chain.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from web3 import HTTPProvider, Web3
+from web3.contract import Contract
+from web3.logs import DISCARD
+from web3.types import TxReceipt
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from ledger.codes import encode_code  # noqa: E402
+from ledger.eip712 import conversion_voucher, sign_typed_data, split_signature  # noqa: E402
+from ledger.referrals import make_commitment  # noqa: E402
+
+MNEMONIC = "test test test test test test test test test test test junk"  # anvil's default dev accounts
+CUSTOMERS = 79  # the account that pays as the consortium's outside customers
+ACCOUNTS_NEEDED = 80
+WEEK = 7 * 24 * 3600
+WEEKS = 26
+UNIT = 10**18  # cUSD has 18 decimals
+
+# (name, sector, region, cluster); the first three are deploy.py's founders, in its order
+BUSINESSES: list[tuple[str, str, str, str]] = [
+    ("Crumb & Co Bakery", "bakery", "north", "food"),
+    ("Bean There Coffee", "coffee", "north", "food"),
+    ("Swift Wheels Delivery", "delivery", "south", "hub"),
+    *[
+        (name, sector, "north", "food")
+        for name, sector in [
+            ("Rolling Pin Pastries", "bakery"),
+            ("Daily Grind Cafe", "coffee"),
+            ("Hearth Sourdough", "bakery"),
+            ("Morning Cup Roasters", "coffee"),
+            ("Old Town Catering", "catering"),
+            ("Green Basket Grocers", "supplier"),
+            ("Millstone Flour Supply", "supplier"),
+            ("Sugar & Spice Patisserie", "bakery"),
+            ("Corner Espresso Bar", "coffee"),
+            ("Fresh Fields Dairy", "supplier"),
+            ("Honeycomb Tea Room", "coffee"),
+            ("Harvest Table Catering", "catering"),
+            ("Old Town Butchers", "supplier"),
+            ("Ginger Snap Biscuits", "bakery"),
+        ]
+    ],
+    *[
+        (name, sector, "south", "trades")
+        for name, sector in [
+            ("Riverside Plumbing", "plumbing"),
+            ("Bright Spark Electrical", "electrical"),
+            ("FlowRight Plumbers", "plumbing"),
+            ("Volt & Wire Electricians", "electrical"),
+            ("Solid Ground Builders", "construction"),
+            ("Pipe Dream Heating", "plumbing"),
+            ("Current Affairs Electric", "electrical"),
+            ("Riverside Hardware Supply", "supplier"),
+            ("Keystone Roofing", "construction"),
+            ("Level Best Carpentry", "construction"),
+            ("Drain Masters", "plumbing"),
+            ("Lumen Lighting Installers", "electrical"),
+            ("Brick & Beam Renovations", "construction"),
+            ("Tiled Perfection", "construction"),
+        ]
+    ],
+    *[
+        (name, sector, "east", "retail")
+        for name, sector in [
+            ("Gilded Thread Boutique", "clothing"),
+            ("Market Street Florist", "retail"),
+            ("Paper Lantern Books", "retail"),
+            ("Denim & Co", "clothing"),
+            ("Little Acorn Toys", "retail"),
+            ("Velvet Hanger Vintage", "clothing"),
+            ("East End Print Shop", "printing"),
+            ("Silver Birch Jewellers", "retail"),
+            ("Cobbler's Corner", "retail"),
+            ("Bloom & Petal", "retail"),
+            ("Pixel Post Agency", "marketing"),
+        ]
+    ],
+    ("Westside Tailors", "clothing", "west", "west"),
+    ("Loom & Needle", "clothing", "west", "west"),
+    ("Westgate Print Works", "printing", "west", "west"),
+    *[
+        (name, sector, "centre", "services")
+        for name, sector in [
+            ("Harbour Lights Marketing", "marketing"),
+            ("Ledger Lane Accountants", "services"),
+            ("Courier Cats", "delivery"),
+            ("Town Square Media", "marketing"),
+            ("Keen Eye Photography", "services"),
+            ("Cloud Nine IT", "services"),
+            ("Central Cleaning Co", "services"),
+            ("Open Door Lettings", "services"),
+            ("Fair Share Legal", "services"),
+            ("Green Mile Couriers", "delivery"),
+            ("Signal Boost Digital", "marketing"),
+            ("Canal Side Storage", "services"),
+            ("Bridge Street Bank Desk", "services"),
+            ("Lamp Post Signs", "printing"),
+            ("Quay Yoga Studio", "services"),
+            ("Anchor Insurance Brokers", "services"),
+        ]
+    ],
+]
+KINDS = {
+    "joint_marketing": 0,
+    "resource_pooling": 1,
+    "referral_partnership": 2,
+    "co_development": 3,
+    "shared_platform": 4,
+    "supply": 5,
+    "other": 6,
+}
+CLUSTER_KINDS = {
+    "food": ["supply", "joint_marketing", "resource_pooling", "shared_platform"],
+    "trades": ["referral_partnership", "resource_pooling", "co_development", "joint_marketing"],
+    "retail": ["joint_marketing", "resource_pooling", "other"],
+    "services": ["co_development", "joint_marketing", "supply", "other"],
+}
+
+
+#: The free rider's agreement: its partners deposit their own sales into it, Gilded Thread hardly ever does.
+CAMPAIGN = ["Denim & Co", "Gilded Thread Boutique", "Velvet Hanger Vintage", "Cobbler's Corner"]
+CAMPAIGN_TAG = "market-street-campaign"
+CAMPAIGN_SHARES = [3_000, 3_000, 2_000, 2_000]
+SPONSORS = [
+    "Riverside Plumbing",
+    "Crumb & Co Bakery",
+    "Harbour Lights Marketing",
+    "Bright Spark Electrical",
+    "Market Street Florist",
+    "Ledger Lane Accountants",
+]
+LEAVER = "Quay Yoga Studio"
+
+
+class Seeder:
+    """Sends the demo's transactions and keeps count of them."""
+
+    def __init__(self, w3: Web3, contracts: dict[str, Contract]) -> None:
+        self.w3, self.contracts, self.sent = w3, contracts, 0
+        self.accounts = list(w3.eth.accounts)
+        self.index = {name: i for i, (name, *_rest) in enumerate(BUSINESSES)}
+
+    def send(self, contract: str, function: str, *args: Any, sender: int = 0) -> TxReceipt:
+        call = getattr(self.contracts[contract].functions, function)(*args)
+        tx_hash = call.transact({"from": self.accounts[sender], "gasPrice": 0})
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, poll_latency=0.002)  # anvil automines
+        self.sent += 1
+        if receipt["status"] != 1:
+            raise SystemExit(f"seed: {contract}.{function}{args} from account {sender} reverted")
+        return receipt
+
+    def event(self, receipt: TxReceipt, contract: str, name: str, field: str) -> Any:
+        events = getattr(self.contracts[contract].events, name)().process_receipt(receipt, errors=DISCARD)
+        return events[0]["args"][field]
+
+    def now(self) -> int:
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def next_week(self) -> None:
+        self.w3.provider.make_request("evm_increaseTime", [WEEK])  # type: ignore[arg-type]
+        self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------------------------- consortium
+
+    def admit(self, member: int) -> None:
+        """Propose ``member`` and approve it with the longest-standing members until the vote passes."""
+        name, sector, region, _ = BUSINESSES[member]
+        profile = (self.accounts[member], name, encode_code(sector), encode_code(region))
+        proposal = self.event(
+            self.send("Consortium", "proposeAdmission", profile),
+            "Consortium",
+            "ProposalCreated",
+            "proposalId",
+        )
+        voter = 0
+        while not self.contracts["Consortium"].functions.proposal(proposal).call()[6]:  # executed
+            self.send("Consortium", "approve", proposal, sender=voter)
+            voter += 1
+
+    # ------------------------------------------------------------------------------------- agreements
+
+    def propose(self, kind: str, parties: list[int], shares: list[int], tag: str) -> int:
+        token = self.contracts["MockERC20"].address
+        now = self.now()
+        proposal = (
+            KINDS[kind],
+            Web3.keccak(text=f"terms of {tag}"),
+            f"ipfs://coopledger-demo/{tag}",
+            [self.accounts[party] for party in parties],
+            shares,
+            token,
+            now,
+            now + 3 * 52 * WEEK,
+        )
+        agreement = int(
+            self.event(
+                self.send("Agreements", "propose", proposal, sender=parties[0]),
+                "Agreements",
+                "AgreementProposed",
+                "id",
+            )
+        )
+        for party in parties[1:]:
+            self.send("Agreements", "sign", agreement, 1, sender=party)
+        return agreement
+
+    def deposit(self, agreement: int, amount: int, sender: int = CUSTOMERS) -> None:
+        self.send(
+            "Agreements", "deposit", agreement, self.contracts["MockERC20"].address, amount, sender=sender
+        )
+
+
+def _shares(count: int, rng: random.Random) -> list[int]:
+    """Shares in basis points for ``count`` parties, summing to 10 000, the first (the lead) the largest."""
+    weights = sorted((rng.randint(2, 6) for _ in range(count)), reverse=True)
+    shares = [10_000 * weight // sum(weights) for weight in weights]
+    shares[0] += 10_000 - sum(shares)
+    return shares
+
+
+def plan_agreements(rng: random.Random) -> list[tuple[str, list[int], str]]:
+    """(kind, parties, tag) of every agreement: rings of three inside each cluster (so nobody hangs by one
+    tie), a few more at random, the deliberate broker, hub and free-rider agreements."""
+    members = {
+        cluster: [i for i, item in enumerate(BUSINESSES) if item[3] == cluster] for cluster in CLUSTER_KINDS
+    }
+    members["food"].insert(
+        0, BUSINESSES.index(next(b for b in BUSINESSES if b[0] == "Swift Wheels Delivery"))
+    )
+    plans: list[tuple[str, list[int], str]] = []
+    for cluster, group in members.items():
+        ring = group[:]
+        rng.shuffle(ring)
+        for start in range(0, len(ring), 2):
+            trio = [ring[start], ring[(start + 1) % len(ring)], ring[(start + 2) % len(ring)]]
+            plans.append((rng.choice(CLUSTER_KINDS[cluster]), trio, f"{cluster}-{start // 2 + 1}"))
+        for extra in range(len(group) // 4):
+            plans.append(
+                (rng.choice(CLUSTER_KINDS[cluster]), rng.sample(group, 2), f"{cluster}-extra-{extra + 1}")
+            )
+    by_name = {item[0]: i for i, item in enumerate(BUSINESSES)}
+    broker = by_name["Harbour Lights Marketing"]
+    plans += [
+        (
+            "joint_marketing",
+            [broker, by_name["Crumb & Co Bakery"], by_name["Daily Grind Cafe"]],
+            "broker-food",
+        ),
+        (
+            "joint_marketing",
+            [broker, by_name["Riverside Plumbing"], by_name["Bright Spark Electrical"]],
+            "broker-trades",
+        ),
+        (
+            "referral_partnership",
+            [broker, by_name["Hearth Sourdough"], by_name["Keystone Roofing"]],
+            "broker-bridge",
+        ),
+        (
+            "shared_platform",
+            [by_name["Swift Wheels Delivery"], by_name["Westside Tailors"], by_name["Loom & Needle"]],
+            "westside-delivery",
+        ),
+        (
+            "co_development",
+            [by_name["Westgate Print Works"], by_name["Westside Tailors"], by_name["Loom & Needle"]],
+            "westside-makers",
+        ),
+        (
+            "joint_marketing",
+            [by_name["Pixel Post Agency"], by_name["Town Square Media"], by_name["Signal Boost Digital"]],
+            "marketing-guild",
+        ),
+        (
+            "shared_platform",
+            [by_name["Courier Cats"], by_name["Green Basket Grocers"], by_name["Fresh Fields Dairy"]],
+            "grocery-rounds",
+        ),
+        (
+            "co_development",
+            [by_name["Old Town Catering"], by_name["Lumen Lighting Installers"]],
+            "event-lighting",
+        ),
+        (
+            "joint_marketing",
+            [by_name["Town Square Media"], by_name["Market Street Florist"], by_name["Bloom & Petal"]],
+            "florist-campaign",
+        ),
+        ("joint_marketing", [by_name[name] for name in CAMPAIGN], CAMPAIGN_TAG),
+    ]
+    return plans
+
+
+def seed(seeder: Seeder, rng: random.Random, progress: Callable[[str], None]) -> dict[str, int]:
+    """The whole consortium, week by week (see the module's docstring). Returns counts of what it made."""
+    token, accounts = seeder.contracts["MockERC20"], seeder.accounts
+    by_name = {item[0]: i for i, item in enumerate(BUSINESSES)}
+    joined = {0: 0, 1: 0, 2: 0}
+    for member in range(3, len(BUSINESSES)):
+        joined[member] = 1 + (member - 3) * 7 // (len(BUSINESSES) - 3)  # weeks 1 to 7
+    plans = plan_agreements(rng)
+    starts = {
+        tag: max(joined[party] for party in parties) + 1 + rng.randint(0, 3) for _, parties, tag in plans
+    }
+    agreements: dict[str, tuple[int, list[int]]] = {}
+    programs: list[tuple[int, int]] = []  # (program id, sponsor)
+    pending: list[tuple[int, int, bytes, int]] = []  # (program, referrer, commitment, week to convert)
+    counts = {"members": 3, "agreements": 0, "deposits": 0, "referrals": 0, "conversions": 0, "vouchers": 0}
+    keys = [
+        Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}").key
+        for i in range(len(BUSINESSES))
+    ]
+
+    def fund(account: int) -> None:
+        seeder.send("MockERC20", "mint", accounts[account], 10**9 * UNIT, sender=account)
+        for spender in ("Agreements", "ReferralRewards"):
+            seeder.send("MockERC20", "approve", seeder.contracts[spender].address, 2**256 - 1, sender=account)
+
+    for account in (CUSTOMERS, 0, 1, 2):
+        fund(account)
+    for week in range(WEEKS):
+        progress(f"week {week + 1} of {WEEKS}")
+        for member in [m for m, w in joined.items() if w == week and m >= 3]:
+            seeder.admit(member)
+            fund(member)
+            counts["members"] += 1
+        for kind, parties, tag in plans:
+            if starts[tag] == week:
+                shares = CAMPAIGN_SHARES if tag == CAMPAIGN_TAG else _shares(len(parties), rng)
+                agreements[tag] = (seeder.propose(kind, parties, shares, tag), parties)
+                counts["agreements"] += 1
+        for tag, (agreement, parties) in agreements.items():
+            if (
+                tag in ("food-1", "trades-3") and week == starts[tag] + 6
+            ):  # an amendment: new shares, all sign
+                shares = list(reversed(_shares(len(parties), rng)))
+                shares[0], shares[-1] = shares[-1], shares[0]
+                seeder.send(
+                    "Agreements",
+                    "proposeAmendment",
+                    agreement,
+                    Web3.keccak(text=f"{tag} v2"),
+                    "",
+                    shares,
+                    seeder.now() + 3 * 52 * WEEK,
+                    sender=parties[0],
+                )
+                for party in parties:
+                    if party != parties[0]:
+                        seeder.send("Agreements", "sign", agreement, 2, sender=party)
+            if tag == "trades-2" and week == starts[tag] + 4:
+                seeder.send(
+                    "Agreements",
+                    "raiseDispute",
+                    agreement,
+                    Web3.keccak(text="late payment"),
+                    sender=parties[1],
+                )
+            if tag == "trades-2" and week == starts[tag] + 6:  # the parties settle it: a majority votes
+                for party in parties:
+                    receipt = seeder.send("Agreements", "voteToResolve", agreement, sender=party)
+                    if (
+                        seeder.contracts["Agreements"]
+                        .events.DisputeResolved()
+                        .process_receipt(receipt, errors=DISCARD)
+                    ):
+                        break
+            if tag == "retail-extra-1" and week == starts[tag] + 8:
+                for party in parties:
+                    seeder.send("Agreements", "consentToTerminate", agreement, sender=party)
+                continue
+            if tag == "retail-extra-1" and week > starts[tag] + 8:
+                continue
+            if week < starts[tag] or (tag == "trades-2" and starts[tag] + 4 <= week < starts[tag] + 6):
+                continue
+            if tag == CAMPAIGN_TAG:
+                for name in CAMPAIGN:
+                    partner = by_name[name]
+                    if name != "Gilded Thread Boutique":
+                        seeder.deposit(agreement, rng.randint(150, 400) * UNIT, sender=partner)
+                    elif week == starts[tag]:
+                        seeder.deposit(agreement, 5 * UNIT, sender=partner)  # once, and small
+                counts["deposits"] += 3
+            elif rng.random() < 0.6:  # revenue from the consortium's customers
+                seeder.deposit(agreement, rng.randint(40, 2_500) * UNIT + rng.randint(0, 99))
+                counts["deposits"] += 1
+        if week == 6:
+            now = seeder.now()
+            for name in SPONSORS:
+                sponsor = by_name[name]
+                terms = (
+                    token.address,
+                    rng.choice([0, 10, 25]) * UNIT,
+                    rng.choice([500, 1_000]),
+                    150 * UNIT,
+                    0,
+                    now + 52 * WEEK,
+                )
+                receipt = seeder.send("ReferralRewards", "createProgram", terms, 2_000 * UNIT, sender=sponsor)
+                programs.append(
+                    (int(seeder.event(receipt, "ReferralRewards", "ProgramCreated", "programId")), sponsor)
+                )
+        if 7 <= week <= 22:
+            for _ in range(3):
+                program, sponsor = rng.choice(programs)
+                referrer = rng.choice(
+                    [
+                        m
+                        for m in joined
+                        if joined[m] <= week
+                        and m != sponsor
+                        and BUSINESSES[m][3] == BUSINESSES[sponsor][3]
+                        and BUSINESSES[m][0] != LEAVER
+                    ]
+                )  # referrals stay local: members refer their own cluster's customers
+                commitment = make_commitment(f"lead-{week}-{counts['referrals']}", rng.randbytes(32))
+                seeder.send("ReferralRewards", "recordReferral", program, commitment, sender=referrer)
+                counts["referrals"] += 1
+                if rng.random() < 0.65:
+                    pending.append((program, referrer, commitment, week + rng.randint(1, 2)))
+        for program, referrer, commitment, _ in [item for item in pending if item[3] == week]:
+            sponsor = next(s for p, s in programs if p == program)
+            value = rng.randint(200, 3_000) * UNIT
+            if rng.random() < 0.3:  # the sponsor signs a voucher off chain; the referrer redeems it
+                rules = seeder.contracts["ReferralRewards"].functions
+                reward = rules.rewardFor(program, value).call()
+                voucher = (
+                    program,
+                    commitment,
+                    value,
+                    reward,
+                    seeder.now() + WEEK,
+                    rules.voucherNonce(accounts[sponsor]).call(),
+                )
+                typed = conversion_voucher(
+                    seeder.w3.eth.chain_id, seeder.contracts["ReferralRewards"].address, *voucher
+                )
+                v, r, s = split_signature(sign_typed_data(keys[sponsor], typed))
+                seeder.send("ReferralRewards", "redeemVoucher", voucher, v, r, s, sender=referrer)
+                counts["vouchers"] += 1
+            else:
+                seeder.send(
+                    "ReferralRewards", "confirmConversion", program, commitment, value, sender=sponsor
+                )
+                seeder.send("ReferralRewards", "claimReward", program, commitment, sender=referrer)
+            counts["conversions"] += 1
+        if week == 22:
+            seeder.send("Consortium", "exit", sender=by_name[LEAVER])
+        seeder.next_week()
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--rpc-url", default="http://127.0.0.1:8545", help="the demo chain's JSON-RPC endpoint"
+    )
+    parser.add_argument(
+        "--manifest", type=Path, help="deployment manifest (default deployments/<chain id>.json)"
+    )
+    parser.add_argument("--seed", type=int, default=7, help="seed of the scenario's randomness")
+    options = parser.parse_args(argv)
+    console = Console()
+    w3 = Web3(HTTPProvider(options.rpc_url, request_kwargs={"timeout": 60}))
+    if not w3.is_connected():
+        parser.error(f"no chain answers at {options.rpc_url}; start it with `make demo`")
+    manifest_path = options.manifest or PROJECT / "deployments" / f"{w3.eth.chain_id}.json"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        contracts = {
+            name: w3.eth.contract(address=entry["address"], abi=entry["abi"])
+            for name, entry in manifest["contracts"].items()
+        }
+    except (OSError, ValueError, KeyError) as exc:
+        parser.error(f"cannot read the deployment manifest {manifest_path}: {exc}; deploy first")
+    if "MockERC20" not in contracts:
+        parser.error(f"{manifest_path} has no MockERC20: the demo seeds a development deployment only")
+    if len(w3.eth.accounts) < ACCOUNTS_NEEDED:
+        parser.error(
+            f"the chain has {len(w3.eth.accounts)} accounts; start anvil with --accounts {ACCOUNTS_NEEDED}"
+        )
+    if contracts["Consortium"].functions.memberCount().call() > 3:
+        console.print("seed: this chain is already seeded; nothing to do")
+        return 0
+    seeder = Seeder(w3, contracts)
+    Account.enable_unaudited_hdwallet_features()
+    with Progress(
+        TextColumn("seeding the demo consortium"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task("", total=WEEKS)
+
+        def step(description: str) -> None:
+            bar.update(task, description=f"{description}, {seeder.sent} transactions", advance=0)
+            if description != "week 1 of 26":
+                bar.advance(task)
+
+        counts = seed(seeder, random.Random(options.seed), step)
+        bar.update(task, completed=WEEKS, description=f"done, {seeder.sent} transactions")
+    console.print(
+        f"seeded {counts['members']} members, {counts['agreements']} agreements, "
+        f"{counts['deposits']} deposits, {counts['referrals']} referrals ({counts['conversions']} converted, "
+        f"{counts['vouchers']} by voucher) in {seeder.sent} transactions"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

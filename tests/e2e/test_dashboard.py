@@ -1,0 +1,197 @@
+"""The demo stack and its dashboard in a real browser: `scripts/demo.py` (what `make demo` runs) starts anvil,
+deploys, seeds the demo consortium, indexes and serves; Playwright drives Debian's chromium, headless, against
+it. Screenshots go to reports/screenshots/. The last test stops the demo with Ctrl-C and checks that nothing
+is left running."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+
+PROJECT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = PROJECT / "reports" / "screenshots"
+API = "http://127.0.0.1:8000"
+DEMO_PORTS = (8545, 8000)
+SEEDED_MEMBERS, EXITED = 61, 1  # scripts/seed_demo.py: 61 businesses admitted, one leaves
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _get(path: str) -> Any:
+    with urllib.request.urlopen(f"{API}{path}", timeout=60) as response:
+        return json.load(response)
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[subprocess.Popen[str]]:
+    busy = [port for port in DEMO_PORTS if _listening(port)]
+    assert not busy, f"ports {busy} are in use: stop the running demo (make stop) before the browser test"
+    process = subprocess.Popen(
+        [sys.executable, "scripts/demo.py"],
+        cwd=PROJECT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    output: list[str] = []
+    deadline = time.monotonic() + 600
+    while not any("coopledger demo is up" in line for line in output):
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            pytest.fail("make demo stopped before it was up:\n" + "".join(output[-40:]))
+        output.append(line)
+        assert time.monotonic() < deadline, "the demo did not come up within 10 minutes"
+    yield process
+    if process.poll() is None:  # the last test stops it; if it did not run, stop it here
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, (
+        "the browser test needs Debian's chromium: sudo apt-get install chromium (make test does)"
+    )
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(demo: subprocess.Popen[str], browser: Browser) -> Iterator[Page]:
+    opened = browser.new_page(viewport={"width": 1400, "height": 1000})
+    problems: list[str] = []
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(message.text)
+
+    opened.on("console", console)
+    opened.on("pageerror", lambda error: problems.append(str(error)))
+    opened.goto(f"{API}/")
+    opened.wait_for_selector("body[data-ready=true]", timeout=120_000)
+    yield opened
+    assert problems == [], "the page logged errors"
+    opened.close()
+
+
+def _shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def _wait_idle(page: Page) -> None:
+    page.wait_for_selector("body[data-loading=false]", timeout=120_000)
+
+
+def test_the_page_draws_every_member_of_the_seeded_network(page: Page) -> None:
+    _shot(page, "dashboard")
+    network = _get("/v1/metrics/network")
+    assert network["members"] == SEEDED_MEMBERS - EXITED
+    assert page.get_attribute("#graph", "data-nodes") == str(SEEDED_MEMBERS - EXITED)
+    assert page.inner_text("#card-members .value") == str(SEEDED_MEMBERS - EXITED)
+    assert page.get_attribute("#graph", "data-edges") == str(network["ties"])
+    alerts = _get("/v1/alerts")
+    assert page.inner_text("#card-alerts .value") == str(alerts["count"])
+    assert {alert["kind"] for alert in alerts["data"]} >= {"single_point_of_failure", "free_rider"}
+
+
+def test_clicking_a_member_opens_its_profile_with_the_apis_figures(page: Page) -> None:
+    target = page.evaluate(
+        """() => {
+          const cy = window.coopledger.cy;
+          const node = cy.nodes().max((n) => n.data("betweenness")).ele;
+          const at = node.renderedPosition();
+          const box = cy.container().getBoundingClientRect();
+          return { address: node.id(), x: box.left + at.x, y: box.top + at.y };
+        }"""
+    )
+    page.mouse.click(target["x"], target["y"])
+    page.wait_for_function(
+        "(address) => document.querySelector('#profile').dataset.address === address", arg=target["address"]
+    )
+    _shot(page, "profile")
+    metrics = _get(f"/v1/metrics/members/{target['address']}")
+    assert metrics["name"] == "Harbour Lights Marketing", "the seeded broker has the highest betweenness"
+    assert page.inner_text("#profile-name") == metrics["name"]
+    shown = page.eval_on_selector_all(
+        "#profile-figures dd",
+        "(cells) => Object.fromEntries(cells.map((c) => [c.dataset.figure, c.textContent]))",
+    )
+    assert shown["partners"] == str(metrics["partner_diversity"]["partners"])
+    assert shown["PageRank"] == f"{metrics['pagerank']:.4f}"
+    assert shown["betweenness"] == f"{metrics['betweenness']:.4f}"
+    amounts = page.eval_on_selector_all(
+        "#profile-value td[data-amount]", "(cells) => cells.map((c) => c.dataset.amount)"
+    )
+    assert amounts == [
+        amount for flow in metrics["value"] for amount in (flow["received"], flow["contributed"])
+    ]
+    assert page.locator("#profile-partners li").count() == metrics["partner_diversity"]["partners"]
+
+
+def test_the_as_of_block_control_replays_the_network(page: Page) -> None:
+    head = page.evaluate("window.coopledger.head")
+    members = _get("/v1/members?limit=500")["data"]
+    early = sorted(member["joined_block"] for member in members)[10]  # when the eleventh member joined
+    page.eval_on_selector(
+        "#as-of",
+        "(slider, block) => { slider.value = String(block); slider.dispatchEvent(new Event('change')); }",
+        early,
+    )
+    page.wait_for_function("(block) => window.coopledger.block === block", arg=early)
+    _wait_idle(page)
+    _shot(page, "as-of-early")
+    expected = _get(f"/v1/metrics/network?as_of_block={early}")["members"]
+    assert expected == 11
+    assert page.inner_text("#card-members .value") == str(expected)
+    assert page.get_attribute("#graph", "data-nodes") == str(expected)
+    page.click("#to-head")
+    page.wait_for_function("(block) => window.coopledger.block === block", arg=head)
+    _wait_idle(page)
+    assert page.inner_text("#card-members .value") == str(SEEDED_MEMBERS - EXITED)
+
+
+def test_the_event_table_filters(page: Page) -> None:
+    page.fill("[data-testid=filter-event]", "RevenueDeposited")
+    page.click("[data-testid=filter-apply]")
+    expected = _get("/v1/events?event=RevenueDeposited&limit=1")["count"]
+    page.wait_for_function(
+        "(count) => document.querySelector('#event-count').textContent === count", arg=f"{expected:,}"
+    )
+    _shot(page, "audit-filtered")
+    events = page.eval_on_selector_all("#event-rows tr", "(rows) => rows.map((r) => r.dataset.event)")
+    assert events
+    assert set(events) == {"RevenueDeposited"}
+    digest = _get(f"/v1/audit/digest?to_block={page.evaluate('window.coopledger.block')}")
+    assert digest["digest"] in page.inner_text("#digest")
+
+
+def test_ctrl_c_stops_every_process_of_the_demo(demo: subprocess.Popen[str]) -> None:
+    demo.send_signal(signal.SIGINT)
+    assert demo.wait(timeout=60) == 0
+    assert demo.stdout is not None
+    assert "nothing is left running" in demo.stdout.read()
+    time.sleep(1)
+    assert not [port for port in DEMO_PORTS if _listening(port)], "a demo process still listens"
+    assert not (PROJECT / ".run" / "demo.pids").exists()

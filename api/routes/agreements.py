@@ -35,6 +35,10 @@ def list_agreements(
     asset: Annotated[
         str | None, Query(description="only agreements paid in this asset (0x000…0 for the native coin)")
     ] = None,
+    active_at_block: Annotated[
+        int | None,
+        Query(ge=0, le=MAX_ID, description="only agreements active at this block (signed, not yet ended)"),
+    ] = None,
 ) -> Page[Agreement]:
     """Agreements ordered by id, each with its parties."""
     found = queries.agreement_page(
@@ -43,6 +47,7 @@ def list_agreements(
         kind=kind,
         party=None if party is None else checksum_address(party, "party"),
         asset=None if asset is None else checksum_address(asset, "asset"),
+        active_at=active_at_block,
         after=page.after,
         limit=page.limit,
     )

@@ -89,7 +89,7 @@ async function show(block) {
   document.body.dataset.loading = "true";
   try {
     const at = `as_of_block=${block}`;
-    const [network, sharing, referrals, alerts, activity, graph, digest] = await Promise.all([
+    const [network, sharing, referrals, alerts, activity, graph, digest, active] = await Promise.all([
       api(`/v1/metrics/network?${at}`),
       api(`/v1/metrics/value-sharing?${at}`),
       api(`/v1/metrics/referrals?${at}`),
@@ -97,9 +97,10 @@ async function show(block) {
       api(`/v1/metrics/activity?${at}&period=week`),
       api(`/v1/graph?${at}`),
       api(`/v1/audit/digest?to_block=${block}`),
+      api(`/v1/agreements?active_at_block=${block}&limit=1`),
     ]);
     if (block !== state.block) return; // a newer request took over
-    showCards(network, sharing, referrals, alerts, activity);
+    showCards(network, sharing, referrals, alerts, activity, active);
     drawNetwork(graph);
     drawGrowth(activity);
     listAlerts(alerts);
@@ -111,10 +112,10 @@ async function show(block) {
   }
 }
 
-function showCards(network, sharing, referrals, alerts, activity) {
+function showCards(network, sharing, referrals, alerts, activity, active) {
   setCard("card-members", network.members.toLocaleString("en-US"));
   const formed = activity.data.reduce((sum, period) => sum + period.new_agreements, 0);
-  setCard("card-agreements", formed.toLocaleString("en-US"));
+  setCard("card-agreements", active.count.toLocaleString("en-US"), `in force at this block; ${formed} signed so far`);
   const main = sharing.assets[0];
   setCard("card-value", main ? tokens(main.total) : "0",
     main ? `credited through agreements, in ${short(main.asset)}` : "nothing credited yet");

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, exists, func, select, tuple_
+from sqlalchemy import ColumnElement, Connection, Select, and_, exists, func, or_, select, tuple_
 
 from ledger.store.schema import (
     agreement_parties,
@@ -139,10 +139,12 @@ def agreement_page(
     kind: str | None = None,
     party: str | None = None,
     asset: str | None = None,
+    active_at: int | None = None,
     after: Sequence[Any] | None = None,
     limit: int = 50,
 ) -> Page:
-    """Agreements ordered by id, filtered by status, kind, a party (checksummed) and asset; each row with its
+    """Agreements ordered by id, filtered by status, kind, a party (checksummed), asset, and being active at
+    block ``active_at`` (signed by every party by then, not terminated by then); each row with its
     ``parties`` (see :func:`agreement_detail`)."""
     conditions: list[ColumnElement[bool]] = [
         column == value
@@ -153,6 +155,9 @@ def agreement_page(
         )
         if value is not None
     ]
+    if active_at is not None:
+        conditions.append(agreements.c.activated_block <= active_at)
+        conditions.append(or_(agreements.c.ended_block.is_(None), agreements.c.ended_block > active_at))
     if party is not None:
         conditions.append(
             exists().where(

@@ -111,6 +111,10 @@ def test_the_page_draws_every_member_of_the_seeded_network(page: Page) -> None:
     assert page.get_attribute("#graph", "data-nodes") == str(SEEDED_MEMBERS - EXITED)
     assert page.inner_text("#card-members .value") == str(SEEDED_MEMBERS - EXITED)
     assert page.get_attribute("#graph", "data-edges") == str(network["ties"])
+    active = _get(f"/v1/agreements?active_at_block={network['block']}&limit=1")["count"]
+    assert page.inner_text("#card-agreements .value") == str(active)
+    assert _get("/v1/agreements?status=disputed")["count"] == 0, "the seeded dispute was resolved"
+    assert _get("/v1/agreements?status=terminated")["count"] == 1
     alerts = _get("/v1/alerts")
     assert page.inner_text("#card-alerts .value") == str(alerts["count"])
     assert {alert["kind"] for alert in alerts["data"]} >= {"single_point_of_failure", "free_rider"}

@@ -41,6 +41,21 @@ def test_agreements_filter_by_status_party_and_kind(served: Served, client: Test
     assert client.get("/v1/agreements?kind=supply").json() == {"data": [], "count": 0, "next_cursor": None}
 
 
+def test_agreements_active_at_a_block(served: Served, client: TestClient) -> None:
+    detail = client.get(f"/v1/agreements/{served.ids['agreement']}").json()
+    activated, ended = detail["activated_block"], detail["ended_block"]
+    assert activated is not None
+    assert ended is not None
+
+    def active_at(block: int) -> list[int]:
+        return [row["id"] for row in client.get(f"/v1/agreements?active_at_block={block}").json()["data"]]
+
+    assert active_at(activated - 1) == []
+    assert active_at(activated) == [served.ids["agreement"]]
+    assert active_at(ended - 1) == [served.ids["agreement"]], "disputed counts as active: it is in force"
+    assert active_at(ended) == [], "terminated by then; the cancelled proposal was never active"
+
+
 @pytest.mark.parametrize(
     ("path", "status", "parameter"),
     [
@@ -50,6 +65,7 @@ def test_agreements_filter_by_status_party_and_kind(served: Served, client: Test
         ("/v1/agreements?kind=merger", 422, "kind"),
         ("/v1/agreements?party=0xabc", 422, "party"),
         ("/v1/agreements?asset=nope", 422, "asset"),
+        ("/v1/agreements?active_at_block=-2", 422, "active_at_block"),
     ],
 )
 def test_bad_agreement_requests_name_the_parameter(

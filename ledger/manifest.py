@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,12 +23,16 @@ __all__ = [
     "DEFAULT_DEPLOYMENTS_DIR",
     "ContractDeployment",
     "DeploymentManifest",
+    "enum_members",
+    "error_texts",
     "load_manifest",
     "manifest_path",
     "write_manifest",
 ]
 
 DEFAULT_DEPLOYMENTS_DIR = Path("deployments")
+_ENUM = re.compile(r"\benum\s+(\w+)\s*\{([^}]*)\}")
+_DOCUMENTED_ERROR = re.compile(r"((?:[ \t]*///[^\n]*\n)+)[ \t]*error\s+(\w+)\s*\(")
 
 
 class ContractDeployment(BaseModel):
@@ -38,6 +44,14 @@ class ContractDeployment(BaseModel):
     block: int = Field(ge=0, description="number of the block that holds the deployment transaction")
     tx_hash: str = Field(pattern=r"^0x[0-9a-fA-F]{64}$", description="hash of the deployment transaction")
     abi: list[dict[str, Any]] = Field(description="the contract's ABI, as the compiler produced it")
+    errors: dict[str, str] = Field(
+        default_factory=dict,
+        description="each custom error's NatSpec notice, by error name, e.g. "
+        "'AgreementNotParty': '`account` is not a party to agreement `id`.'",
+    )
+    enums: dict[str, list[str]] = Field(
+        default_factory=dict, description="each enum's member names in order, by enum name (e.g. Status)"
+    )
 
 
 class DeploymentManifest(BaseModel):
@@ -61,6 +75,31 @@ class DeploymentManifest(BaseModel):
     def start_block(self) -> int:
         """The lowest deployment block: where indexing starts."""
         return min(contract.block for contract in self.contracts.values())
+
+
+def error_texts(sources: Iterable[str]) -> dict[str, str]:
+    """Each custom error's ``@notice`` from Solidity ``sources``, by error name, in one line: what the command
+    line shows when a call would revert (the ABI has the errors' arguments but not their documentation)."""
+    texts: dict[str, str] = {}
+    for source in sources:
+        for match in _DOCUMENTED_ERROR.finditer(source):
+            lines = [line.strip().removeprefix("///").strip() for line in match.group(1).splitlines()]
+            doc = " ".join(line for line in lines if line)
+            notice = re.search(r"@notice\s+(.*?)(?=\s@\w+|$)", doc)
+            if notice:
+                texts[match.group(2)] = notice.group(1).strip()
+    return texts
+
+
+def enum_members(sources: Iterable[str]) -> dict[str, list[str]]:
+    """Each enum's member names in declaration order, by enum name, from Solidity ``sources`` (the ABI gives
+    enums as ``uint8``; the command line shows their names)."""
+    found: dict[str, list[str]] = {}
+    for source in sources:
+        for match in _ENUM.finditer(source):
+            body = re.sub(r"//[^\n]*", "", match.group(2))
+            found[match.group(1)] = [name.strip() for name in body.split(",") if name.strip()]
+    return found
 
 
 def manifest_path(chain_id: int, deployments_dir: Path = DEFAULT_DEPLOYMENTS_DIR) -> Path:

@@ -16,7 +16,13 @@ from typing import Any
 from brownie import Agreements, Consortium, MockERC20, ReferralRewards, accounts, chain, network
 
 from ledger.codes import encode_code
-from ledger.manifest import DEFAULT_DEPLOYMENTS_DIR, ContractDeployment, write_manifest
+from ledger.manifest import (
+    DEFAULT_DEPLOYMENTS_DIR,
+    ContractDeployment,
+    enum_members,
+    error_texts,
+    write_manifest,
+)
 
 DEV_FOUNDERS = [
     ("Crumb & Co Bakery", "bakery", "north"),
@@ -28,8 +34,19 @@ DEV_FOUNDERS = [
 def _record(contract: Any) -> ContractDeployment:
     receipt = contract.tx
     return ContractDeployment(
-        address=contract.address, block=receipt.block_number, tx_hash=receipt.txid, abi=contract.abi
+        address=contract.address,
+        block=receipt.block_number,
+        tx_hash=receipt.txid,
+        abi=contract.abi,
+        errors=error_texts(_sources(contract)),
+        enums=enum_members(_sources(contract)),
     )
+
+
+def _sources(contract: Any) -> list[str]:
+    """The project's Solidity sources the contract was compiled from (for its errors' NatSpec)."""
+    paths = [Path(path) for path in contract._build.get("allSourcePaths", {}).values()]
+    return [path.read_text(encoding="utf-8") for path in paths if path.parts[:1] == ("contracts",)]
 
 
 QUORUM_BPS = 5_000  # half of the active members approve an admission, suspension or reinstatement

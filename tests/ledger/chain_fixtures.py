@@ -19,7 +19,7 @@ from web3.logs import DISCARD
 
 from ledger.codes import encode_code
 from ledger.eip712 import conversion_voucher, sign_typed_data, split_signature
-from ledger.manifest import ContractDeployment, write_manifest
+from ledger.manifest import ContractDeployment, enum_members, error_texts, write_manifest
 from ledger.referrals import make_commitment
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -79,6 +79,12 @@ def _artifact(name: str) -> dict[str, Any]:
     return artifact
 
 
+def _sources(artifact: dict[str, Any]) -> list[str]:
+    """The project's Solidity sources an artifact was compiled from."""
+    paths = artifact.get("allSourcePaths", {}).values()
+    return [(PROJECT / path).read_text(encoding="utf-8") for path in paths if path.startswith("contracts/")]
+
+
 @dataclass
 class Deployment:
     """The contracts deployed on an anvil, with the manifest that describes them."""
@@ -120,6 +126,8 @@ def deploy(w3: Web3, directory: Path, founders: int = 6) -> Deployment:
             block=receipt["blockNumber"],
             tx_hash="0x" + bytes(tx_hash).hex(),
             abi=artifact["abi"],
+            errors=error_texts(_sources(artifact)),
+            enums=enum_members(_sources(artifact)),
         )
         contracts[name] = w3.eth.contract(address=address, abi=artifact["abi"])
         return contracts[name]

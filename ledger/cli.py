@@ -12,6 +12,7 @@ from rich.table import Table
 
 from ledger import __version__
 from ledger.chain import ChainReader
+from ledger.commands import agreement, consortium, referral
 from ledger.exceptions import CoopLedgerError
 from ledger.follow import backfill, follow
 from ledger.indexer import Indexer, verify_deployment
@@ -29,6 +30,9 @@ app = typer.Typer(
 )
 console = Console()
 errors = Console(stderr=True)
+app.add_typer(consortium.app, name="consortium")
+app.add_typer(agreement.app, name="agreement")
+app.add_typer(referral.app, name="referral")
 
 
 @app.command()

@@ -1,0 +1,284 @@
+"""What every member command shares: the options that say where and as whom, the connection they open, the
+confirmation before a write, the output (rich, or one JSON object with ``--json``), and error handling that
+turns every failure into a message and an exit code, never a traceback."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
+from rich.console import Console
+from web3 import HTTPProvider, Web3
+from web3.exceptions import ContractLogicError, Web3Exception
+
+from ledger.exceptions import CoopLedgerError
+from ledger.manifest import load_manifest
+from ledger.settings import load_settings
+from ledger.transactions import Chain, RevertError, Sent
+from ledger.wallet import Wallet
+
+__all__ = [
+    "ConfigOption",
+    "DevAccountOption",
+    "JsonOption",
+    "KeystoreOption",
+    "ManifestOption",
+    "Output",
+    "RpcOption",
+    "YesOption",
+    "address",
+    "amount",
+    "approve_if_needed",
+    "confirm",
+    "connect",
+    "decimals_of",
+    "failures",
+    "guarded",
+    "hash32",
+    "transact",
+]
+
+console = Console()
+errors = Console(stderr=True)
+
+ConfigOption = Annotated[Path | None, typer.Option(help="TOML settings file ([coopledger] table)")]
+RpcOption = Annotated[str | None, typer.Option(help="JSON-RPC endpoint (COOPLEDGER_RPC_URL)")]
+ManifestOption = Annotated[Path | None, typer.Option(help="deployment manifest (COOPLEDGER_MANIFEST)")]
+KeystoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        envvar="COOPLEDGER_KEYSTORE",
+        help="keystore file of the account that signs; its password is asked for, or read from "
+        "COOPLEDGER_KEYSTORE_PASSWORD",
+    ),
+]
+DevAccountOption = Annotated[
+    int | None,
+    typer.Option(
+        envvar="COOPLEDGER_DEV_ACCOUNT", help="sign with this test account (development chains only)"
+    ),
+]
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation (for scripts)")]
+JsonOption = Annotated[bool, typer.Option("--json", help="print one JSON object instead of text")]
+
+_AMOUNT = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+
+
+class Output:
+    """Prints a result as text (rich) or as one JSON object."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+
+    def result(self, data: dict[str, Any], text: str) -> None:
+        if self.as_json:
+            print(json.dumps(data, default=str))
+        else:
+            console.print(text)
+
+    def sent(self, sent: Sent, what: str, **extra: Any) -> None:
+        self.result(
+            {**sent.as_dict(), **extra},
+            f"[green]{what}[/]\n  tx {sent.tx_hash}\n  block {sent.block}, gas used {sent.gas_used:,}"
+            + "".join(f"\n  {key.replace('_', ' ')} {value}" for key, value in extra.items()),
+        )
+
+
+@contextmanager
+def failures(as_json: bool = False) -> Iterator[None]:
+    """Turn coopledger's errors into a message on stderr (or JSON) and exit code 1 (2 for bad input)."""
+    try:
+        yield
+    except RevertError as exc:
+        _fail(as_json, str(exc), 1, {"error": exc.error, "args": exc.arguments, "sent": False})
+    except CoopLedgerError as exc:
+        _fail(as_json, str(exc), 1, {})
+    except typer.BadParameter as exc:
+        _fail(as_json, str(exc), 2, {})
+
+
+def _fail(as_json: bool, message: str, code: int, extra: dict[str, Any]) -> None:
+    if as_json:
+        print(json.dumps({"ok": False, "message": message, **extra}, default=str))
+    else:
+        errors.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code=code)
+
+
+def connect(
+    config: Path | None,
+    rpc_url: str | None,
+    manifest: Path | None,
+    keystore: Path | None = None,
+    dev_account: int | None = None,
+    sign: bool = True,
+) -> Chain:
+    """Open the chain and the manifest's contracts, with the signing account when ``sign``.
+
+    Raises
+    ------
+    CoopLedgerError
+        For invalid settings, an unreadable manifest, an unreachable node, or an account that cannot be
+        opened (the wrong keystore password included).
+    """
+    settings = load_settings(config_file=config, rpc_url=rpc_url, manifest=manifest)
+    deployment = load_manifest(settings.manifest)
+    w3 = Web3(HTTPProvider(settings.rpc_url, request_kwargs={"timeout": 30}))
+    if not w3.is_connected():
+        raise CoopLedgerError(f"The node at {settings.rpc_url} does not answer. Check --rpc-url.")
+    chain_id = w3.eth.chain_id
+    if chain_id != deployment.chain_id:
+        raise CoopLedgerError(
+            f"The manifest {settings.manifest} is for chain {deployment.chain_id}, but the node at "
+            f"{settings.rpc_url} is chain {chain_id}. Give the manifest of that chain."
+        )
+    wallet = None
+    if sign:
+        if (keystore is None) == (dev_account is None):
+            raise CoopLedgerError(
+                "Say who signs: give --keystore FILE, or --dev-account N on a development chain."
+            )
+        if keystore is not None:
+            password = os.environ.get("COOPLEDGER_KEYSTORE_PASSWORD")
+            if password is None:
+                password = typer.prompt(f"Password for {keystore}", hide_input=True)
+            wallet = Wallet.from_keystore(keystore, password)
+        else:
+            assert dev_account is not None
+            wallet = Wallet.dev(dev_account, chain_id)
+    return Chain(w3, deployment, wallet)
+
+
+def confirm(chain: Chain, action: str, yes: bool, as_json: bool) -> None:
+    """Ask before sending (simulation has passed); ``--yes`` skips the question."""
+    if yes:
+        return
+    assert chain.wallet is not None
+    if as_json:
+        raise typer.BadParameter("--json needs --yes: there is no one to answer a question")
+    if not typer.confirm(f"{action}, signed by {chain.wallet.address} ({chain.wallet.source}). Send?"):
+        raise typer.Exit(code=1)
+
+
+def transact(
+    chain: Chain,
+    yes: bool,
+    out: Output,
+    what: str,
+    contract: str,
+    function: str,
+    *args: Any,
+    value: int = 0,
+    **extra: Any,
+) -> Sent:
+    """Simulate (a revert stops here, explained), confirm, send, print the hash, block and gas used."""
+    chain.simulate(contract, function, *args, value=value)
+    confirm(chain, what, yes, out.as_json)
+    sent = chain.send(contract, function, *args, value=value)
+    out.sent(sent, what, **extra)
+    return sent
+
+
+def address(value: str, what: str = "address") -> str:
+    """``value`` as a checksummed address, or a clear error naming ``what``."""
+    if not (value.startswith("0x") and is_hex_address(value)):
+        raise typer.BadParameter(f"{what} {value!r} is not an address (0x and 40 hex digits)")
+    digits = value[2:]
+    if digits != digits.lower() and digits != digits.upper() and not is_checksum_address(value):
+        raise typer.BadParameter(f"{what} {value!r} has a wrong checksum; check it for a typo")
+    return str(to_checksum_address(value))
+
+
+def amount(value: str, decimals: int, what: str = "amount") -> int:
+    """A decimal amount in whole tokens (``"12.5"``) as the smallest unit, exactly; never negative."""
+    if not _AMOUNT.match(value):
+        raise typer.BadParameter(f"{what} {value!r} is not an amount: write digits, e.g. 12 or 12.5")
+    try:
+        units = Decimal(value).scaleb(decimals)
+    except InvalidOperation:
+        raise typer.BadParameter(f"{what} {value!r} is not an amount") from None
+    if units != units.to_integral_value():
+        raise typer.BadParameter(f"{what} {value!r} has more than {decimals} decimals")
+    return int(units)
+
+
+def hash32(value: str, what: str) -> bytes:
+    """A 32-byte hash given as 0x and 64 hex digits."""
+    if not re.fullmatch(r"0x[0-9a-fA-F]{64}", value):
+        raise typer.BadParameter(f"{what} {value!r} is not 0x followed by 64 hex digits")
+    return bytes.fromhex(value[2:])
+
+
+def decimals_of(chain: Chain, asset: str) -> int:
+    """The decimals of ``asset`` (18 for the native coin, address 0)."""
+    if int(asset, 16) == 0:
+        return 18
+    token = chain.w3.eth.contract(address=Web3.to_checksum_address(asset), abi=_DECIMALS_ABI)
+    try:
+        return int(token.functions.decimals().call())
+    except (ContractLogicError, Web3Exception, ValueError) as exc:  # not an ERC-20 we can read
+        raise CoopLedgerError(f"{asset} does not answer decimals(): is it an ERC-20 token?") from exc
+
+
+def approve_if_needed(chain: Chain, yes: bool, out: Output, asset: str, spender: str, units: int) -> None:
+    """Approve ``spender`` for ``units`` of ERC-20 ``asset`` first when its allowance is short."""
+    if int(asset, 16) == 0:
+        return
+    assert chain.wallet is not None
+    token = chain.w3.eth.contract(address=Web3.to_checksum_address(asset), abi=_ERC20_ABI)
+    if int(token.functions.allowance(chain.wallet.address, spender).call()) >= units:
+        return
+    confirm(chain, f"Approve {spender} to take {units} units of {asset}", yes, out.as_json)
+    owner = Web3.to_checksum_address(chain.wallet.address)
+    nonce = chain.w3.eth.get_transaction_count(owner, "pending")
+    transaction = token.functions.approve(spender, units).build_transaction({"from": owner, "nonce": nonce})
+    tx_hash = chain.w3.eth.send_raw_transaction(chain.wallet.sign_transaction(dict(transaction)))
+    chain.w3.eth.wait_for_transaction_receipt(tx_hash, poll_latency=0.1)
+
+
+def guarded(function: Callable[..., None]) -> Callable[..., None]:
+    """Decorator form of :func:`failures` for commands whose ``json_output`` parameter chooses the format."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        with failures(bool(kwargs.get("json_output", False))):
+            function(*args, **kwargs)
+
+    return wrapper
+
+
+_DECIMALS_ABI = [
+    {
+        "name": "decimals",
+        "type": "function",
+        "stateMutability": "view",
+        "inputs": [],
+        "outputs": [{"name": "", "type": "uint8"}],
+    },
+]
+_ERC20_ABI = [
+    *_DECIMALS_ABI,
+    {
+        "name": "allowance",
+        "type": "function",
+        "stateMutability": "view",
+        "inputs": [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"}],
+        "outputs": [{"name": "", "type": "uint256"}],
+    },
+    {
+        "name": "approve",
+        "type": "function",
+        "stateMutability": "nonpayable",
+        "inputs": [{"name": "spender", "type": "address"}, {"name": "amount", "type": "uint256"}],
+        "outputs": [{"name": "", "type": "bool"}],
+    },
+]

@@ -1,0 +1,192 @@
+"""Calling and transacting with the deployed contracts: every write is simulated first, and a revert is
+explained in plain words from the contract's own documentation before anything is sent.
+
+A custom error comes back from ``eth_call`` as its 4-byte selector and ABI-encoded arguments. The selector is
+matched against every error in the manifest's ABIs, the arguments decoded, and the error's NatSpec notice
+(recorded in the manifest at deployment) filled in with them: ``AgreementNotParty(3, 0xAb…)`` reads "0xAb…
+is not a party to agreement 3."
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from eth_abi.abi import decode
+from eth_abi.exceptions import DecodingError
+from eth_utils.abi import function_signature_to_4byte_selector
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.exceptions import ContractCustomError, ContractLogicError, TimeExhausted, Web3RPCError
+
+from ledger.exceptions import ChainError, CoopLedgerError
+from ledger.manifest import DeploymentManifest
+from ledger.wallet import Wallet
+
+__all__ = ["Chain", "RevertError", "Sent"]
+
+_TICKED = re.compile(r"`(\w+)`")
+
+
+class RevertError(CoopLedgerError):
+    """The call would revert: ``error`` is the custom error's name, ``args`` its decoded arguments, and the
+    message the contract's own explanation with the values filled in."""
+
+    def __init__(self, contract: str, function: str, error: str, args: dict[str, Any], text: str) -> None:
+        super().__init__(f"{contract}.{function} would revert with {error}: {text} Nothing was sent.")
+        self.contract, self.function, self.error, self.text = contract, function, error, text
+        self.arguments = args
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A mined transaction."""
+
+    tx_hash: str
+    block: int
+    gas_used: int
+    contract: str
+    function: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "tx_hash": self.tx_hash,
+            "block": self.block,
+            "gas_used": self.gas_used,
+            "contract": self.contract,
+            "function": self.function,
+        }
+
+
+@dataclass(frozen=True)
+class _ErrorSpec:
+    name: str
+    inputs: list[dict[str, Any]]
+    text: str
+    enums: dict[str, list[str]]
+
+
+class Chain:
+    """The manifest's contracts on the chain at ``w3``, written to by ``wallet`` (None: read only)."""
+
+    def __init__(self, w3: Web3, manifest: DeploymentManifest, wallet: Wallet | None = None) -> None:
+        self.w3, self.manifest, self.wallet = w3, manifest, wallet
+        self.contracts = {
+            name: w3.eth.contract(address=Web3.to_checksum_address(entry.address), abi=entry.abi)
+            for name, entry in manifest.contracts.items()
+        }
+        self._errors: dict[bytes, _ErrorSpec] = {}
+        for entry in manifest.contracts.values():
+            for item in entry.abi:
+                if item.get("type") == "error":
+                    types = ",".join(_canonical(arg) for arg in item.get("inputs", []))
+                    selector = function_signature_to_4byte_selector(f"{item['name']}({types})")
+                    text = entry.errors.get(item["name"], "")
+                    self._errors.setdefault(
+                        selector, _ErrorSpec(item["name"], item.get("inputs", []), text, entry.enums)
+                    )
+
+    def call(self, contract: str, function: str, *args: Any) -> Any:
+        """A read-only call."""
+        return getattr(self.contracts[contract].functions, function)(*args).call()
+
+    def simulate(self, contract: str, function: str, *args: Any, value: int = 0) -> None:
+        """Run the call with ``eth_call`` from the wallet's address.
+
+        Raises
+        ------
+        RevertError
+            If it would revert, with the decoded custom error.
+        """
+        call = getattr(self.contracts[contract].functions, function)(*args)
+        sender = self.wallet.address if self.wallet else None
+        try:
+            call.call({"from": sender, "value": value} if sender else {"value": value})
+        except ContractCustomError as exc:
+            raise self._explain(contract, function, str(exc.data or exc.message)) from None
+        except ContractLogicError as exc:
+            raise RevertError(contract, function, "revert", {}, f"{exc.message}.") from None
+        except Web3RPCError as exc:
+            raise ChainError(f"{contract}.{function} could not be simulated: {exc.message}") from None
+
+    def send(self, contract: str, function: str, *args: Any, value: int = 0, timeout: float = 120) -> Sent:
+        """Simulate, then sign and send the transaction and wait for it to be mined.
+
+        Raises
+        ------
+        RevertError
+            If the simulation reverts (nothing is sent).
+        ChainError
+            If the node refuses the transaction or it is not mined in ``timeout`` seconds.
+        """
+        if self.wallet is None:
+            raise CoopLedgerError("No account to sign with: give --keystore or --dev-account.")
+        self.simulate(contract, function, *args, value=value)
+        call = getattr(self.contracts[contract].functions, function)(*args)
+        sender = self.wallet.address
+        try:
+            transaction = call.build_transaction(
+                {
+                    "from": sender,
+                    "value": value,
+                    "nonce": self.w3.eth.get_transaction_count(Web3.to_checksum_address(sender), "pending"),
+                    "chainId": self.w3.eth.chain_id,
+                }
+            )
+            tx_hash = self.w3.eth.send_raw_transaction(self.wallet.sign_transaction(dict(transaction)))
+            receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout, poll_latency=0.1)
+        except ContractCustomError as exc:  # the state moved between simulation and estimation
+            raise self._explain(contract, function, str(exc.data or exc.message)) from None
+        except (Web3RPCError, ContractLogicError) as exc:
+            raise ChainError(f"The node refused {contract}.{function}: {exc}") from None
+        except TimeExhausted:
+            raise ChainError(f"{contract}.{function} was sent but not mined within {timeout:g} s.") from None
+        if receipt["status"] != 1:
+            raise ChainError(f"{contract}.{function} reverted on chain in block {receipt['blockNumber']}.")
+        return Sent(
+            tx_hash=HexBytes(receipt["transactionHash"]).to_0x_hex(),
+            block=int(receipt["blockNumber"]),
+            gas_used=int(receipt["gasUsed"]),
+            contract=contract,
+            function=function,
+        )
+
+    def _explain(self, contract: str, function: str, data: str) -> RevertError:
+        raw = bytes(HexBytes(data)) if data.startswith("0x") else b""
+        spec = self._errors.get(raw[:4])
+        if spec is None:
+            return RevertError(contract, function, "unknown error", {}, f"the contract reverted with {data}.")
+        types = [_canonical(arg) for arg in spec.inputs]
+        try:
+            values = decode(types, raw[4:])
+        except DecodingError:
+            return RevertError(contract, function, spec.name, {}, spec.text or "its arguments do not decode.")
+        pairs = zip(spec.inputs, values, strict=True)
+        args = {arg["name"]: _shown(arg, value, spec.enums) for arg, value in pairs}
+        if spec.text:
+            text = _TICKED.sub(lambda match: str(args.get(match.group(1), match.group(0))), spec.text)
+        else:
+            text = ", ".join(f"{name}={value}" for name, value in args.items()) or "no details."
+        return RevertError(contract, function, spec.name, args, text)
+
+
+def _canonical(arg: dict[str, Any]) -> str:
+    """The ABI type of an argument, tuples spelled out."""
+    kind = str(arg["type"])
+    if kind.startswith("tuple"):
+        return "(" + ",".join(_canonical(item) for item in arg["components"]) + ")" + kind[len("tuple") :]
+    return kind
+
+
+def _shown(arg: dict[str, Any], value: Any, enums: dict[str, list[str]]) -> Any:
+    """A decoded argument as a person reads it: enums by name, bytes as hex, addresses checksummed."""
+    internal = str(arg.get("internalType", ""))
+    if internal.startswith("enum "):
+        names = enums.get(internal.rsplit(".", 1)[-1], [])
+        return names[value] if isinstance(value, int) and value < len(names) else value
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if arg["type"] == "address":
+        return Web3.to_checksum_address(value)
+    return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ledger.cli import app
 from tests.ledger.commands.conftest import Member
 
 
@@ -59,3 +60,20 @@ def test_exit(member: Member) -> None:
     again = member.run("consortium", "exit", account=5)
     assert again.exit_code == 1
     assert "Nothing was sent" in again.stderr
+
+
+def test_a_suspension_is_proposed_after_a_confirmation_and_not_without(member: Member) -> None:
+    target = member.address(7)
+    before = member.nonce(0)
+    declined = member.runner.invoke(
+        app, ["consortium", "propose-suspension", target, "--dev-account", "0"], input="n\n", env=member.env()
+    )
+    assert declined.exit_code == 1
+    assert "Send?" in declined.stdout
+    assert member.nonce(0) == before, "answering no sends nothing"
+    accepted = member.runner.invoke(
+        app, ["consortium", "propose-suspension", target, "--dev-account", "0"], input="y\n", env=member.env()
+    )
+    assert accepted.exit_code == 0, accepted.stderr
+    assert "proposal id 2" in accepted.stdout
+    assert member.nonce(0) == before + 1

@@ -28,6 +28,7 @@ from ledger.commands.common import (
     connect,
     decimals_of,
     guarded,
+    tokens,
     transact,
 )
 from ledger.eip712 import agreement_approval
@@ -416,14 +417,16 @@ def show(
         "total_credited": summary[10],
         "parties": parties,
     }
+    decimals = decimals_of(chain, str(data["asset"]))
     lines = [
         f"agreement {agreement}: {data['kind']}, {data['status']}, asset {data['asset']}",
         f"  version {data['current_version']} in force; pending {data['pending_version'] or 'none'}; "
-        f"credited {data['total_credited']}, held {data['held']}",
+        f"credited {tokens(int(data['total_credited']), decimals)}, "
+        f"held {tokens(int(data['held']), decimals)}",
     ]
     lines += [
-        f"  {p['party']}  {p['share_bps']:>5} bps  withdrawable {p['withdrawable']}, "
-        f"withdrawn {p['withdrawn']}"
+        f"  {p['party']}  {p['share_bps']:>5} bps  withdrawable {tokens(p['withdrawable'], decimals)}, "
+        f"withdrawn {tokens(p['withdrawn'], decimals)}"
         for p in parties
     ]
     Output(json_output).result(json.loads(json.dumps(data, default=str)), "\n".join(lines))

@@ -10,7 +10,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -44,6 +44,7 @@ __all__ = [
     "failures",
     "guarded",
     "hash32",
+    "tokens",
     "transact",
 ]
 
@@ -70,6 +71,7 @@ DevAccountOption = Annotated[
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation (for scripts)")]
 JsonOption = Annotated[bool, typer.Option("--json", help="print one JSON object instead of text")]
 
+_PRECISION = 200  # digits: a uint256 has 78, and decimals add no more than that
 _AMOUNT = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 
 
@@ -203,12 +205,22 @@ def amount(value: str, decimals: int, what: str = "amount") -> int:
     if not _AMOUNT.match(value):
         raise typer.BadParameter(f"{what} {value!r} is not an amount: write digits, e.g. 12 or 12.5")
     try:
-        units = Decimal(value).scaleb(decimals)
+        with localcontext(prec=_PRECISION):  # the default 28 digits would round a uint256
+            units = Decimal(value).scaleb(decimals)
     except InvalidOperation:
         raise typer.BadParameter(f"{what} {value!r} is not an amount") from None
     if units != units.to_integral_value():
         raise typer.BadParameter(f"{what} {value!r} has more than {decimals} decimals")
+    if units >= 2**256:
+        raise typer.BadParameter(f"{what} {value!r} is too large for a uint256")
     return int(units)
+
+
+def tokens(units: int, decimals: int) -> str:
+    """Smallest units as whole tokens, exactly: ``tokens(12_500_000, 6) == "12.5"``."""
+    with localcontext(prec=_PRECISION):
+        text = format(Decimal(units).scaleb(-decimals), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def hash32(value: str, what: str) -> bytes:

@@ -102,7 +102,8 @@ test-python: setup browser ## ledger, API and end-to-end tests (the dashboard in
 browser: ## install Debian's chromium for the browser test, where it is missing
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
 	  echo "installing Debian's chromium (apt) for the dashboard's browser test"; \
-	  if [ "$$(id -u)" = 0 ]; then APT="apt-get"; elif command -v sudo >/dev/null; then APT="sudo apt-get"; else APT=""; fi; \
+	  if [ "$$(id -u)" = 0 ]; then APT="apt-get"; elif command -v sudo >/dev/null; then APT="sudo -n -E apt-get"; else APT=""; fi; \
+	  export DEBIAN_FRONTEND=noninteractive; \
 	  if [ -n "$$APT" ]; then $$APT install -y -q chromium >/dev/null || { $$APT update -q >/dev/null && $$APT install -y -q chromium >/dev/null; } || true; fi; \
 	  command -v chromium >/dev/null || { echo "The browser test needs Chromium and it could not be installed here: install it (Debian/Ubuntu: sudo apt-get install chromium) and run make test again." >&2; exit 1; }; }
 

@@ -172,6 +172,14 @@ function drawNetwork(graph) {
       ],
     });
     state.cy.on("tap", "node", (event) => showProfile(event.target.id()));
+    state.cy.on("mouseover", "node", (event) => {
+      const node = event.target.data();
+      const hover = $("#hover");
+      hover.textContent = `${node.name || node.id} · ${node.sector} · ${node.region} · community ${node.community}`
+        + ` · PageRank ${Number(node.pagerank).toFixed(4)} — click for the profile`;
+      hover.hidden = false;
+    });
+    state.cy.on("mouseout", "node", () => { $("#hover").hidden = true; });
   } else {
     state.cy.elements().remove();
     state.cy.add(elements);

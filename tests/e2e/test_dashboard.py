@@ -130,6 +130,9 @@ def test_clicking_a_member_opens_its_profile_with_the_apis_figures(page: Page) -
           return { address: node.id(), x: box.left + at.x, y: box.top + at.y };
         }"""
     )
+    page.mouse.move(target["x"], target["y"])
+    page.wait_for_selector("#hover:not([hidden])")
+    assert page.inner_text("#hover").startswith("Harbour Lights Marketing"), "hovering names the member"
     page.mouse.click(target["x"], target["y"])
     page.wait_for_function(
         "(address) => document.querySelector('#profile').dataset.address === address", arg=target["address"]

@@ -12,16 +12,16 @@ One pass (:meth:`Indexer.sync`) brings the store to the chain's head minus the c
    the logs' block hashes (a mismatch means the chain moved under us: the range is read again), prepared
    as rows (:mod:`ledger.store.prepared`) and committed with the checkpoint in one transaction.
 
-When there is more than one range to read (a backfill), reading and preparing run in a forked child process
-one range ahead of the writes (:mod:`ledger.prefetch`): the two halves of the work then run at the same time
-on two cores. What crosses between the processes is prepared rows (plain tuples), cheap to pickle. A thread
-instead gained nothing (decoding and writing both hold the GIL); following the head reads one small range at
-a time and stays in-process.
+When there is more than one range to read (a backfill), two forked reading processes take turns over the
+chunks ahead of the writes (:mod:`ledger.prefetch`), so reading, decoding and writing run at the same time.
+What crosses between the processes is prepared rows (plain tuples), cheap to pickle. A thread instead gained
+nothing (decoding and writing both hold the GIL); one reading process left the writer waiting for it;
+following the head reads one small range at a time and stays in-process.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from functools import partial
 
@@ -29,7 +29,7 @@ from ledger.chain import ChainReader
 from ledger.decoding import DecodedEvent, EventDecoder, UndecodedLog
 from ledger.exceptions import ChainError, ManifestError, RangeTooLargeError
 from ledger.manifest import DeploymentManifest
-from ledger.prefetch import prefetched
+from ledger.prefetch import leapfrogged
 from ledger.store import Store
 from ledger.store.prepared import PreparedRange, prepare_range
 from ledger.types import BlockHeader
@@ -135,7 +135,7 @@ class Indexer:
         checkpoint = self.store.checkpoint()
         return checkpoint.block_number + 1 if checkpoint else self.manifest.start_block
 
-    def _prepared_ranges(self, start: int, target: int) -> Generator[PreparedRange | None]:
+    def _prepared_ranges(self, start: int, target: int) -> Generator[PreparedRange | None, None, int | None]:
         """The ranges from ``start`` to ``target``, read and prepared: in a child process while the store
         writes (:mod:`ledger.prefetch`) when there is more than one range to read, here otherwise."""
         produce = partial(
@@ -149,7 +149,14 @@ class Indexer:
             self.max_batch_blocks,
         )
         if self.prefetch and target - start + 1 > self.batch_blocks:
-            return prefetched(partial(_in_child, produce, self.reader))
+            return leapfrogged(
+                partial(_read_chunk, self.reader, self.decoder, self.manifest.chain_id),
+                start,
+                target,
+                self.batch_blocks,
+                partial(_next_size, largest=self.max_batch_blocks),
+                self.reader.reconnect,
+            )
         return produce()
 
     def _handle_reorg(self) -> int:
@@ -178,11 +185,13 @@ class Indexer:
         return self.reader.headers([number])[0]
 
 
-def _in_child(
-    produce: Callable[[], Iterator[PreparedRange | None]], reader: ChainReader
-) -> Iterator[PreparedRange | None]:
-    reader.reconnect()  # this copy of the reader is the child's: new sockets
-    return produce()
+def _read_chunk(
+    reader: ChainReader, decoder: EventDecoder, chain_id: int, first: int, last: int
+) -> Generator[PreparedRange | None, None, int]:
+    """One reading process's chunk ``[first, last]``: read whole if the node allows (halved if it refuses),
+    prepared; returns how many logs it held (the next chunk's size follows from it)."""
+    size = last - first + 1
+    return (yield from _prepare_ranges(reader, decoder, chain_id, first, last, size, size))
 
 
 def _prepare_ranges(
@@ -193,10 +202,11 @@ def _prepare_ranges(
     target: int,
     batch_blocks: int,
     max_batch_blocks: int,
-) -> Generator[PreparedRange | None]:
+) -> Generator[PreparedRange | None, None, int]:
     """Each range from ``start`` to ``target`` in adaptive sizes, read and prepared for the store; ``None``
-    (and the end) if a log's block hash is not the block's: the chain moved under the range."""
-    size = batch_blocks
+    (and the end) if a log's block hash is not the block's: the chain moved under the range. Returns how
+    many logs were read."""
+    size, logs_read = batch_blocks, 0
     while start <= target:
         end = min(start + size - 1, target)
         try:
@@ -209,12 +219,14 @@ def _prepare_ranges(
         numbers = sorted({int(log["blockNumber"], 16) for log in logs} | {end})
         headers = {header.number: header for header in reader.headers(numbers)}
         items = decoder.decode_all(logs)
+        logs_read += len(items)
         if any(item.position.block_hash != headers[item.position.block_number].hash for item in items):
             yield None
-            return
+            return logs_read
         decoded = [item for item in items if isinstance(item, DecodedEvent)]
         unexplained = [item for item in items if isinstance(item, UndecodedLog)]
         with_logs = [header for number, header in sorted(headers.items()) if number != end]
         yield prepare_range(chain_id, with_logs, decoded, unexplained, headers[end])
         size = _next_size(size, len(items), max_batch_blocks)
         start = end + 1
+    return logs_read

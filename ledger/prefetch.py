@@ -1,12 +1,17 @@
-"""Run a producer in a forked child process and consume what it yields in this one, one item ahead.
+"""Read ahead of the writes: forked reading processes take turns over the chunks of a backfill.
 
-The indexer's backfill is two kinds of work: reading and decoding the chain's logs, and writing them. In one
-process they take turns (Python runs one thread at a time); here the child reads and prepares the next range
-while the parent writes the current one. The pipe between them holds one item at a time, so the child is at
-most one item ahead and memory stays bounded.
+The indexer's backfill is two kinds of work: reading the chain's logs (with decoding and preparing rows),
+and writing them. In one process they take turns (Python runs one thread at a time). Here
+:func:`leapfrogged` forks ``readers`` processes (two by default) that read successive chunks in turn —
+while this process writes chunk *i*, one reader is reading chunk *i + 1* and the other chunk *i + 2* — so
+the node, the decoding and the writes all overlap. Chunks arrive in order. Each chunk's size follows from
+the number of logs in the one before it, one chunk late (the next chunk is handed out before the current
+one is read). A reader's pipe holds about one item, so each reader is at most one chunk ahead and memory
+stays bounded.
 
-The child writes nothing anywhere: if either process dies, nothing is half-written. It ignores Ctrl-C (the
-parent stops it), and it ends on its own when the parent is gone (its next send finds the pipe closed).
+The readers write nothing anywhere: if any process dies, nothing is half-written. They ignore Ctrl-C (this
+process stops them), and they end on their own when this process is gone (their next send or receive finds
+the pipe closed: each reader closes the ends of the pipes it inherited).
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ from __future__ import annotations
 import multiprocessing
 import pickle
 import signal
-from collections.abc import Callable, Generator, Iterator
+from collections import deque
+from collections.abc import Callable, Generator
 from multiprocessing.connection import Connection
 from typing import TypeVar
 
-__all__ = ["PrefetchError", "prefetched"]
+__all__ = ["PrefetchError", "leapfrogged"]
 
 T = TypeVar("T")
 
@@ -29,68 +35,116 @@ class PrefetchError(RuntimeError):
     """The child process ended without saying why (killed, or out of memory)."""
 
 
-def prefetched(produce: Callable[[], Iterator[T]]) -> Generator[T]:
-    """Iterate what ``produce()`` yields, computed in a forked child process.
-
-    ``produce`` runs in the child: it must open its own connections (sockets and database handles are not to
-    be shared across a fork). An exception it raises is raised here, in order, after the items before it.
-    Closing the iterator (or leaving the loop) stops the child.
-    """
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_run, args=(produce, sender, receiver), name="coopledger-prefetch", daemon=True
-    )
-    child.start()
-    sender.close()
-    try:
-        while True:
-            try:
-                kind, payload = receiver.recv()
-            except EOFError:
-                child.join(timeout=5)
-                raise PrefetchError(
-                    f"the process reading the chain ended unexpectedly (exit code {child.exitcode})"
-                ) from None
-            if kind == _ITEM:
-                yield payload
-            elif kind == _ERROR:
-                raise payload
-            else:
-                return
-    finally:
-        receiver.close()
-        if child.is_alive():
-            child.terminate()
-        child.join()
-
-
-def _run(produce: Callable[[], Iterator[object]], sender: Connection, inherited: Connection) -> None:
-    # The fork gave this process the pipe's reading end too: while it stays open here, a send to a parent
-    # that died blocks forever instead of failing, and the child would outlive it.
-    inherited.close()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops this process
-    items = produce()
-    while True:
-        message: tuple[str, object]
-        try:
-            message = (_ITEM, next(items))
-        except StopIteration:
-            message = (_DONE, None)
-        except Exception as exc:  # every failure is the parent's to raise
-            message = (_ERROR, _picklable(exc))
-        try:
-            sender.send(message)
-        except (BrokenPipeError, ConnectionResetError):
-            return  # the parent stopped listening
-        if message[0] != _ITEM:
-            sender.close()
-            return
-
-
 def _picklable(exc: Exception) -> Exception:
     try:
         pickle.loads(pickle.dumps(exc))
     except Exception:  # one that does not pickle is sent as its description
         return PrefetchError(f"{type(exc).__name__}: {exc}")
     return exc
+
+
+def leapfrogged(
+    read_chunk: Callable[[int, int], Generator[T, None, int]],
+    start: int,
+    target: int,
+    first_size: int,
+    next_size: Callable[[int, int], int],
+    on_start: Callable[[], None],
+    readers: int = 2,
+) -> Generator[T]:
+    """Read ``[start, target]`` in chunks with ``readers`` forked processes taking turns, and yield what
+    ``read_chunk(first, last)`` yields for each chunk, in chunk order.
+
+    While this process consumes chunk *i*, the other readers are already reading chunks *i + 1*, … . A chunk's
+    size follows the one before it by ``next_size(size, logs)`` (``logs``: what ``read_chunk`` returned for
+    it), so the sizes adapt one chunk late. ``on_start`` runs first in each reader (to open its own
+    connections). An exception in a reader is raised here, in order; closing the generator stops them all.
+    """
+    context = multiprocessing.get_context("fork")
+    ends: list[Connection] = []
+    children = []
+    for _ in range(readers):
+        mine, theirs = context.Pipe(duplex=True)
+        child = context.Process(
+            target=_serve_chunks,
+            args=(read_chunk, on_start, theirs, [*ends, mine]),
+            name="coopledger-reader",
+            daemon=True,
+        )
+        child.start()
+        theirs.close()
+        ends.append(mine)
+        children.append(child)
+    planned: deque[tuple[int, int, int]] = deque()  # (reader, first, last) in chunk order
+    following, size = start, first_size
+
+    def assign(reader: int) -> None:
+        nonlocal following
+        if following <= target:
+            last = min(following + size - 1, target)
+            ends[reader].send((following, last))
+            planned.append((reader, following, last))
+            following = last + 1
+
+    try:
+        for reader in range(readers):
+            assign(reader)
+        while planned:
+            reader, first, last = planned.popleft()
+            while True:
+                try:
+                    kind, payload = ends[reader].recv()
+                except EOFError:
+                    children[reader].join(timeout=5)
+                    code = children[reader].exitcode
+                    raise PrefetchError(
+                        f"a process reading the chain ended unexpectedly (exit code {code})"
+                    ) from None
+                if kind == _ITEM:
+                    yield payload
+                elif kind == _ERROR:
+                    raise payload
+                else:
+                    size = next_size(last - first + 1, payload)
+                    assign(reader)
+                    break
+    finally:
+        for end in ends:
+            end.close()
+        for child in children:
+            if child.is_alive():
+                child.terminate()
+            child.join()
+
+
+def _serve_chunks(
+    read_chunk: Callable[[int, int], Generator[object, None, int]],
+    on_start: Callable[[], None],
+    connection: Connection,
+    inherited: list[Connection],
+) -> None:
+    for end in inherited:  # the parent's ends: open here, they would keep a dead parent's pipes alive
+        end.close()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        on_start()
+        while True:
+            try:
+                first, last = connection.recv()
+            except EOFError:
+                return  # the parent is done, or gone
+            chunk = read_chunk(first, last)
+            while True:
+                try:
+                    message: tuple[str, object] = (_ITEM, next(chunk))
+                except StopIteration as done:
+                    connection.send((_DONE, done.value))
+                    break
+                connection.send(message)
+    except (BrokenPipeError, ConnectionResetError):
+        return
+    except Exception as exc:  # every failure is the parent's to raise
+        try:
+            connection.send((_ERROR, _picklable(exc)))
+        except (BrokenPipeError, ConnectionResetError):
+            return

@@ -1,4 +1,5 @@
-"""Producing in a forked child: items arrive in order, failures arrive as the child's exception, no orphan."""
+"""Reading in turns with several forked readers: chunks arrive in order, sizes adapt, failures arrive as
+the readers' exceptions, and no reader outlives the loop or its parent."""
 
 from __future__ import annotations
 
@@ -8,36 +9,57 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Generator
 from pathlib import Path
 
 import pytest
 
 from ledger.exceptions import ChainError
-from ledger.prefetch import PrefetchError, prefetched
+from ledger.prefetch import PrefetchError, leapfrogged
 
 
-def _numbers(count: int) -> Iterator[tuple[int, int]]:
-    for number in range(count):
-        yield number, os.getpid()
+def _blocks(first: int, last: int) -> Generator[tuple[int, int, int], None, int]:
+    yield first, last, os.getpid()
+    return last - first + 1  # "logs": one per block
 
 
-def test_items_arrive_in_order_from_another_process() -> None:
-    received = list(prefetched(lambda: _numbers(50)))
-    assert [number for number, _ in received] == list(range(50))
-    assert {pid for _, pid in received} != {os.getpid()}, "they were produced in a child process"
+def _doubling(size: int, logs: int) -> int:
+    return size * 2
 
 
-def _fails_after(count: int) -> Iterator[int]:
-    yield from range(count)
-    raise ChainError("The node at http://node does not answer (ConnectionError).")
+def _nothing() -> None:
+    return None
 
 
-def test_the_childs_exception_is_raised_after_the_items_before_it() -> None:
-    items = prefetched(lambda: _fails_after(3))
-    assert [next(items) for _ in range(3)] == [0, 1, 2]
+def test_chunks_arrive_in_order_from_the_readers_in_turn_with_growing_sizes() -> None:
+    chunks = list(leapfrogged(_blocks, 10, 200, 4, _doubling, _nothing))
+    assert chunks[0][:2] == (10, 13)
+    assert [first for first, _, _ in chunks[1:]] == [last + 1 for _, last, _ in chunks[:-1]], (
+        "no gap, no overlap"
+    )
+    assert chunks[-1][1] == 200
+    sizes = [last - first + 1 for first, last, _ in chunks[:-1]]
+    assert sizes[:3] == [4, 4, 8], "the size follows the chunk before, one chunk late"
+    readers = {pid for _, _, pid in chunks}
+    assert len(readers) == 2
+    assert os.getpid() not in readers
+
+
+def _fails_from(limit: int) -> Callable[[int, int], Generator[int, None, int]]:
+    def read(first: int, last: int) -> Generator[int, None, int]:
+        if first >= limit:
+            raise ChainError("The node at http://node does not answer (ConnectionError).")
+        yield first
+        return 1
+
+    return read
+
+
+def test_a_readers_exception_is_raised_after_the_chunks_before_it() -> None:
+    chunks = leapfrogged(_fails_from(5), 0, 100, 1, lambda size, logs: 1, _nothing)
+    assert [next(chunks) for _ in range(5)] == [0, 1, 2, 3, 4]
     with pytest.raises(ChainError, match="does not answer"):
-        next(items)
+        next(chunks)
 
 
 class _UnpicklableError(Exception):
@@ -46,63 +68,65 @@ class _UnpicklableError(Exception):
         self.handle = handle
 
 
-def _fails_unpicklably() -> Iterator[int]:
-    yield 1
+def _unpicklable(first: int, last: int) -> Generator[int, None, int]:
     raise _UnpicklableError("bad range", threading.Lock())
+    yield 0  # a generator
 
 
 def test_an_exception_that_cannot_cross_is_sent_as_its_description() -> None:
     with pytest.raises(PrefetchError, match="_UnpicklableError: bad range"):
-        list(prefetched(_fails_unpicklably))
+        list(leapfrogged(_unpicklable, 0, 10, 5, _doubling, _nothing))
 
 
-def _dies() -> Iterator[int]:
-    yield 1
-    os.kill(os.getpid(), signal.SIGKILL)
-    yield 2
+def _dies(first: int, last: int) -> Generator[int, None, int]:
+    if first > 0:
+        os.kill(os.getpid(), signal.SIGKILL)
+    yield first
+    return 1
 
 
-def test_a_child_that_dies_is_a_clear_error() -> None:
+def test_a_reader_that_dies_is_a_clear_error() -> None:
     with pytest.raises(PrefetchError, match=r"ended unexpectedly \(exit code -9\)"):
-        list(prefetched(_dies))
+        list(leapfrogged(_dies, 0, 10, 1, _doubling, _nothing))
 
 
-def _forever(pid_file: Path) -> Iterator[int]:
-    pid_file.write_text(str(os.getpid()))
-    number = 0
-    while True:
-        yield number
-        number += 1
+def _recording(folder: Path) -> Callable[[int, int], Generator[int, None, int]]:
+    def read(first: int, last: int) -> Generator[int, None, int]:
+        (folder / str(os.getpid())).touch()
+        yield first
+        return 1
+
+    return read
 
 
-def test_leaving_the_loop_stops_the_child(tmp_path: Path) -> None:
-    pid_file = tmp_path / "child.pid"
-    items = prefetched(lambda: _forever(pid_file))
-    assert next(items) == 0
-    items.close()
-    child = int(pid_file.read_text())
+def test_leaving_the_loop_stops_every_reader(tmp_path: Path) -> None:
+    chunks = leapfrogged(_recording(tmp_path), 0, 10**9, 1, lambda size, logs: 1, _nothing)
+    assert [next(chunks) for _ in range(4)] == [0, 1, 2, 3]
+    chunks.close()
+    readers = [int(path.name) for path in tmp_path.iterdir()]
+    assert len(readers) == 2
     deadline = time.monotonic() + 5
-    while _alive(child) and time.monotonic() < deadline:
+    while any(_alive(pid) for pid in readers) and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert not _alive(child), "the child process was stopped and reaped"
+    assert not any(_alive(pid) for pid in readers), "every reader was stopped and reaped"
 
 
 _ORPHAN_SCRIPT = """
-import os, sys, time
-from ledger.prefetch import prefetched
+import os, time
+from ledger.prefetch import leapfrogged
 
-def endless():
+def endless(first, last):
     yield os.getpid()
-    while True:
-        yield b"x" * 1_000_000  # fills the pipe: the child then waits in send
+    yield b"x" * 1_000_000  # fills the pipe: the reader then waits in send
+    return 1
 
-items = prefetched(endless)
+items = leapfrogged(endless, 0, 10**9, 1, lambda size, logs: 1, lambda: None)
 print(next(items), flush=True)
 time.sleep(60)
 """
 
 
-def test_the_child_ends_when_the_parent_is_killed() -> None:
+def test_the_readers_end_when_the_parent_is_killed() -> None:
     parent = subprocess.Popen(
         [sys.executable, "-c", _ORPHAN_SCRIPT],
         stdout=subprocess.PIPE,
@@ -110,17 +134,17 @@ def test_the_child_ends_when_the_parent_is_killed() -> None:
         cwd=Path(__file__).parents[2],
     )
     assert parent.stdout is not None
-    child = int(parent.stdout.readline())
-    time.sleep(0.5)  # let the child fill the pipe and block in send
+    reader = int(parent.stdout.readline())
+    time.sleep(0.5)
     parent.send_signal(signal.SIGKILL)
     parent.wait()
     deadline = time.monotonic() + 10
-    while _alive(child) and time.monotonic() < deadline:
+    while _alive(reader) and time.monotonic() < deadline:
         time.sleep(0.1)
-    alive = _alive(child)
+    alive = _alive(reader)
     if alive:
-        os.kill(child, signal.SIGKILL)
-    assert not alive, "the prefetch child outlived its killed parent"
+        os.kill(reader, signal.SIGKILL)
+    assert not alive, "a reader outlived its killed parent"
 
 
 def _alive(pid: int) -> bool:

@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
 from fastapi import Depends, Header, Query, Request
 from sqlalchemy import Connection
 
 from api.errors import ApiError
 from api.service import Height, LedgerService
+from ledger.addresses import parse_address
 
 __all__ = [
     "MAX_ID",
@@ -52,20 +52,12 @@ Connection_ = Annotated[Connection, Depends(_connection)]
 
 
 def checksum_address(value: str, parameter: str) -> str:
-    """``value`` as a checksummed address; a 422 naming ``parameter`` if it is not a 20-byte hex address."""
-    if not (value.startswith("0x") and is_hex_address(value)):
-        raise ApiError(
-            422, f"{parameter}: {value!r} is not an address (0x followed by 40 hex digits).", parameter
-        )
-    digits = value[2:]
-    if digits != digits.lower() and digits != digits.upper() and not is_checksum_address(value):
-        raise ApiError(
-            422,
-            f"{parameter}: {value!r} has a wrong checksum (mixed case); check it for a typo, or give it in "
-            "lower case.",
-            parameter,
-        )
-    return str(to_checksum_address(value))
+    """``value`` as a checksummed address (:func:`~ledger.addresses.parse_address`); a 422 naming
+    ``parameter`` if it is not one."""
+    try:
+        return parse_address(value)
+    except ValueError as exc:
+        raise ApiError(422, f"{parameter}: {exc}.", parameter) from None
 
 
 def encode_cursor(key: tuple[Any, ...] | None) -> str | None:

@@ -76,13 +76,14 @@ class LedgerService:
             self._head_read_at = now
         return self._head
 
-    def height(self, as_of_block: int | None) -> Height:
+    def height(self, as_of_block: int | None, parameter: str = "as_of_block") -> Height:
         """The height to answer at: ``as_of_block``, or the indexed head when it is None.
 
         Raises
         ------
         ApiError
-            409 if nothing is indexed yet or ``as_of_block`` is above the indexed head.
+            409 if nothing is indexed yet or ``as_of_block`` is above the indexed head (the message names
+            the request's ``parameter``).
         """
         head = self.head()
         if head is None:
@@ -96,9 +97,9 @@ class LedgerService:
         if as_of_block > head.block_number:
             raise ApiError(
                 409,
-                f"as_of_block {as_of_block} is above the indexed head {head.block_number}; "
+                f"{parameter} {as_of_block} is above the indexed head {head.block_number}; "
                 "ask for a block at or below it.",
-                "as_of_block",
+                parameter,
             )
         if as_of_block == head.block_number:
             return Height(as_of_block, (as_of_block, head.block_hash))

@@ -18,7 +18,9 @@ from eth_abi.exceptions import DecodingError
 from eth_utils.abi import function_signature_to_4byte_selector
 from hexbytes import HexBytes
 from web3 import Web3
+from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractCustomError, ContractLogicError, TimeExhausted, Web3RPCError
+from web3.types import TxParams, Wei
 
 from ledger.exceptions import ChainError, CoopLedgerError
 from ledger.manifest import DeploymentManifest
@@ -92,7 +94,7 @@ class Chain:
         return getattr(self.contracts[contract].functions, function)(*args).call()
 
     def simulate(self, contract: str, function: str, *args: Any, value: int = 0) -> None:
-        """Run the call with ``eth_call`` from the wallet's address.
+        """Run ``contract.function(*args)`` with ``eth_call`` from the wallet's address.
 
         Raises
         ------
@@ -100,9 +102,28 @@ class Chain:
             If it would revert, with the decoded custom error.
         """
         call = getattr(self.contracts[contract].functions, function)(*args)
-        sender = self.wallet.address if self.wallet else None
+        self.simulate_call(call, contract, function, value)
+
+    def send(self, contract: str, function: str, *args: Any, value: int = 0, timeout: float = 120) -> Sent:
+        """Simulate ``contract.function(*args)``, then sign and send it and wait for it to be mined (see
+        :meth:`send_call`)."""
+        call = getattr(self.contracts[contract].functions, function)(*args)
+        return self.send_call(call, contract, function, value, timeout)
+
+    def simulate_call(self, call: ContractFunction, contract: str, function: str, value: int = 0) -> None:
+        """Run any contract function ``call`` with ``eth_call`` from the wallet's address (``contract`` and
+        ``function`` name it in messages).
+
+        Raises
+        ------
+        RevertError
+            If it would revert, with the decoded custom error.
+        """
+        params: TxParams = {"value": Wei(value)}
+        if self.wallet is not None:
+            params["from"] = Web3.to_checksum_address(self.wallet.address)
         try:
-            call.call({"from": sender, "value": value} if sender else {"value": value})
+            call.call(params)
         except ContractCustomError as exc:
             raise self._explain(contract, function, str(exc.data or exc.message)) from None
         except ContractLogicError as exc:
@@ -110,8 +131,10 @@ class Chain:
         except Web3RPCError as exc:
             raise ChainError(f"{contract}.{function} could not be simulated: {exc.message}") from None
 
-    def send(self, contract: str, function: str, *args: Any, value: int = 0, timeout: float = 120) -> Sent:
-        """Simulate, then sign and send the transaction and wait for it to be mined.
+    def send_call(
+        self, call: ContractFunction, contract: str, function: str, value: int = 0, timeout: float = 120
+    ) -> Sent:
+        """Simulate any contract function ``call``, then sign and send it and wait for it to be mined.
 
         Raises
         ------
@@ -122,15 +145,14 @@ class Chain:
         """
         if self.wallet is None:
             raise CoopLedgerError("No account to sign with: give --keystore or --dev-account.")
-        self.simulate(contract, function, *args, value=value)
-        call = getattr(self.contracts[contract].functions, function)(*args)
-        sender = self.wallet.address
+        self.simulate_call(call, contract, function, value)
+        sender = Web3.to_checksum_address(self.wallet.address)
         try:
             transaction = call.build_transaction(
                 {
                     "from": sender,
-                    "value": value,
-                    "nonce": self.w3.eth.get_transaction_count(Web3.to_checksum_address(sender), "pending"),
+                    "value": Wei(value),
+                    "nonce": self.w3.eth.get_transaction_count(sender, "pending"),
                     "chainId": self.w3.eth.chain_id,
                 }
             )

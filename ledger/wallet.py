@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from eth_account import Account
-from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 
+from ledger.eip712 import sign_typed_data
 from ledger.exceptions import CoopLedgerError
 
 __all__ = ["DEV_CHAIN_IDS", "DEV_MNEMONIC", "Wallet", "WalletError"]
@@ -92,5 +92,4 @@ class Wallet:
     def sign_typed_data(self, typed_data: dict[str, Any]) -> bytes:
         """An EIP-712 signature (65 bytes: r, s, v) of ``typed_data`` (domain, types, primaryType,
         message)."""
-        message = encode_typed_data(full_message=typed_data)
-        return bytes(self._account.sign_message(message).signature)
+        return sign_typed_data(self._account.key, typed_data)

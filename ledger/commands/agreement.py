@@ -28,6 +28,7 @@ from ledger.commands.common import (
     connect,
     decimals_of,
     guarded,
+    id_command,
     tokens,
     transact,
 )
@@ -265,47 +266,32 @@ def amend(
     )
 
 
-def _simple(name: str, function: str, what: str, help_text: str) -> None:
-    """Register a command that takes the agreement id only."""
-
-    @app.command(name, help=help_text)
-    @guarded
-    def command(
-        agreement: IdArgument,
-        config: ConfigOption = None,
-        rpc_url: RpcOption = None,
-        manifest: ManifestOption = None,
-        keystore: KeystoreOption = None,
-        dev_account: DevAccountOption = None,
-        yes: YesOption = False,
-        json_output: JsonOption = False,
-    ) -> None:
-        chain = connect(config, rpc_url, manifest, keystore, dev_account)
-        transact(
-            chain,
-            yes,
-            Output(json_output),
-            f"{what} agreement {agreement}",
-            "Agreements",
-            function,
-            agreement,
-        )
-
-
-_simple(
+id_command(
+    app,
     "resolve",
+    "Vote to resolve a dispute (a majority resolves).",
+    "agreement",
+    "Agreements",
     "voteToResolve",
     "Vote to resolve the dispute on",
-    "Vote to resolve a dispute (a majority resolves).",
 )
-_simple(
+id_command(
+    app,
     "terminate",
+    "Consent to end an agreement (all parties end it).",
+    "agreement",
+    "Agreements",
     "consentToTerminate",
     "Consent to terminate",
-    "Consent to end an agreement (all parties end it).",
 )
-_simple(
-    "withdraw", "withdraw", "Withdraw your credited revenue from", "Withdraw what an agreement credited you."
+id_command(
+    app,
+    "withdraw",
+    "Withdraw what an agreement credited you.",
+    "agreement",
+    "Agreements",
+    "withdraw",
+    "Withdraw your credited revenue from",
 )
 
 

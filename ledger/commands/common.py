@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
 from rich.console import Console
 from web3 import HTTPProvider, Web3
 from web3.exceptions import ContractLogicError, Web3Exception
 
+from ledger.addresses import parse_address
 from ledger.exceptions import CoopLedgerError
 from ledger.manifest import load_manifest
 from ledger.settings import load_settings
@@ -44,6 +44,7 @@ __all__ = [
     "failures",
     "guarded",
     "hash32",
+    "id_command",
     "tokens",
     "transact",
 ]
@@ -191,13 +192,12 @@ def transact(
 
 
 def address(value: str, what: str = "address") -> str:
-    """``value`` as a checksummed address, or a clear error naming ``what``."""
-    if not (value.startswith("0x") and is_hex_address(value)):
-        raise typer.BadParameter(f"{what} {value!r} is not an address (0x and 40 hex digits)")
-    digits = value[2:]
-    if digits != digits.lower() and digits != digits.upper() and not is_checksum_address(value):
-        raise typer.BadParameter(f"{what} {value!r} has a wrong checksum; check it for a typo")
-    return str(to_checksum_address(value))
+    """``value`` as a checksummed address (:func:`~ledger.addresses.parse_address`), or a clear error
+    naming ``what``."""
+    try:
+        return parse_address(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{what} {exc}") from None
 
 
 def amount(value: str, decimals: int, what: str = "amount") -> int:
@@ -250,11 +250,34 @@ def approve_if_needed(chain: Chain, yes: bool, out: Output, asset: str, spender:
     if int(token.functions.allowance(chain.wallet.address, spender).call()) >= units:
         return
     confirm(chain, f"Approve {spender} to take {units} units of {asset}", yes, out.as_json)
-    owner = Web3.to_checksum_address(chain.wallet.address)
-    nonce = chain.w3.eth.get_transaction_count(owner, "pending")
-    transaction = token.functions.approve(spender, units).build_transaction({"from": owner, "nonce": nonce})
-    tx_hash = chain.w3.eth.send_raw_transaction(chain.wallet.sign_transaction(dict(transaction)))
-    chain.w3.eth.wait_for_transaction_receipt(tx_hash, poll_latency=0.1)
+    chain.send_call(token.functions.approve(spender, units), "ERC20", "approve")
+
+
+def id_command(
+    app: typer.Typer, name: str, help_text: str, noun: str, contract: str, function: str, what: str
+) -> None:
+    """Register on ``app`` a write command ``name ID`` that calls ``contract.function(ID)``: the id of a
+    ``noun`` (agreement, program), the action described as ``"{what} {noun} {ID}"``."""
+
+    def command(
+        identifier: int,
+        config: ConfigOption = None,
+        rpc_url: RpcOption = None,
+        manifest: ManifestOption = None,
+        keystore: KeystoreOption = None,
+        dev_account: DevAccountOption = None,
+        yes: YesOption = False,
+        json_output: JsonOption = False,
+    ) -> None:
+        chain = connect(config, rpc_url, manifest, keystore, dev_account)
+        action = f"{what} {noun} {identifier}"
+        transact(chain, yes, Output(json_output), action, contract, function, identifier)
+
+    # annotations are strings here (from __future__): the argument's, which depends on ``noun``, is set
+    command.__annotations__["identifier"] = Annotated[
+        int, typer.Argument(min=1, metavar=noun.upper(), help=f"the {noun}'s id")
+    ]
+    app.command(name, help=help_text)(guarded(command))
 
 
 def guarded(function: Callable[..., None]) -> Callable[..., None]:

@@ -31,6 +31,7 @@ from ledger.commands.common import (
     decimals_of,
     guarded,
     hash32,
+    id_command,
     transact,
 )
 from ledger.eip712 import conversion_voucher, split_signature
@@ -379,31 +380,23 @@ def claim(
     )
 
 
-def _sponsor_command(name: str, function: str, what: str, help_text: str) -> None:
-    @app.command(name, help=help_text)
-    @guarded
-    def command(
-        program: ProgramArgument,
-        config: ConfigOption = None,
-        rpc_url: RpcOption = None,
-        manifest: ManifestOption = None,
-        keystore: KeystoreOption = None,
-        dev_account: DevAccountOption = None,
-        yes: YesOption = False,
-        json_output: JsonOption = False,
-    ) -> None:
-        chain = connect(config, rpc_url, manifest, keystore, dev_account)
-        transact(
-            chain, yes, Output(json_output), f"{what} program {program}", "ReferralRewards", function, program
-        )
-
-
-_sponsor_command("close", "closeProgram", "Close", "As the sponsor, close a program to new referrals.")
-_sponsor_command(
+id_command(
+    app,
+    "close",
+    "As the sponsor, close a program to new referrals.",
+    "program",
+    "ReferralRewards",
+    "closeProgram",
+    "Close",
+)
+id_command(
+    app,
     "reclaim",
+    "As the sponsor, take back what a closed or expired program does not owe.",
+    "program",
+    "ReferralRewards",
     "reclaimBudget",
     "Reclaim the unowed budget of",
-    "As the sponsor, take back what a closed or expired program does not owe.",
 )
 
 

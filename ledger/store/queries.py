@@ -55,6 +55,11 @@ class Page:
     next_key: tuple[Any, ...] | None
 
 
+def _equal(*pairs: tuple[ColumnElement[Any], Any]) -> list[ColumnElement[bool]]:
+    """``column == value`` for each pair whose value is given (a filter left out is None)."""
+    return [column == value for column, value in pairs if value is not None]
+
+
 def _page(
     connection: Connection,
     query: Select[Any],
@@ -92,15 +97,11 @@ def member_page(
     limit: int = 50,
 ) -> Page:
     """Members ordered by address, filtered by status, sector and region (each optional)."""
-    conditions = [
-        column == value
-        for column, value in (
-            (members.c.status, status),
-            (members.c.sector, sector),
-            (members.c.region, region),
-        )
-        if value is not None
-    ]
+    conditions = _equal(
+        (members.c.status, status),
+        (members.c.sector, sector),
+        (members.c.region, region),
+    )
     return _page(connection, select(members), [members.c.address], conditions, after, limit)
 
 
@@ -146,15 +147,11 @@ def agreement_page(
     """Agreements ordered by id, filtered by status, kind, a party (checksummed), asset, and being active at
     block ``active_at`` (signed by every party by then, not terminated by then); each row with its
     ``parties`` (see :func:`agreement_detail`)."""
-    conditions: list[ColumnElement[bool]] = [
-        column == value
-        for column, value in (
-            (agreements.c.status, status),
-            (agreements.c.kind, kind),
-            (agreements.c.asset, asset),
-        )
-        if value is not None
-    ]
+    conditions: list[ColumnElement[bool]] = _equal(
+        (agreements.c.status, status),
+        (agreements.c.kind, kind),
+        (agreements.c.asset, asset),
+    )
     if active_at is not None:
         conditions.append(agreements.c.activated_block <= active_at)
         conditions.append(or_(agreements.c.ended_block.is_(None), agreements.c.ended_block > active_at))
@@ -214,15 +211,11 @@ def program_page(
     limit: int = 50,
 ) -> Page:
     """Referral programs ordered by id, filtered by sponsor (checksummed), status and asset."""
-    conditions = [
-        column == value
-        for column, value in (
-            (programs.c.sponsor, sponsor),
-            (programs.c.status, status),
-            (programs.c.asset, asset),
-        )
-        if value is not None
-    ]
+    conditions = _equal(
+        (programs.c.sponsor, sponsor),
+        (programs.c.status, status),
+        (programs.c.asset, asset),
+    )
     return _page(connection, select(programs), [programs.c.id], conditions, after, limit)
 
 
@@ -243,16 +236,12 @@ def referral_page(
     limit: int = 50,
 ) -> Page:
     """Referrals ordered by (program id, commitment), filtered by program, referrer, sponsor and status."""
-    conditions = [
-        column == value
-        for column, value in (
-            (referrals.c.program_id, program_id),
-            (referrals.c.referrer, referrer),
-            (referrals.c.sponsor, sponsor),
-            (referrals.c.status, status),
-        )
-        if value is not None
-    ]
+    conditions = _equal(
+        (referrals.c.program_id, program_id),
+        (referrals.c.referrer, referrer),
+        (referrals.c.sponsor, sponsor),
+        (referrals.c.status, status),
+    )
     keys = [referrals.c.program_id, referrals.c.commitment]
     return _page(connection, select(referrals), keys, conditions, after, limit)
 

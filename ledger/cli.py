@@ -13,6 +13,7 @@ from rich.table import Table
 from ledger import __version__
 from ledger.chain import ChainReader
 from ledger.commands import agreement, consortium, referral
+from ledger.commands.common import ConfigOption
 from ledger.exceptions import CoopLedgerError
 from ledger.follow import backfill, follow
 from ledger.indexer import Indexer, verify_deployment
@@ -68,7 +69,7 @@ def deployment(
 @app.command()
 def index(
     once: Annotated[bool, typer.Option("--once", help="stop at the head instead of following it")] = False,
-    config: Annotated[Path | None, typer.Option(help="TOML settings file ([coopledger] table)")] = None,
+    config: ConfigOption = None,
     rpc_url: Annotated[str | None, typer.Option(help="JSON-RPC endpoint (COOPLEDGER_RPC_URL)")] = None,
     store_url: Annotated[
         str | None, typer.Option(help="SQLAlchemy URL of the store (COOPLEDGER_STORE_URL)")
@@ -128,7 +129,7 @@ def index(
 
 @app.command()
 def serve(
-    config: Annotated[Path | None, typer.Option(help="TOML settings file ([coopledger] table)")] = None,
+    config: ConfigOption = None,
     store_url: Annotated[
         str | None, typer.Option(help="SQLAlchemy URL of the store (COOPLEDGER_STORE_URL)")
     ] = None,

@@ -52,7 +52,7 @@ __all__ = [
 console = Console()
 errors = Console(stderr=True)
 
-ConfigOption = Annotated[Path | None, typer.Option(help="TOML settings file ([coopledger] table)")]
+ConfigOption = Annotated[Path | None, typer.Option(help="TOML settings file (\\[coopledger] table)")]
 RpcOption = Annotated[str | None, typer.Option(help="JSON-RPC endpoint (COOPLEDGER_RPC_URL)")]
 ManifestOption = Annotated[Path | None, typer.Option(help="deployment manifest (COOPLEDGER_MANIFEST)")]
 KeystoreOption = Annotated[

@@ -8,9 +8,12 @@ One pass (:meth:`Indexer.sync`) brings the store to the chain's head minus the c
 2. Backfill from the checkpoint (or each contract's deployment block) in adaptive ranges: a range that
    returns few logs doubles the next one (up to ``max_batch_blocks``), one with many halves it (bounding
    memory); a range the node refuses as too large is halved and retried.
-3. Each range's logs and block headers are fetched (headers in one batch request), decoded, checked against
-   the logs' block hashes (a mismatch means the chain moved under us: the range is read again), prepared
-   as rows (:mod:`ledger.store.prepared`) and committed with the checkpoint in one transaction.
+3. Each range's logs and block headers are fetched (headers in one batch request), then cut into slices of
+   about :data:`SLICE_LOGS` logs that never split a block. Each slice is decoded, checked against the
+   headers' hashes (a mismatch means the chain moved under us: the rest of the range is read again),
+   prepared as rows (:mod:`ledger.store.prepared`) and committed with the checkpoint (its last block) in one
+   transaction. Slices let the writes start before a whole range is decoded and keep each commit's size
+   steady however dense the range.
 
 When there is more than one range to read (a backfill), two forked reading processes take turns over the
 chunks ahead of the writes (:mod:`ledger.prefetch`), so reading, decoding and writing run at the same time.
@@ -21,9 +24,10 @@ following the head reads one small range at a time and stays in-process.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from ledger.chain import ChainReader
 from ledger.decoding import DecodedEvent, EventDecoder, UndecodedLog
@@ -36,6 +40,8 @@ from ledger.types import BlockHeader
 
 __all__ = ["Indexer", "SyncReport", "verify_deployment"]
 
+SLICE_LOGS = 5_000  # about this many logs per commit: larger commits rewrite fewer index pages (the
+# unique index on random transaction hashes), smaller ones let the writes start sooner
 TARGET_LOGS = 5_000  # ranges are sized to hold about this many logs: few round trips, bounded memory,
 # and ranges small enough that reading ahead (ledger.prefetch) overlaps the writes well
 
@@ -218,15 +224,35 @@ def _prepare_ranges(
             continue
         numbers = sorted({int(log["blockNumber"], 16) for log in logs} | {end})
         headers = {header.number: header for header in reader.headers(numbers)}
-        items = decoder.decode_all(logs)
-        logs_read += len(items)
-        if any(item.position.block_hash != headers[item.position.block_number].hash for item in items):
-            yield None
-            return logs_read
-        decoded = [item for item in items if isinstance(item, DecodedEvent)]
-        unexplained = [item for item in items if isinstance(item, UndecodedLog)]
-        with_logs = [header for number, header in sorted(headers.items()) if number != end]
-        yield prepare_range(chain_id, with_logs, decoded, unexplained, headers[end])
-        size = _next_size(size, len(items), max_batch_blocks)
+        logs_read += len(logs)
+        for piece, last in _block_slices(logs, SLICE_LOGS, end):
+            items = decoder.decode_all(piece)
+            if any(item.position.block_hash != headers[item.position.block_number].hash for item in items):
+                yield None
+                return logs_read
+            decoded = [item for item in items if isinstance(item, DecodedEvent)]
+            unexplained = [item for item in items if isinstance(item, UndecodedLog)]
+            with_logs = [headers[number] for number in sorted({item.position.block_number for item in items})]
+            yield prepare_range(chain_id, with_logs, decoded, unexplained, headers[last])
+        size = _next_size(size, len(logs), max_batch_blocks)
         start = end + 1
     return logs_read
+
+
+def _block_slices(
+    logs: list[dict[str, Any]], most: int, end: int
+) -> Iterator[tuple[list[dict[str, Any]], int]]:
+    """A range's ``logs`` (in chain order; the range ends at block ``end``) in consecutive pieces of about
+    ``most`` logs that never split a block's logs, each with the block it ends at (the last piece: ``end``).
+    """
+    start = 0
+    while len(logs) - start > most:
+        cut = start + most
+        block = logs[cut - 1]["blockNumber"]
+        while cut < len(logs) and logs[cut]["blockNumber"] == block:
+            cut += 1
+        if cut == len(logs):
+            break
+        yield logs[start:cut], int(block, 16)
+        start = cut
+    yield logs[start:], end

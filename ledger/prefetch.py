@@ -3,11 +3,12 @@
 The indexer's backfill is two kinds of work: reading the chain's logs (with decoding and preparing rows),
 and writing them. In one process they take turns (Python runs one thread at a time). Here
 :func:`leapfrogged` forks ``readers`` processes (two by default) that read successive chunks in turn —
-while this process writes chunk *i*, one reader is reading chunk *i + 1* and the other chunk *i + 2* — so
-the node, the decoding and the writes all overlap. Chunks arrive in order. Each chunk's size follows from
-the number of logs in the one before it, one chunk late (the next chunk is handed out before the current
-one is read). A reader's pipe holds about one item, so each reader is at most one chunk ahead and memory
-stays bounded.
+while this process writes chunk *i*, the readers are reading chunks *i + 1*, *i + 2*, … — so the node, the
+decoding and the writes all overlap. Chunks arrive in order. Each reader is handed ``depth`` chunks ahead
+and a new one each time it finishes one, so it never waits for the writer to ask; a sender thread in each
+reader passes on what it has prepared while it reads on. Each chunk's size follows from the number of logs
+in an earlier one, ``readers * depth`` chunks back (those are already handed out). Memory is bounded by
+about ``readers * depth`` chunks in flight.
 
 The readers write nothing anywhere: if any process dies, nothing is half-written. They ignore Ctrl-C (this
 process stops them), and they end on their own when this process is gone (their next send or receive finds
@@ -18,7 +19,9 @@ from __future__ import annotations
 
 import multiprocessing
 import pickle
+import queue
 import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Generator
 from multiprocessing.connection import Connection
@@ -51,13 +54,15 @@ def leapfrogged(
     next_size: Callable[[int, int], int],
     on_start: Callable[[], None],
     readers: int = 2,
+    depth: int = 2,
 ) -> Generator[T]:
     """Read ``[start, target]`` in chunks with ``readers`` forked processes taking turns, and yield what
     ``read_chunk(first, last)`` yields for each chunk, in chunk order.
 
-    While this process consumes chunk *i*, the other readers are already reading chunks *i + 1*, … . A chunk's
-    size follows the one before it by ``next_size(size, logs)`` (``logs``: what ``read_chunk`` returned for
-    it), so the sizes adapt one chunk late. ``on_start`` runs first in each reader (to open its own
+    While this process consumes chunk *i*, the readers are already reading chunks *i + 1*, … (each reader
+    holds ``depth`` chunks handed out). The size of the chunk handed out when one is done follows from it by
+    ``next_size(size, logs)`` (``logs``: what ``read_chunk`` returned for it), so the sizes adapt
+    ``readers * depth`` chunks late. ``on_start`` runs first in each reader (to open its own
     connections). An exception in a reader is raised here, in order; closing the generator stops them all.
     """
     context = multiprocessing.get_context("fork")
@@ -87,8 +92,9 @@ def leapfrogged(
             following = last + 1
 
     try:
-        for reader in range(readers):
-            assign(reader)
+        for _ in range(depth):
+            for reader in range(readers):
+                assign(reader)
         while planned:
             reader, first, last = planned.popleft()
             while True:
@@ -126,9 +132,12 @@ def _serve_chunks(
     for end in inherited:  # the parent's ends: open here, they would keep a dead parent's pipes alive
         end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    outbox: queue.SimpleQueue[tuple[str, object] | None] = queue.SimpleQueue()
+    sender = threading.Thread(target=_send_all, args=(outbox, connection), daemon=True)
+    sender.start()
     try:
         on_start()
-        while True:
+        while sender.is_alive():
             try:
                 first, last = connection.recv()
             except EOFError:
@@ -138,13 +147,21 @@ def _serve_chunks(
                 try:
                     message: tuple[str, object] = (_ITEM, next(chunk))
                 except StopIteration as done:
-                    connection.send((_DONE, done.value))
+                    outbox.put((_DONE, done.value))
                     break
-                connection.send(message)
+                outbox.put(message)
     except (BrokenPipeError, ConnectionResetError):
         return
     except Exception as exc:  # every failure is the parent's to raise
+        outbox.put((_ERROR, _picklable(exc)))
+    finally:
+        outbox.put(None)
+        sender.join()
+
+
+def _send_all(outbox: queue.SimpleQueue[tuple[str, object] | None], connection: Connection) -> None:
+    while (message := outbox.get()) is not None:
         try:
-            connection.send((_ERROR, _picklable(exc)))
-        except (BrokenPipeError, ConnectionResetError):
+            connection.send(message)
+        except (BrokenPipeError, ConnectionResetError, OSError):
             return

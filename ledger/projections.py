@@ -146,12 +146,12 @@ class Projections:
     def changed_rows(self, table: str) -> list[Row]:
         """The rows of ``table`` created or changed since this object was made."""
         rows: dict[Any, Row] = getattr(self, table)
-        return [rows[key] for key in sorted(self.changed.get(table, ()), key=repr)]
+        return [rows[key] for key in sorted(self.changed.get(table, ()))]
 
     def all_rows(self, table: str) -> list[Row]:
         """Every row of ``table`` held here, in key order."""
         rows: dict[Any, Row] = getattr(self, table)
-        return [rows[key] for key in sorted(rows, key=repr)]
+        return [rows[key] for key in sorted(rows)]
 
     # ------------------------------------------------------------------------------------------ helpers
 

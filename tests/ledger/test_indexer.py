@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from web3.types import RPCEndpoint
 
+from ledger import indexer as indexer_module
 from ledger.chain import ChainReader
 from ledger.exceptions import ChainError, ManifestError, RangeTooLargeError
-from ledger.indexer import Indexer, verify_deployment
+from ledger.indexer import Indexer, _block_slices, verify_deployment
 from ledger.manifest import load_manifest
 from ledger.store import Store
 from ledger.store.schema import PROJECTION_TABLES
@@ -79,6 +80,44 @@ def test_a_backfill_read_in_a_child_process_stores_what_one_read_here_does(
     assert _stored_keys_of(stores[True][1]) == chain_log_keys(anvil.url, _addresses(deployment))
     assert stores[True][2]["members"], "projections were folded"
     assert stores[True][2]["agreements"], "projections were folded"
+
+
+def test_a_range_is_committed_in_slices_that_never_split_a_block(
+    anvil: Anvil, deployment: Deployment, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_activity(deployment, rounds=3)
+    monkeypatch.setattr(indexer_module, "SLICE_LOGS", 4)
+    addresses = _addresses(deployment)
+    head = anvil.w3.eth.block_number
+    commits: list[tuple[int, list[tuple[str, int]]]] = []
+
+    def after_each_commit(block: int, target: int, events: int) -> None:
+        commits.append((block, _stored_keys(store)))
+
+    _indexer(anvil, deployment, store, batch_blocks=head + 1, prefetch=False).sync(after_each_commit)
+    assert len(commits) > 5, "one range, committed in several slices"
+    for block, stored in commits:  # had the indexer been killed here, the store would be whole up to block
+        assert stored == chain_log_keys(anvil.url, addresses, to_block=block)
+    assert commits[-1][0] == head
+    assert commits[-1][1] == chain_log_keys(anvil.url, addresses)
+
+
+def _log_at(block: int) -> dict[str, Any]:
+    return {"blockNumber": hex(block)}
+
+
+def test_slices_cut_at_block_boundaries_near_the_size_asked() -> None:
+    logs = [_log_at(block) for block in (1, 1, 2, 2, 2, 2, 3, 5, 5, 5)]
+    pieces = list(_block_slices(logs, 3, end=9))
+    assert [[int(log["blockNumber"], 16) for log in piece] for piece, _ in pieces] == [
+        [1, 1, 2, 2, 2, 2],
+        [3, 5, 5, 5],
+    ]
+    assert [last for _, last in pieces] == [2, 9], "each ends at its last block, the last at the end"
+    assert list(_block_slices(logs[:3], 5, end=4)) == [(logs[:3], 4)], "a small range is one piece"
+    assert list(_block_slices([], 5, end=4)) == [([], 4)], "an empty range still moves the checkpoint"
+    one_block = [_log_at(7)] * 10
+    assert list(_block_slices(one_block, 3, end=8)) == [(one_block, 8)], "a block is never split"
 
 
 def test_decoded_arguments_match_the_chain(anvil: Anvil, deployment: Deployment, store: Store) -> None:

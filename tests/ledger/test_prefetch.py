@@ -31,15 +31,17 @@ def _nothing() -> None:
     return None
 
 
-def test_chunks_arrive_in_order_from_the_readers_in_turn_with_growing_sizes() -> None:
-    chunks = list(leapfrogged(_blocks, 10, 200, 4, _doubling, _nothing))
+@pytest.mark.parametrize("depth", [1, 2, 3])
+def test_chunks_arrive_in_order_from_the_readers_in_turn_with_growing_sizes(depth: int) -> None:
+    chunks = list(leapfrogged(_blocks, 10, 400, 4, _doubling, _nothing, readers=2, depth=depth))
     assert chunks[0][:2] == (10, 13)
     assert [first for first, _, _ in chunks[1:]] == [last + 1 for _, last, _ in chunks[:-1]], (
         "no gap, no overlap"
     )
-    assert chunks[-1][1] == 200
+    assert chunks[-1][1] == 400
     sizes = [last - first + 1 for first, last, _ in chunks[:-1]]
-    assert sizes[:3] == [4, 4, 8], "the size follows the chunk before, one chunk late"
+    handed_out = 2 * depth  # before any chunk is done: each reader holds ``depth``
+    assert sizes[: handed_out + 1] == [4] * handed_out + [8], "sizes adapt once the first chunks are done"
     readers = {pid for _, _, pid in chunks}
     assert len(readers) == 2
     assert os.getpid() not in readers

@@ -22,6 +22,7 @@ Conventions
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,7 +99,7 @@ class Projections:
     agreement_versions: dict[tuple[int, int], Row] = field(default_factory=dict)
     programs: dict[int, Row] = field(default_factory=dict)
     referrals: dict[tuple[int, str], Row] = field(default_factory=dict)
-    changed: dict[str, set[Any]] = field(default_factory=dict)
+    changed: defaultdict[str, set[Any]] = field(default_factory=lambda: defaultdict(set))
     anomalies: list[tuple[LedgerEvent, str]] = field(default_factory=list)
     _parties_by_agreement: dict[int, list[str]] = field(default_factory=dict, repr=False)
 
@@ -157,12 +158,12 @@ class Projections:
 
     def _touch(self, table: str, key: Any) -> Row:
         row: Row = getattr(self, table)[key]
-        self.changed.setdefault(table, set()).add(key)
+        self.changed[table].add(key)
         return row
 
     def _put(self, table: str, key: Any, row: Row) -> None:
         getattr(self, table)[key] = row
-        self.changed.setdefault(table, set()).add(key)
+        self.changed[table].add(key)
         if table == "agreement_parties":
             self._index_party(row)
 
@@ -181,11 +182,11 @@ class Projections:
     def _credit(self, agreement_id: int, amount: int) -> None:
         agreement = self._touch("agreements", agreement_id)
         parties = self._parties_of(agreement_id)
-        shares = {row["party"]: row["share_bps"] for row in parties}
-        credits = split_credit(amount, shares, agreement["lead"])
+        credits = split_credit(amount, {row["party"]: row["share_bps"] for row in parties}, agreement["lead"])
+        changed = self.changed["agreement_parties"]
         for row in parties:
-            party = row["party"]
-            self._touch("agreement_parties", (agreement_id, party))["credited"] += credits[party]
+            row["credited"] += credits[row["party"]]
+            changed.add((agreement_id, row["party"]))
         agreement["total_credited"] += amount
 
 

@@ -17,6 +17,7 @@ the pipe closed: each reader closes the ends of the pipes it inherited).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import pickle
 import queue
@@ -87,7 +88,8 @@ def leapfrogged(
         nonlocal following
         if following <= target:
             last = min(following + size - 1, target)
-            ends[reader].send((following, last))
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                ends[reader].send((following, last))  # a reader gone is reported in its turn, below
             planned.append((reader, following, last))
             following = last + 1
 
@@ -100,7 +102,7 @@ def leapfrogged(
             while True:
                 try:
                     kind, payload = ends[reader].recv()
-                except EOFError:
+                except (EOFError, ConnectionResetError):  # reset: it died with our messages unread
                     children[reader].join(timeout=5)
                     code = children[reader].exitcode
                     raise PrefetchError(

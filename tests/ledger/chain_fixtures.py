@@ -24,7 +24,10 @@ from ledger.referrals import make_commitment
 
 PROJECT = Path(__file__).resolve().parents[2]
 BUILD = PROJECT / "build" / "contracts"
-ANVIL = PROJECT / "node_modules" / ".bin" / "anvil"
+# anvil's native binary, from its platform package (installed by npm next to the `anvil` package). Not npm's
+# `.bin/anvil`: that is a Node wrapper which, on SIGTERM, passes the signal on and exits at once, while the
+# node is still writing its state and holding its port — waiting on the wrapper would not wait for the node.
+ANVIL_PACKAGES = PROJECT / "node_modules" / "@foundry-rs"
 YEAR = 365 * 24 * 3600
 
 
@@ -42,9 +45,25 @@ class Anvil:
     url: str
     w3: Web3
 
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
+    saves_state: bool = False  # started with --state or --dump-state: it writes its chain when it stops
+
+    def stop(self, timeout: float = 120) -> None:
+        """Stop the node and return once it is gone; a node that saves its state stops gracefully and returns
+        once the state is written (hundreds of MB for the benchmark's chain), any other is killed outright
+        (a graceful stop takes anvil about 2 s)."""
+        if self.saves_state:
+            self.process.terminate()
+        else:
+            self.process.kill()
+        self.process.wait(timeout=timeout)
+
+
+def anvil_binary() -> Path:
+    """The path of anvil's native binary (see :data:`ANVIL_PACKAGES`)."""
+    found = sorted(ANVIL_PACKAGES.glob("anvil-*/bin/anvil"))
+    if not found:
+        raise RuntimeError(f"anvil is not installed under {ANVIL_PACKAGES}: run `make setup`")
+    return found[0]
 
 
 def start_anvil(
@@ -53,10 +72,17 @@ def start_anvil(
     """Start anvil on ``port`` (a free one by default); with ``state``, load the chain from that file if it
     exists and save it there when stopped (so a stopped node can come back with its chain). ``extra`` are
     more anvil options."""
-    if not ANVIL.exists():
-        raise RuntimeError(f"{ANVIL} is missing: run `make setup`")
     port = port or free_port()
-    command = [str(ANVIL), "--port", str(port), "--base-fee", "0", "--gas-limit", str(gas_limit), "--silent"]
+    command = [
+        str(anvil_binary()),
+        "--port",
+        str(port),
+        "--base-fee",
+        "0",
+        "--gas-limit",
+        str(gas_limit),
+        "--silent",
+    ]
     if state is not None:
         command += ["--state", str(state)]
     command += extra
@@ -68,7 +94,7 @@ def start_anvil(
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"anvil did not start on {url}")
         time.sleep(0.1)
-    return Anvil(process, url, w3)
+    return Anvil(process, url, w3, saves_state=state is not None or "--dump-state" in extra)
 
 
 def _artifact(name: str) -> dict[str, Any]:

@@ -55,6 +55,7 @@ class CachedChain:
     members: int
     events: int
     blocks: int
+    generated: bool = False  # by this call (the cache did not hold it yet)
 
 
 def cached_chain(members: int, events: int) -> CachedChain:
@@ -236,7 +237,9 @@ def _populate(anvil: Anvil, folder: Path, members: int, target_events: int) -> C
             f"the scenario expected {events} events but the chain logged {logged}: a call reverted"
         )
     write_manifest(w3.eth.chain_id, "development", records, deployments_dir=folder)
-    return CachedChain(folder / "state.json", folder / "31337.json", members, events, w3.eth.block_number)
+    return CachedChain(
+        folder / "state.json", folder / "31337.json", members, events, w3.eth.block_number, generated=True
+    )
 
 
 def _shares(rng: random.Random, parties: int) -> list[int]:

@@ -202,7 +202,10 @@ def _mark(value: float, target: float, higher_is_better: bool) -> str:
 
 def main() -> None:
     chain = cached_chain(MEMBERS, EVENTS)
-    print(f"chain: {chain.events:,} events in {chain.blocks:,} blocks, {chain.members:,} members (cached)")
+    print(
+        f"chain: {chain.events:,} events in {chain.blocks:,} blocks, {chain.members:,} members "
+        f"({'generated now, and cached' if chain.generated else 'from the cache'})"
+    )
     anvil = serve(chain)
     try:
         raws, backfills = [], []

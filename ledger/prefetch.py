@@ -165,5 +165,5 @@ def _send_all(outbox: queue.SimpleQueue[tuple[str, object] | None], connection: 
     while (message := outbox.get()) is not None:
         try:
             connection.send(message)
-        except (BrokenPipeError, ConnectionResetError, OSError):
+        except OSError:  # the parent is gone (broken pipe, reset) or closed its end
             return

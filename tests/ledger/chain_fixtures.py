@@ -45,16 +45,10 @@ class Anvil:
     url: str
     w3: Web3
 
-    saves_state: bool = False  # started with --state or --dump-state: it writes its chain when it stops
-
     def stop(self, timeout: float = 120) -> None:
-        """Stop the node and return once it is gone; a node that saves its state stops gracefully and returns
-        once the state is written (hundreds of MB for the benchmark's chain), any other is killed outright
-        (a graceful stop takes anvil about 2 s)."""
-        if self.saves_state:
-            self.process.terminate()
-        else:
-            self.process.kill()
+        """Stop the node and return once it is gone (with ``--state`` or ``--dump-state``: once it has written
+        its chain, hundreds of MB for the benchmark's)."""
+        self.process.terminate()
         self.process.wait(timeout=timeout)
 
 
@@ -94,7 +88,7 @@ def start_anvil(
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"anvil did not start on {url}")
         time.sleep(0.1)
-    return Anvil(process, url, w3, saves_state=state is not None or "--dump-state" in extra)
+    return Anvil(process, url, w3)
 
 
 def _artifact(name: str) -> dict[str, Any]:

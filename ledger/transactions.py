@@ -89,6 +89,11 @@ class Chain:
                         selector, _ErrorSpec(item["name"], item.get("inputs", []), text, entry.enums)
                     )
 
+    def now(self) -> int:
+        """The chain's time: the latest block's timestamp. It, not this machine's clock, decides what the
+        contracts accept (a start time, a deadline), and on a real network it lags the wall clock."""
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
     def call(self, contract: str, function: str, *args: Any) -> Any:
         """A read-only call."""
         return getattr(self.contracts[contract].functions, function)(*args).call()

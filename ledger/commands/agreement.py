@@ -4,7 +4,6 @@ deposit, withdraw, show."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -105,7 +104,7 @@ def propose(
     digest = _terms_hash(terms)
     parties, shares = _parties(party)
     chain = connect(config, rpc_url, manifest, keystore, dev_account)
-    now = int(time.time())
+    now = chain.now()
     proposal = (
         AGREEMENT_KINDS.index(kind),
         digest,
@@ -262,7 +261,7 @@ def amend(
         digest,
         uri,
         shares,
-        int(time.time()) + int(years * YEAR),
+        chain.now() + int(years * YEAR),
     )
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -126,7 +125,7 @@ def create_program(
         bps,
         amount(cap, decimals, "--cap"),
         amount(per_referrer_cap, decimals, "--per-referrer-cap"),
-        int(time.time()) + days * 24 * 3600,
+        chain.now() + days * 24 * 3600,
     )
     units = amount(budget, decimals, "--budget")
     out = Output(json_output)
@@ -283,7 +282,7 @@ def voucher(
     units = amount(value, decimals_of(chain, _reward_asset(chain, program)), "value")
     reward = int(chain.call("ReferralRewards", "rewardFor", program, units))
     nonce = int(chain.call("ReferralRewards", "voucherNonce", chain.wallet.address))
-    deadline = int(time.time()) + days * 24 * 3600
+    deadline = chain.now() + days * 24 * 3600
     rewards = chain.contracts["ReferralRewards"].address
     typed = conversion_voucher(
         chain.w3.eth.chain_id, rewards, program, committed, units, reward, deadline, nonce

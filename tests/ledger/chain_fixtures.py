@@ -222,8 +222,9 @@ def chain_log_keys(
     return [("0x" + bytes(log["transactionHash"]).hex(), int(log["logIndex"])) for log in logs]
 
 
-def iter_anvil() -> Iterator[Anvil]:
-    anvil = start_anvil()
+def iter_anvil(*extra: str) -> Iterator[Anvil]:
+    """A running anvil (``extra``: more of its options) for a fixture to yield; stopped afterwards."""
+    anvil = start_anvil(None, None, *extra)
     try:
         yield anvil
     finally:

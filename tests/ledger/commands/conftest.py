@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from ledger.cli import app
 from tests.ledger.chain_fixtures import Anvil, Deployment, deploy, iter_anvil
 
 CUSTOMER = 9  # not a member: pays into agreements
+CLOCK_LAG = 24 * 3600  # seconds the test chain's clock is behind this machine's
 
 
 @dataclass
@@ -56,7 +58,9 @@ class Member:
 @pytest.fixture(scope="package")
 def member(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Member]:
     folder = tmp_path_factory.mktemp("member")
-    for anvil in iter_anvil():
+    # The chain's clock runs a day behind this machine's, as block times lag on a real network: what the
+    # commands send (start times, deadlines) must follow the chain's time, not the local clock.
+    for anvil in iter_anvil("--timestamp", str(int(time.time()) - CLOCK_LAG)):
         deployment = deploy(anvil.w3, folder)
         for account in (0, 1, 2, 3, 4, CUSTOMER):
             deployment.transact("MockERC20", "mint", deployment.accounts[account], 10**24, sender=account)

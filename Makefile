@@ -25,7 +25,7 @@ SOLC_STAMP := .solcx/.installed-$(SOLC_VERSION)
 BROWNIE := $(BIN)/brownie
 PYTEST := $(BIN)/pytest -p no:pytest-brownie
 
-.PHONY: help setup compile demo stop test test-contracts test-ganache test-python browser slither lint format bench bench-gas bench-indexer bench-metrics lock clean
+.PHONY: help setup compile demo stop check test test-contracts test-ganache test-python test-browser browser slither lint format bench bench-gas bench-indexer bench-metrics lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -34,10 +34,10 @@ help: ## list the targets
 
 setup: $(VENV_STAMP) $(NODE_STAMP) $(SOLC_STAMP) ## install .venv, node_modules and the offline compiler (only what is missing)
 
-$(VENV_STAMP): requirements.lock pyproject.toml
+$(VENV_STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "coopledger needs Python 3.11+, found " + sys.version.split()[0] + "; set PYTHON=python3.11")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
@@ -69,11 +69,22 @@ stop: ## stop a demo left running (its chain, indexer and API)
 
 # ----------------------------------------------------------------------------------------------- test
 
-test: setup ## run the whole suite: static analysis, contracts on anvil, contracts on ganache, Python
+test: setup ## run the whole suite: check, Slither, contracts on anvil and ganache, Python, the browser
+	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory slither
 	@$(MAKE) --no-print-directory test-contracts
 	@$(MAKE) --no-print-directory test-ganache
 	@$(MAKE) --no-print-directory test-python
+	@$(MAKE) --no-print-directory test-browser
+
+# The fast loop: no chain, no browser. Unit tests are those tests/conftest.py does not mark `chain` or
+# `browser`; the facts tests read the compiler's output, so the contracts are compiled first (a no-op when
+# nothing changed).
+check: setup ## lint, formatting, types, the dependency rule, doctests and the unit tests (no chain, no browser)
+	@$(MAKE) --no-print-directory lint
+	@$(BROWNIE) compile >/dev/null
+	$(PYTEST) -q --doctest-modules ledger api tests/ledger tests/api --ignore=ledger/store/migrations \
+	  -m "not chain and not browser"
 
 # Brownie attaches to whatever already listens on the chain port, so a left-over chain would silently
 # take the place of the one a test run asks for; refuse instead.
@@ -91,10 +102,15 @@ test-ganache: setup ## fast pass of the contract tests on ganache (same bytecode
 	$(BROWNIE) test tests/contracts --network ganache-cli -m "not slow"
 
 # The ledger tests deploy the contracts from Brownie's build folder with web3, so compile first.
-test-python: setup browser ## ledger, API and end-to-end tests (the dashboard in Debian's chromium included)
+test-python: setup ## ledger, API and end-to-end tests on local chains (the browser test apart)
 	@$(BROWNIE) compile >/dev/null
 	$(require_free_chain_port)
-	$(PYTEST) tests/ledger tests/api tests/e2e
+	$(PYTEST) tests/ledger tests/api tests/e2e -m "not browser"
+
+test-browser: setup browser ## the dashboard's browser test: the demo, driven in Debian's chromium
+	@$(BROWNIE) compile >/dev/null
+	$(require_free_chain_port)
+	$(PYTEST) tests/e2e -m browser
 
 # The dashboard's browser test drives Debian's chromium with Playwright (from PyPI, in requirements.lock).
 # Installs it with apt where it is missing (as root, or through sudo); where it cannot, stops and says what
@@ -116,10 +132,11 @@ slither: setup ## Slither static analysis of the contracts (fails on medium or h
 	$(BIN)/slither build/slither-input.json --compile-force-framework solc-json --solc $(SOLC_BRIDGE) \
 	  --filter-paths node_modules --exclude-informational --exclude-optimization --exclude-low --fail-medium
 
-lint: setup ## ruff (lint + format check) and mypy
+lint: setup ## ruff (lint + format check), mypy and the dependency rule between the rooms (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 format: setup ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
@@ -141,10 +158,10 @@ bench-metrics: setup ## cold computation of every metric at one height vs naive 
 
 # --------------------------------------------------------------------------------------- housekeeping
 
-lock: ## re-resolve Python dependencies from pyproject.toml into requirements.lock
+lock: ## re-resolve Python dependencies from pyproject.toml into requirements.lock (runtime) and -dev.lock
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	.venv-lock/bin/python -m pip freeze --exclude-editable --disable-pip-version-check > requirements.lock
+	.venv-lock/bin/python scripts/toolchain/split_lock.py
 	rm -rf .venv-lock
 
 clean: ## remove build output and run state (keeps .venv and node_modules)

@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 
 from api.errors import ApiError
 from api.service import Height, LedgerService
-from ledger.addresses import parse_address
+from ledger.protocol.addresses import parse_address
 
 __all__ = [
     "MAX_ID",
@@ -27,6 +27,8 @@ __all__ = [
     "Service",
     "checksum_address",
     "encode_cursor",
+    "enum_filter",
+    "enum_query",
     "require_token",
 ]
 
@@ -52,12 +54,30 @@ Connection_ = Annotated[Connection, Depends(_connection)]
 
 
 def checksum_address(value: str, parameter: str) -> str:
-    """``value`` as a checksummed address (:func:`~ledger.addresses.parse_address`); a 422 naming
+    """``value`` as a checksummed address (:func:`~ledger.protocol.addresses.parse_address`); a 422 naming
     ``parameter`` if it is not one."""
     try:
         return parse_address(value)
     except ValueError as exc:
         raise ApiError(422, f"{parameter}: {exc}.", parameter) from None
+
+
+def enum_query(contract: str, enum: str, what: str) -> Any:
+    """A query parameter (``Annotated[str | None, enum_query(...)]``) taking a member of ``contract``'s
+    ``enum`` in snake case; :func:`enum_filter` checks it against the deployment, so a wrong one is told the
+    values there are."""
+    return Query(
+        max_length=64, description=f"only {what} ({contract}'s {enum}, in snake case, e.g. `active`)"
+    )
+
+
+def enum_filter(service: LedgerService, value: str | None, contract: str, enum: str, parameter: str) -> None:
+    """Refuse a filter ``value`` that is not a member of ``contract``'s ``enum`` in the deployment the store
+    was indexed from (a 422 naming ``parameter`` and the values it takes); nothing indexed yet: anything
+    goes, and matches nothing."""
+    labels = service.labels(contract, enum)
+    if value is not None and labels and value not in labels:
+        raise ApiError(422, f"{parameter}: {value!r} is not one of {', '.join(labels)}.", parameter)
 
 
 def encode_cursor(key: tuple[Any, ...] | None) -> str | None:

@@ -13,6 +13,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
+
+from api.service import HeightError
 
 __all__ = ["ERROR_RESPONSES", "ApiError", "ErrorBody", "install_error_handlers"]
 
@@ -75,7 +78,28 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(_body(422, message, parameter), 422)
 
 
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's own errors (no such path, a method a path does not take) in the API's shape."""
+    assert isinstance(exc, HTTPException)
+    path = request.url.path
+    if exc.status_code == 404:
+        message = f"No such path: {path}. Every path the API serves is listed at /docs."
+    elif exc.status_code == 405:
+        message = f"{request.method} is not allowed on {path}: the API is read-only but for /v1/admin."
+    else:
+        message = str(exc.detail)
+    return JSONResponse(_body(exc.status_code, message, None), exc.status_code, headers=exc.headers)
+
+
+async def _height_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HeightError)
+    return JSONResponse(_body(409, str(exc), exc.parameter), 409)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Answer :class:`ApiError` and request validation errors with :class:`ErrorBody`."""
+    """Answer :class:`ApiError`, the service's :class:`~api.service.HeightError` (409), Starlette's own
+    errors (an unknown path) and request validation errors with :class:`ErrorBody`."""
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(HeightError, _height_error)
+    app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -28,14 +28,14 @@ from api.routes import (
     referrals,
 )
 from api.service import LedgerService
+from api.settings import ApiSettings, load_api_settings
 from ledger import __version__
-from ledger.settings import Settings, load_settings
 from ledger.store import Store
 
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: ApiSettings | None = None) -> FastAPI:
     """The application over the store in ``settings`` (read from the environment when None), opened at
     start-up and closed at shut-down.
 
@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     SettingsError
         If ``settings`` is None and the environment's settings are invalid.
     """
-    chosen = settings or load_settings()
+    chosen = settings or load_api_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -59,6 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "auditable history.",
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        # a path is served as documented: `/v1/agreements/` or `/v1/agreements/%2F` (an id "/") is a 404
+        # naming it, not a redirect to the list
+        redirect_slashes=False,
     )
     install_error_handlers(app)
     version_1 = APIRouter(prefix="/v1")

@@ -31,10 +31,10 @@ from web3 import Web3
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from ledger.codes import encode_code  # noqa: E402
-from ledger.manifest import ContractDeployment, write_manifest  # noqa: E402
-from ledger.referrals import make_commitment  # noqa: E402
-from tests.ledger.chain_fixtures import BUILD, Anvil, start_anvil  # noqa: E402
+from ledger.protocol.codes import encode_code  # noqa: E402
+from ledger.protocol.commitments import make_commitment  # noqa: E402
+from ledger.protocol.manifest import ContractDeployment, write_manifest  # noqa: E402
+from scripts.toolchain.localnode import BUILD, Anvil, start_anvil  # noqa: E402
 
 CACHE = PROJECT / "bench" / ".cache"
 GENERATOR_VERSION = 1

@@ -18,9 +18,10 @@ from typing import Any
 
 from brownie import Agreements, Consortium, MockERC20, ReferralRewards, accounts, chain, web3
 
-from ledger.codes import encode_code
-from ledger.eip712 import agreement_approval, conversion_voucher, sign_typed_data, split_signature
-from ledger.referrals import make_commitment
+from ledger.protocol.codes import encode_code
+from ledger.protocol.commitments import make_commitment
+from ledger.protocol.eip712 import agreement_approval, conversion_voucher, sign_typed_data, split_signature
+from scripts.deploy import deployment_record
 
 BENCH_DIR = Path(__file__).resolve().parent
 BASELINE = BENCH_DIR / "gas-baseline.json"
@@ -162,7 +163,7 @@ def agreements_figures() -> dict[str, int]:
     content = bytes(agreements.contentHash(sig_id, 1))
     signature = sign_typed_data(
         signed_parties[1].private_key,
-        agreement_approval(web3.eth.chain_id, agreements.address, sig_id, 1, content),
+        agreement_approval(web3.eth.chain_id, deployment_record(agreements), sig_id, 1, content),
     )
     figures["Agreements.signWithSignatures (1 signature, activates)"] = agreements.signWithSignatures(
         sig_id, 1, [signature], {"from": customer}
@@ -221,7 +222,7 @@ def referrals_figures() -> dict[str, int]:
     ).gas_used
 
     voucher = (program_id, second, 20 * 10**18, 2 * 10**18, expiry, 0)
-    typed = conversion_voucher(web3.eth.chain_id, referrals.address, *voucher)
+    typed = conversion_voucher(web3.eth.chain_id, deployment_record(referrals), *voucher)
     figures["ReferralRewards.redeemVoucher ERC-20 (referrer holds the token)"] = referrals.redeemVoucher(
         voucher, *split_signature(sign_typed_data(sponsor.private_key, typed)), {"from": referrer}
     ).gas_used

@@ -14,8 +14,8 @@ The chain (2 000 members, at least 100 000 events from the real contracts) is ge
 Both run five times, alternating, and the median run of each is reported; the ratio is the median of the
 five rounds' ratios (each round's two runs are seconds apart, so a slow spell of the machine hits both). One
 more backfill samples memory: the peak of the summed PSS (proportional set size: pages shared after a fork
-are split, not counted twice) of the writer and its reading processes (:mod:`ledger.prefetch`). It is a
-separate run because sampling takes the writer's time. Then
+are split, not counted twice) of the writer and its reading processes (:mod:`ledger.indexer.prefetch`). It is
+a separate run because sampling takes the writer's time. Then
 
 3. follow: ``coopledger index`` following the head with confirmations 0 and its default poll interval;
    20 deposits mined a fraction of a second apart; for each, the time from its receipt to its event being
@@ -45,10 +45,10 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
 from bench.chain import cached_chain, serve  # noqa: E402
-from ledger.chain import ChainReader  # noqa: E402
-from ledger.decoding import EventDecoder  # noqa: E402
-from ledger.indexer import Indexer  # noqa: E402
-from ledger.manifest import load_manifest  # noqa: E402
+from ledger.indexer.chain import ChainReader  # noqa: E402
+from ledger.indexer.decoding import EventDecoder  # noqa: E402
+from ledger.indexer.sync import Indexer  # noqa: E402
+from ledger.protocol.manifest import load_manifest  # noqa: E402
 from ledger.settings import Settings  # noqa: E402
 from ledger.store import Store  # noqa: E402
 
@@ -113,7 +113,7 @@ def _backfill(url: str, manifest_path: str, store_url: str, memory: str) -> None
 
 class _TreeMemory(threading.Thread):
     """Samples, every 50 ms, the memory of this process and every process it started (the writer and its
-    reading processes, :mod:`ledger.prefetch`) as the sum of their PSS — proportional set size, which
+    reading processes, :mod:`ledger.indexer.prefetch`) as the sum of their PSS — proportional set size, which
     splits the pages a fork shares among the processes sharing them, so nothing is counted twice — and
     keeps the peak, in MB."""
 

@@ -35,15 +35,15 @@ sys.path.insert(0, str(PROJECT))
 import networkx as nx  # noqa: E402
 
 from bench.chain import cached_chain, serve  # noqa: E402
-from ledger.chain import ChainReader  # noqa: E402
-from ledger.graph import LedgerGraph  # noqa: E402
-from ledger.indexer import Indexer  # noqa: E402
-from ledger.manifest import load_manifest  # noqa: E402
-from ledger.metrics.alerts import AlertThresholds  # noqa: E402
-from ledger.metrics.report import alerts_report, network_report, value_report  # noqa: E402
-from ledger.metrics.views import snapshot  # noqa: E402
+from ledger.analytics.graph import LedgerGraph  # noqa: E402
+from ledger.analytics.metrics.alerts import AlertThresholds  # noqa: E402
+from ledger.analytics.metrics.report import alerts_report, network_report, value_report  # noqa: E402
+from ledger.analytics.metrics.views import snapshot  # noqa: E402
+from ledger.indexer.chain import ChainReader  # noqa: E402
+from ledger.indexer.sync import Indexer  # noqa: E402
+from ledger.protocol.manifest import load_manifest  # noqa: E402
 from ledger.store import Store  # noqa: E402
-from tests.ledger.chain_fixtures import free_port  # noqa: E402
+from scripts.toolchain.localnode import free_port  # noqa: E402
 
 MEMBERS, EVENTS = 2_000, 100_000
 RESULTS = PROJECT / "bench" / "results" / "metrics.json"
@@ -107,7 +107,7 @@ def main() -> None:
         with Store.open(store_url) as store:
             Indexer(ChainReader(anvil.url), store, load_manifest(chain.manifest)).sync()
             started = time.perf_counter()
-            ledger = LedgerGraph()
+            ledger = LedgerGraph(store.agreement_kinds())
             ledger.sync(store)
             graph_seconds = time.perf_counter() - started
     finally:

@@ -73,7 +73,7 @@ contract Consortium is IConsortium {
     error ConsortiumInvalidQuorum(uint256 quorumBps);
     /// @notice The voting period must be longer than zero.
     error ConsortiumInvalidVotingPeriod();
-    /// @notice `account` is the zero address.
+    /// @notice The account given is the zero address.
     error ConsortiumZeroAddress();
     /// @notice `account` is, or was, a member and cannot be admitted again.
     error ConsortiumAlreadyMember(address account);

@@ -1,4 +1,5 @@
-"""The ``coopledger`` command line."""
+"""The ``coopledger`` command line: the one place that sees every room (it wires the indexer to the store,
+the API to its settings, and the member's commands to the chain)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.settings import load_api_settings
 from ledger import __version__
-from ledger.chain import ChainReader
-from ledger.commands import agreement, consortium, referral
-from ledger.commands.common import ConfigOption
+from ledger.client.commands import agreement, consortium, referral
+from ledger.client.commands.common import ConfigOption
 from ledger.exceptions import CoopLedgerError
-from ledger.follow import backfill, follow
-from ledger.indexer import Indexer, verify_deployment
-from ledger.manifest import load_manifest
+from ledger.indexer.chain import ChainReader
+from ledger.indexer.follow import backfill, follow
+from ledger.indexer.sync import Indexer, verify_deployment
+from ledger.protocol.manifest import load_manifest
 from ledger.settings import load_settings
 from ledger.store import Store
 
@@ -149,7 +151,7 @@ def serve(
     from api.main import create_app
 
     try:
-        settings = load_settings(
+        settings = load_api_settings(
             config_file=config,
             store_url=store_url,
             rpc_url=rpc_url,

@@ -1,4 +1,5 @@
-"""Settings of the indexer and the service, from environment variables and an optional TOML file.
+"""Settings every process shares (chain, store, manifest, indexing), from environment variables and an
+optional TOML file. The API's own settings extend them (:mod:`api.settings`).
 
 Every setting has an environment variable ``COOPLEDGER_<NAME>`` (e.g. ``COOPLEDGER_RPC_URL``) and a key
 ``<name>`` in the ``[coopledger]`` table of a TOML file (``COOPLEDGER_CONFIG`` or ``--config``); the
@@ -15,13 +16,15 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ledger.exceptions import CoopLedgerError
 
-__all__ = ["ENV_PREFIX", "Settings", "SettingsError", "load_settings"]
+__all__ = ["ENV_PREFIX", "Settings", "SettingsError", "load_settings", "read_settings"]
+
+S = TypeVar("S", bound="Settings")
 
 ENV_PREFIX = "COOPLEDGER_"
 DEFAULT_STORE_URL = "sqlite:///data/coopledger.db"
@@ -32,7 +35,7 @@ class SettingsError(CoopLedgerError):
 
 
 class Settings(BaseModel):
-    """What the indexer and the API need to run."""
+    """What the indexer, the command line and the API all need."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -58,20 +61,6 @@ class Settings(BaseModel):
         default=0.25, gt=0, le=3_600, description="seconds between polls for new blocks when following"
     )
 
-    api_host: str = Field(default="127.0.0.1", description="address `coopledger serve` listens on")
-    api_port: int = Field(default=8000, ge=1, le=65_535, description="port `coopledger serve` listens on")
-    api_token: str | None = Field(
-        default=None,
-        min_length=16,
-        description="bearer token that state-changing endpoints require (unset: they are refused)",
-    )
-    alert_max_hhi: float = Field(
-        default=0.25, gt=0, le=1, description="alert when one asset's value received is more concentrated"
-    )
-    alert_free_rider_ratio: float = Field(
-        default=3.0, gt=1, description="alert when a member receives more than this times what it contributes"
-    )
-
     @field_validator("rpc_url")
     @classmethod
     def _rpc_scheme(cls, value: str) -> str:
@@ -94,7 +83,19 @@ def _env_name(field: str) -> str:
 def load_settings(
     environ: Mapping[str, str] | None = None, config_file: Path | None = None, **overrides: Any
 ) -> Settings:
-    """Read the settings: ``overrides`` (e.g. from command-line options) over the environment over the file.
+    """The shared :class:`Settings` (:func:`read_settings`)."""
+    return read_settings(Settings, environ, config_file, **overrides)
+
+
+def read_settings(
+    model: type[S],
+    environ: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+    **overrides: Any,
+) -> S:
+    """Read the settings of ``model`` (:class:`Settings` or a subclass, such as the API's
+    :class:`api.settings.ApiSettings`): ``overrides`` (e.g. from command-line options) over the environment
+    over the file.
 
     Raises
     ------
@@ -108,10 +109,13 @@ def load_settings(
         Path(environ[_env_name("config")]) if _env_name("config") in environ else None
     )
     if file_path is not None:
+        others = _fields_of_other_processes(model)
         for key, value in _read_file(file_path).items():
+            if key in others:
+                continue  # one file serves every process: another one's setting is not an error here
             values[key] = value
             sources[key] = f"{key} in {file_path}"
-    for field in Settings.model_fields:
+    for field in model.model_fields:
         name = _env_name(field)
         if name in environ:
             values[field] = environ[name]
@@ -121,7 +125,7 @@ def load_settings(
             values[field] = value
             sources[field] = f"--{field.replace('_', '-')}"
     try:
-        return Settings(**values)
+        return model(**values)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
@@ -130,6 +134,18 @@ def load_settings(
             given = f" (given: {error['input']!r})" if error["type"] != "extra_forbidden" else ""
             problems.append(f"{where}: {error['msg']}{given}")
         raise SettingsError("Invalid settings:\n  " + "\n  ".join(problems)) from None
+
+
+def _fields_of_other_processes(model: type[Settings]) -> set[str]:
+    """The settings other processes' models (every subclass of :class:`Settings` defined, such as the API's)
+    read from the same file, that ``model`` does not."""
+    found: set[str] = set()
+    pending: list[type[Settings]] = [Settings]
+    while pending:
+        current = pending.pop()
+        found |= set(current.model_fields)
+        pending.extend(current.__subclasses__())
+    return found - set(model.model_fields)
 
 
 def _read_file(path: Path) -> dict[str, Any]:

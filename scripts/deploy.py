@@ -15,14 +15,8 @@ from typing import Any
 
 from brownie import Agreements, Consortium, MockERC20, ReferralRewards, accounts, chain, network
 
-from ledger.codes import encode_code
-from ledger.manifest import (
-    DEFAULT_DEPLOYMENTS_DIR,
-    ContractDeployment,
-    enum_members,
-    error_texts,
-    write_manifest,
-)
+from ledger.protocol.codes import encode_code
+from ledger.protocol.manifest import DEFAULT_DEPLOYMENTS_DIR, ContractDeployment, write_manifest
 
 DEV_FOUNDERS = [
     ("Crumb & Co Bakery", "bakery", "north"),
@@ -31,22 +25,16 @@ DEV_FOUNDERS = [
 ]
 
 
-def _record(contract: Any) -> ContractDeployment:
+BUILD_DIR = Path(__file__).resolve().parents[1] / "build" / "contracts"
+
+
+def deployment_record(contract: Any) -> ContractDeployment:
+    """The manifest record of a contract Brownie deployed: address, deployment block and transaction, and
+    the facts the compiler recorded in its build (:meth:`ContractDeployment.from_build`)."""
     receipt = contract.tx
-    return ContractDeployment(
-        address=contract.address,
-        block=receipt.block_number,
-        tx_hash=receipt.txid,
-        abi=contract.abi,
-        errors=error_texts(_sources(contract)),
-        enums=enum_members(_sources(contract)),
+    return ContractDeployment.from_build(
+        contract._name, contract.address, receipt.block_number, receipt.txid, BUILD_DIR, abi=contract.abi
     )
-
-
-def _sources(contract: Any) -> list[str]:
-    """The project's Solidity sources the contract was compiled from (for its errors' NatSpec)."""
-    paths = [Path(path) for path in contract._build.get("allSourcePaths", {}).values()]
-    return [path.read_text(encoding="utf-8") for path in paths if path.parts[:1] == ("contracts",)]
 
 
 QUORUM_BPS = 5_000  # half of the active members approve an admission, suspension or reinstatement
@@ -83,7 +71,7 @@ def deploy_and_record(deployments_dir: Path = DEFAULT_DEPLOYMENTS_DIR) -> Path:
     path = write_manifest(
         chain_id=chain.id,
         network=network.show_active(),
-        contracts={name: _record(contract) for name, contract in deployed.items()},
+        contracts={name: deployment_record(contract) for name, contract in deployed.items()},
         deployments_dir=deployments_dir,
     )
     for name, contract in deployed.items():

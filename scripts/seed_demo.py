@@ -27,29 +27,27 @@ times faster than Brownie's transaction objects. It refuses to run twice on the 
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from eth_account import Account
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from web3 import HTTPProvider, Web3
-from web3.contract import Contract
-from web3.logs import DISCARD
-from web3.types import TxReceipt
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from ledger.codes import encode_code  # noqa: E402
-from ledger.eip712 import conversion_voucher, sign_typed_data, split_signature  # noqa: E402
-from ledger.referrals import make_commitment  # noqa: E402
+from ledger.client.transactions import Chain, Sent  # noqa: E402
+from ledger.client.wallet import Wallet  # noqa: E402
+from ledger.exceptions import CoopLedgerError  # noqa: E402
+from ledger.protocol.codes import encode_code  # noqa: E402
+from ledger.protocol.commitments import make_commitment  # noqa: E402
+from ledger.protocol.eip712 import conversion_voucher, split_signature  # noqa: E402
+from ledger.protocol.manifest import load_manifest  # noqa: E402
 
-MNEMONIC = "test test test test test test test test test test test junk"  # anvil's default dev accounts
 CUSTOMERS = 79  # the account that pays as the consortium's outside customers
 ACCOUNTS_NEEDED = 80
 WEEK = 7 * 24 * 3600
@@ -140,15 +138,6 @@ BUSINESSES: list[tuple[str, str, str, str]] = [
         ]
     ],
 ]
-KINDS = {
-    "joint_marketing": 0,
-    "resource_pooling": 1,
-    "referral_partnership": 2,
-    "co_development": 3,
-    "shared_platform": 4,
-    "supply": 5,
-    "other": 6,
-}
 CLUSTER_KINDS = {
     "food": ["supply", "joint_marketing", "resource_pooling", "shared_platform"],
     "trades": ["referral_partnership", "resource_pooling", "co_development", "joint_marketing"],
@@ -175,23 +164,28 @@ LEAVER = "Quay Yoga Studio"
 class Seeder:
     """Sends the demo's transactions and keeps count of them."""
 
-    def __init__(self, w3: Web3, contracts: dict[str, Contract]) -> None:
-        self.w3, self.contracts, self.sent = w3, contracts, 0
-        self.accounts = list(w3.eth.accounts)
+    def __init__(self, chain: Chain) -> None:
+        self.chain, self.w3, self.contracts, self.sent = chain, chain.w3, chain.contracts, 0
+        self.accounts = list(chain.w3.eth.accounts)
         self.index = {name: i for i, (name, *_rest) in enumerate(BUSINESSES)}
+        self.kinds = chain.manifest.contracts["Agreements"].enum_labels("Kind")
 
-    def send(self, contract: str, function: str, *args: Any, sender: int = 0) -> TxReceipt:
-        call = getattr(self.contracts[contract].functions, function)(*args)
-        tx_hash = call.transact({"from": self.accounts[sender], "gasPrice": 0})
-        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, poll_latency=0.002)  # anvil automines
+    def wallet(self, account: int) -> Wallet:
+        """Test account ``account``'s wallet (anvil's mnemonic)."""
+        return Wallet.dev(account, self.w3.eth.chain_id)
+
+    def send(self, contract: str, function: str, *args: Any, sender: int = 0) -> Sent:
+        """Send as a member would (:meth:`ledger.client.transactions.Chain.send`: simulated, signed, sent)."""
+        try:
+            sent = self.chain.send(contract, function, *args, signer=self.wallet(sender))
+        except CoopLedgerError as exc:
+            raise SystemExit(f"seed: {contract}.{function} from account {sender}: {exc}") from None
         self.sent += 1
-        if receipt["status"] != 1:
-            raise SystemExit(f"seed: {contract}.{function}{args} from account {sender} reverted")
-        return receipt
+        return sent
 
-    def event(self, receipt: TxReceipt, contract: str, name: str, field: str) -> Any:
-        events = getattr(self.contracts[contract].events, name)().process_receipt(receipt, errors=DISCARD)
-        return events[0]["args"][field]
+    def event(self, sent: Sent, contract: str, name: str, field: str) -> Any:
+        """``field`` of the first ``contract.name`` event that ``sent`` emitted."""
+        return self.chain.emitted(sent, contract, name)[0][field]
 
     def now(self) -> int:
         return int(self.w3.eth.get_block("latest")["timestamp"])
@@ -213,7 +207,7 @@ class Seeder:
             "proposalId",
         )
         voter = 0
-        while not self.contracts["Consortium"].functions.proposal(proposal).call()[6]:  # executed
+        while not self.chain.read("Consortium", "proposal", proposal)["executed"]:
             self.send("Consortium", "approve", proposal, sender=voter)
             voter += 1
 
@@ -223,7 +217,7 @@ class Seeder:
         token = self.contracts["MockERC20"].address
         now = self.now()
         proposal = (
-            KINDS[kind],
+            self.kinds.index(kind),
             Web3.keccak(text=f"terms of {tag}"),
             f"ipfs://coopledger-demo/{tag}",
             [self.accounts[party] for party in parties],
@@ -346,10 +340,6 @@ def seed(seeder: Seeder, rng: random.Random, progress: Callable[[str], None]) ->
     programs: list[tuple[int, int]] = []  # (program id, sponsor)
     pending: list[tuple[int, int, bytes, int]] = []  # (program, referrer, commitment, week to convert)
     counts = {"members": 3, "agreements": 0, "deposits": 0, "referrals": 0, "conversions": 0, "vouchers": 0}
-    keys = [
-        Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}").key
-        for i in range(len(BUSINESSES))
-    ]
 
     def fund(account: int) -> None:
         seeder.send("MockERC20", "mint", accounts[account], 10**9 * UNIT, sender=account)
@@ -398,12 +388,8 @@ def seed(seeder: Seeder, rng: random.Random, progress: Callable[[str], None]) ->
                 )
             if tag == "trades-2" and week == starts[tag] + 6:  # the parties settle it: a majority votes
                 for party in parties:
-                    receipt = seeder.send("Agreements", "voteToResolve", agreement, sender=party)
-                    if (
-                        seeder.contracts["Agreements"]
-                        .events.DisputeResolved()
-                        .process_receipt(receipt, errors=DISCARD)
-                    ):
+                    sent = seeder.send("Agreements", "voteToResolve", agreement, sender=party)
+                    if seeder.chain.emitted(sent, "Agreements", "DisputeResolved"):
                         break
             if tag == "retail-extra-1" and week == starts[tag] + 8:
                 for party in parties:
@@ -436,9 +422,9 @@ def seed(seeder: Seeder, rng: random.Random, progress: Callable[[str], None]) ->
                     0,
                     now + 52 * WEEK,
                 )
-                receipt = seeder.send("ReferralRewards", "createProgram", terms, 2_000 * UNIT, sender=sponsor)
+                sent = seeder.send("ReferralRewards", "createProgram", terms, 2_000 * UNIT, sender=sponsor)
                 programs.append(
-                    (int(seeder.event(receipt, "ReferralRewards", "ProgramCreated", "programId")), sponsor)
+                    (int(seeder.event(sent, "ReferralRewards", "ProgramCreated", "programId")), sponsor)
                 )
         if 7 <= week <= 22:
             for _ in range(3):
@@ -473,9 +459,9 @@ def seed(seeder: Seeder, rng: random.Random, progress: Callable[[str], None]) ->
                     rules.voucherNonce(accounts[sponsor]).call(),
                 )
                 typed = conversion_voucher(
-                    seeder.w3.eth.chain_id, seeder.contracts["ReferralRewards"].address, *voucher
+                    seeder.w3.eth.chain_id, seeder.chain.manifest.contracts["ReferralRewards"], *voucher
                 )
-                v, r, s = split_signature(sign_typed_data(keys[sponsor], typed))
+                v, r, s = split_signature(seeder.wallet(sponsor).sign_typed_data(typed))
                 seeder.send("ReferralRewards", "redeemVoucher", voucher, v, r, s, sender=referrer)
                 counts["vouchers"] += 1
             else:
@@ -506,13 +492,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no chain answers at {options.rpc_url}; start it with `make demo`")
     manifest_path = options.manifest or PROJECT / "deployments" / f"{w3.eth.chain_id}.json"
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        contracts = {
-            name: w3.eth.contract(address=entry["address"], abi=entry["abi"])
-            for name, entry in manifest["contracts"].items()
-        }
-    except (OSError, ValueError, KeyError) as exc:
-        parser.error(f"cannot read the deployment manifest {manifest_path}: {exc}; deploy first")
+        chain = Chain(w3, load_manifest(manifest_path))
+    except CoopLedgerError as exc:
+        parser.error(str(exc))
+    contracts = chain.contracts
     if "MockERC20" not in contracts:
         parser.error(f"{manifest_path} has no MockERC20: the demo seeds a development deployment only")
     if len(w3.eth.accounts) < ACCOUNTS_NEEDED:
@@ -522,8 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     if contracts["Consortium"].functions.memberCount().call() > 3:
         console.print("seed: this chain is already seeded; nothing to do")
         return 0
-    seeder = Seeder(w3, contracts)
-    Account.enable_unaudited_hdwallet_features()
+    seeder = Seeder(chain)
     with Progress(
         TextColumn("seeding the demo consortium"),
         BarColumn(),

@@ -2,35 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.deps import MAX_ID, Connection_, PageRequest, checksum_address, encode_cursor
+from api.deps import (
+    MAX_ID,
+    Connection_,
+    PageRequest,
+    Service,
+    checksum_address,
+    encode_cursor,
+    enum_filter,
+    enum_query,
+)
 from api.errors import ApiError
-from api.schemas.agreements import Agreement, AgreementDetail, AgreementKind, AgreementStatus
+from api.schemas.agreements import Agreement, AgreementDetail
 from api.schemas.common import Page
 from ledger.store import queries
 
 router = APIRouter(prefix="/agreements", tags=["agreements"])
 
-_AMOUNTS = ("total_deposited", "total_credited", "total_withdrawn", "held", "credited", "withdrawn")
-
-
-def _with_amounts(row: dict[str, Any]) -> dict[str, Any]:
-    """``row`` with its amounts (and those of its parties) as decimal strings."""
-    shown = {key: str(value) if key in _AMOUNTS else value for key, value in row.items()}
-    if "parties" in row:
-        shown["parties"] = [_with_amounts(party) for party in row["parties"]]
-    return shown
-
 
 @router.get("", operation_id="list_agreements")
 def list_agreements(
+    service: Service,
     connection: Connection_,
     page: PageRequest,
-    status: Annotated[AgreementStatus | None, Query(description="only agreements in this status")] = None,
-    kind: Annotated[AgreementKind | None, Query(description="only agreements of this kind")] = None,
+    status: Annotated[str | None, enum_query("Agreements", "Status", "agreements in this status")] = None,
+    kind: Annotated[str | None, enum_query("Agreements", "Kind", "agreements of this kind")] = None,
     party: Annotated[str | None, Query(description="only agreements this address is party to")] = None,
     asset: Annotated[
         str | None, Query(description="only agreements paid in this asset (0x000…0 for the native coin)")
@@ -41,6 +41,8 @@ def list_agreements(
     ] = None,
 ) -> Page[Agreement]:
     """Agreements ordered by id, each with its parties."""
+    enum_filter(service, status, "Agreements", "Status", "status")
+    enum_filter(service, kind, "Agreements", "Kind", "kind")
     found = queries.agreement_page(
         connection,
         status=status,
@@ -52,7 +54,7 @@ def list_agreements(
         limit=page.limit,
     )
     return Page[Agreement](
-        data=[Agreement.model_validate(_with_amounts(row)) for row in found.rows],
+        data=[Agreement.model_validate(row) for row in found.rows],
         count=found.count,
         next_cursor=encode_cursor(found.next_key),
     )
@@ -67,4 +69,4 @@ def get_agreement(
     row = queries.agreement_detail(connection, agreement_id)
     if row is None:
         raise ApiError(404, f"agreement_id: there is no agreement {agreement_id}.", "agreement_id")
-    return AgreementDetail.model_validate(_with_amounts(row))
+    return AgreementDetail.model_validate(row)

@@ -3,23 +3,17 @@ against the chain."""
 
 from __future__ import annotations
 
-import random
-from functools import lru_cache
-from pathlib import Path
+from random import Random
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from api.deps import MAX_ID, Service
 from api.errors import ApiError
-from ledger.audit import digest, verify_events
-from ledger.decoding import EventDecoder
+from ledger.analytics.audit import digest, verify_events
 from ledger.exceptions import ChainError, CoopLedgerError
-from ledger.manifest import load_manifest
 from ledger.store import queries
-from ledger.store.schema import events
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -27,7 +21,8 @@ MAX_VERIFY_BLOCKS = 10_000
 RECIPE = (
     "sha256 over one line per event in (block, log index) order: "
     "block_number|block_hash|tx_hash|log_index|contract_address|contract_name|event_name|arguments\\n, "
-    "arguments as sorted-key compact ASCII JSON (see ledger/audit.py; scripts/audit_digest.py recomputes it)"
+    "arguments as sorted-key compact ASCII JSON (see ledger/analytics/audit.py; scripts/audit_digest.py "
+    "recomputes it)"
 )
 
 
@@ -86,12 +81,6 @@ class AuditVerification(BaseModel):
     mismatches: list[MismatchInfo]
 
 
-@lru_cache(maxsize=4)
-def _decoder(manifest: Path, modified: float) -> EventDecoder:
-    del modified  # part of the cache key: a redeployed manifest is read again
-    return EventDecoder(load_manifest(manifest))
-
-
 @router.get("/verify", operation_id="audit_verify")
 def audit_verify(
     service: Service,
@@ -125,17 +114,13 @@ def audit_verify(
                 )
             blocks = list(range(from_block, to_block + 1))
         else:
-            query = select(events.c.block_number).distinct().where(events.c.block_number <= head)
-            holding = sorted(connection.execute(query).scalars())
-            blocks = sorted(random.Random(seed).sample(holding, min(sample, len(holding))))
+            holding = queries.blocks_with_events(connection, head)
+            blocks = sorted(Random(seed).sample(holding, min(sample, len(holding))))
         stored = queries.events_in_blocks(connection, blocks)
-    manifest = service.settings.manifest
     try:
-        decoder = _decoder(manifest, manifest.stat().st_mtime)
-    except (OSError, CoopLedgerError) as exc:
-        raise ApiError(
-            503, f"Cannot read the deployment manifest {manifest}: {exc}. Check COOPLEDGER_MANIFEST."
-        ) from None
+        decoder = service.decoder()
+    except CoopLedgerError as exc:
+        raise ApiError(503, str(exc)) from None
     try:
         found = verify_events(service.chain(timeout=30.0), decoder, stored, blocks)
     except ChainError as exc:
@@ -144,5 +129,5 @@ def audit_verify(
         blocks_checked=len(found.blocks),
         events_compared=found.compared,
         ok=not found.mismatches,
-        mismatches=[MismatchInfo(**vars(item)) for item in found.mismatches],
+        mismatches=[MismatchInfo.model_validate(item, from_attributes=True) for item in found.mismatches],
     )

@@ -6,10 +6,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.deps import Connection_, PageRequest, checksum_address, encode_cursor
+from api.deps import (
+    Connection_,
+    PageRequest,
+    Service,
+    checksum_address,
+    encode_cursor,
+    enum_filter,
+    enum_query,
+)
 from api.errors import ApiError
 from api.schemas.common import Page
-from api.schemas.members import Member, MemberAgreement, MemberDetail, MemberStatus
+from api.schemas.members import Member, MemberAgreement, MemberDetail
 from ledger.store import queries
 
 router = APIRouter(prefix="/members", tags=["members"])
@@ -17,13 +25,15 @@ router = APIRouter(prefix="/members", tags=["members"])
 
 @router.get("", operation_id="list_members")
 def list_members(
+    service: Service,
     connection: Connection_,
     page: PageRequest,
-    status: Annotated[MemberStatus | None, Query(description="only members in this status")] = None,
+    status: Annotated[str | None, enum_query("Consortium", "MemberStatus", "members in this status")] = None,
     sector: Annotated[str | None, Query(max_length=32, description="only members of this sector")] = None,
     region: Annotated[str | None, Query(max_length=32, description="only members of this region")] = None,
 ) -> Page[Member]:
     """Members ordered by address."""
+    enum_filter(service, status, "Consortium", "MemberStatus", "status")
     found = queries.member_page(
         connection, status=status, sector=sector, region=region, after=page.after, limit=page.limit
     )

@@ -8,7 +8,6 @@ import math
 from collections.abc import Callable
 from typing import Annotated
 
-import networkx as nx
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
@@ -42,13 +41,9 @@ from api.schemas.metrics import (
     ValueSharing,
 )
 from api.service import Height, LedgerService
-from ledger.metrics.activity import PeriodName
-from ledger.metrics.diversity import Diversity, partner_diversity
-from ledger.metrics.gaps import Gap
-from ledger.metrics.referrals import ReferralStats
-from ledger.metrics.report import NetworkReport
-from ledger.metrics.resilience import departure
-from ledger.metrics.views import Snapshot
+from ledger.analytics.metrics.activity import PeriodName
+from ledger.analytics.metrics.referrals import ReferralStats
+from ledger.analytics.metrics.report import NetworkReport
 
 metrics = APIRouter(prefix="/metrics", tags=["metrics"])
 alerts = APIRouter(prefix="/alerts", tags=["metrics"])
@@ -71,16 +66,7 @@ def _ranked(values: dict[str, float] | dict[str, int], top: int) -> list[Ranked]
     return [Ranked(address=member, value=float(value)) for member, value in best]
 
 
-def _diversity(found: Diversity) -> DiversityInfo:
-    return DiversityInfo(blau=found.blau, shannon=found.shannon, categories=found.categories)
-
-
-def _gaps(found: list[Gap]) -> list[GapInfo]:
-    return [GapInfo(**vars(gap)) for gap in found]
-
-
 def _network(report: NetworkReport, top: int) -> NetworkMetrics:
-    between = report.betweenness
     found = report.communities
     widest = sorted(report.local_bridges, key=lambda bridge: (-bridge[2], bridge[0], bridge[1]))[:top]
     return NetworkMetrics(
@@ -89,7 +75,7 @@ def _network(report: NetworkReport, top: int) -> NetworkMetrics:
         ties=report.ties,
         density=report.density,
         average_clustering=report.average_clustering,
-        betweenness=BetweennessInfo(method=between.method, pivots=between.pivots, seed=between.seed),
+        betweenness=BetweennessInfo.model_validate(report.betweenness),
         communities=CommunitiesInfo(
             count=len(found.groups),
             modularity=found.modularity,
@@ -99,23 +85,13 @@ def _network(report: NetworkReport, top: int) -> NetworkMetrics:
         top_degree=_ranked(report.degree, top),
         top_strength=_ranked(report.strength, top),
         top_pagerank=_ranked(report.pagerank, top),
-        top_betweenness=_ranked(between.values, top),
-        brokers=[
-            BrokerInfo(
-                address=broker.member,
-                community=broker.community,
-                communities_reached=broker.communities_reached,
-                ties_outside=broker.ties_outside,
-                effective_size=broker.effective_size,
-                constraint=broker.constraint,
-            )
-            for broker in report.brokers[:top]
-        ],
-        sector_diversity=_diversity(report.sector_diversity),
-        region_diversity=_diversity(report.region_diversity),
-        sector_gaps=_gaps(report.sector_gaps),
-        region_gaps=_gaps(report.region_gaps),
-        community_gaps=_gaps(report.community_gaps),
+        top_betweenness=_ranked(report.betweenness.values, top),
+        brokers=[BrokerInfo.model_validate(broker) for broker in report.brokers[:top]],
+        sector_diversity=DiversityInfo.model_validate(report.sector_diversity),
+        region_diversity=DiversityInfo.model_validate(report.region_diversity),
+        sector_gaps=[GapInfo.model_validate(gap) for gap in report.sector_gaps],
+        region_gaps=[GapInfo.model_validate(gap) for gap in report.region_gaps],
+        community_gaps=[GapInfo.model_validate(gap) for gap in report.community_gaps],
         isolated=report.isolated,
         peripheral=report.peripheral,
         articulation_points=report.articulation_points,
@@ -134,62 +110,35 @@ async def network_metrics(service: Service, height: AsOfBlock, top: Top = 10) ->
     return await _answer(service, height, ("network", top), lambda: _network(service.network(height), top))
 
 
-def _figures(stats: ReferralStats) -> dict[str, object]:
-    return {
-        "referrals": stats.referrals,
-        "conversions": stats.conversions,
-        "conversion_rate": stats.conversion_rate,
-        "conversion_value": {asset: str(value) for asset, value in stats.conversion_value.items()},
-        "rewards_paid": {asset: str(value) for asset, value in stats.rewards_paid.items()},
-        "cost_per_conversion": stats.cost_per_conversion,
-    }
-
-
 def _member(service: LedgerService, height: Height, address: str) -> MemberMetrics:
     report = service.network(height)
     if address not in report.degree:
         raise ApiError(
             404, f"address: {address} is not a member of the network at block {height.block}.", "address"
         )
-    values = service.values(height)
-    referrals = service.referrals(height)
-
-    def local(now: Snapshot) -> tuple[dict[str, str], PartnerDiversityInfo, float]:
-        found = partner_diversity(now.ties, address)
-        profile = now.members[address]
-        leaving = departure(now.ties, nx.DiGraph(), address)
-        return (
-            {key: str(profile.get(key) or "") for key in ("name", "sector", "region")},
-            PartnerDiversityInfo(
-                partners=found.partners,
-                sector=_diversity(found.sector),
-                region=_diversity(found.region),
-                same_sector_share=found.same_sector_share,
-            ),
-            leaving.connectivity_share,
-        )
-
-    profile, partners, connectivity = service.on_snapshot(height, ("member-local", address), local)
+    standing = service.member_standing(height, address)
     flows = []
-    for asset_report in values:
+    for asset_report in service.values(height):
         flow = asset_report.members.get(address)
         if flow is None:
             continue
         through = flow.received + flow.contributed
         flows.append(
-            AssetFlow(
-                asset=asset_report.asset,
-                received=str(flow.received),
-                received_from_members=str(flow.received_from_members),
-                contributed=str(flow.contributed),
-                net=str(flow.net),
-                value_share=through / asset_report.total if asset_report.total else 0.0,
+            AssetFlow.model_validate(
+                {
+                    **vars(flow),
+                    "asset": asset_report.asset,
+                    "value_share": through / asset_report.total if asset_report.total else 0.0,
+                }
             )
         )
+    stats = service.referrals(height).per_referrer.get(address, ReferralStats())
     return MemberMetrics(
         block=height.block,
         address=address,
-        **profile,
+        name=standing.name,
+        sector=standing.sector,
+        region=standing.region,
         degree=report.degree[address],
         strength=report.strength[address],
         pagerank=report.pagerank[address],
@@ -199,12 +148,10 @@ def _member(service: LedgerService, height: Height, address: str) -> MemberMetri
         effective_size=report.effective_size[address],
         community=report.communities.membership[address],
         articulation_point=address in set(report.articulation_points),
-        connectivity_share=connectivity,
-        partner_diversity=partners,
+        connectivity_share=standing.connectivity_share,
+        partner_diversity=PartnerDiversityInfo.model_validate(standing.partner_diversity),
         value=flows,
-        referrals=ReferralFigures.model_validate(
-            _figures(referrals.per_referrer.get(address, ReferralStats()))
-        ),
+        referrals=ReferralFigures.model_validate(stats),
     )
 
 
@@ -230,25 +177,8 @@ def _sharing(service: LedgerService, height: Height, top: int) -> ValueSharing:
                 total=str(report.total),
                 gini_received=report.gini_received,
                 hhi_received=report.hhi_received,
-                top_receivers=[
-                    MemberFlow(
-                        address=flow.member,
-                        received=str(flow.received),
-                        received_from_members=str(flow.received_from_members),
-                        contributed=str(flow.contributed),
-                        net=str(flow.net),
-                    )
-                    for flow in receivers
-                ],
-                free_riders=[
-                    FreeRiderInfo(
-                        address=rider.member,
-                        received_from_members=str(rider.received_from_members),
-                        contributed=str(rider.contributed),
-                        ratio=rider.ratio,
-                    )
-                    for rider in report.free_riders
-                ],
+                top_receivers=[MemberFlow.model_validate(flow) for flow in receivers],
+                free_riders=[FreeRiderInfo.model_validate(rider) for rider in report.free_riders],
             )
         )
     return ValueSharing(block=height.block, assets=found)
@@ -266,13 +196,13 @@ def _referrals(service: LedgerService, height: Height, top: int) -> ReferralMetr
     best = sorted(summary.per_referrer.items(), key=lambda item: (-item[1].conversions, item[0]))[:top]
     return ReferralMetrics(
         block=height.block,
-        total=ReferralFigures.model_validate(_figures(summary.total)),
+        total=ReferralFigures.model_validate(summary.total),
         programs=[
-            ProgramFigures.model_validate({"program_id": program, **_figures(stats)})
+            ProgramFigures(program_id=program, **ReferralFigures.model_validate(stats).model_dump())
             for program, stats in sorted(summary.per_program.items())
         ],
         top_referrers=[
-            ReferrerFigures.model_validate({"address": referrer, **_figures(stats)})
+            ReferrerFigures(address=referrer, **ReferralFigures.model_validate(stats).model_dump())
             for referrer, stats in best
         ],
     )
@@ -297,7 +227,7 @@ async def activity_metrics(
     def build() -> Activity:
         found = service.activity(height, period)
         return Activity(
-            block=height.block, period=period, data=[PeriodFigures(**vars(item)) for item in found]
+            block=height.block, period=period, data=[PeriodFigures.model_validate(item) for item in found]
         )
 
     return await _answer(service, height, ("activity-answer", period), build)
@@ -310,12 +240,11 @@ async def list_alerts(service: Service, height: AsOfBlock) -> Response:
 
     def build() -> Alerts:
         found = service.alerts(height)
-        thresholds = service.thresholds
         return Alerts(
             block=height.block,
-            thresholds=Thresholds(max_hhi=thresholds.max_hhi, free_rider_ratio=thresholds.free_rider_ratio),
+            thresholds=Thresholds.model_validate(service.thresholds),
             count=len(found),
-            data=[AlertInfo.model_validate(vars(alert)) for alert in found],
+            data=[AlertInfo.model_validate(alert) for alert in found],
         )
 
     return await _answer(service, height, ("alerts-answer",), build)

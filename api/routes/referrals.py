@@ -3,32 +3,29 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.deps import MAX_ID, Connection_, PageRequest, checksum_address, encode_cursor
+from api.deps import (
+    MAX_ID,
+    Connection_,
+    PageRequest,
+    Service,
+    checksum_address,
+    encode_cursor,
+    enum_filter,
+    enum_query,
+)
 from api.errors import ApiError
 from api.schemas.common import Page
-from api.schemas.referrals import Program, ProgramStatus, Referral, ReferralStatus
+from api.schemas.referrals import Program, ProgramStatus, Referral
 from ledger.store import queries
 
 programs = APIRouter(prefix="/programs", tags=["referrals"])
 referrals = APIRouter(prefix="/referrals", tags=["referrals"])
 
-_PROGRAM_AMOUNTS = ("fixed_reward", "cap", "per_referrer_cap", "funded", "reserved", "paid", "reclaimed")
 _HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
-
-
-def _program(row: dict[str, Any]) -> Program:
-    return Program.model_validate({k: str(v) if k in _PROGRAM_AMOUNTS else v for k, v in row.items()})
-
-
-def _referral(row: dict[str, Any]) -> Referral:
-    shown = dict(row)
-    for key in ("conversion_value", "reward"):
-        shown[key] = None if row[key] is None else str(row[key])
-    return Referral.model_validate(shown)
 
 
 @programs.get("", operation_id="list_programs")
@@ -49,7 +46,7 @@ def list_programs(
         limit=page.limit,
     )
     return Page[Program](
-        data=[_program(row) for row in found.rows],
+        data=[Program.model_validate(row) for row in found.rows],
         count=found.count,
         next_cursor=encode_cursor(found.next_key),
     )
@@ -63,11 +60,12 @@ def get_program(
     row = queries.program_detail(connection, program_id)
     if row is None:
         raise ApiError(404, f"program_id: there is no referral program {program_id}.", "program_id")
-    return _program(row)
+    return Program.model_validate(row)
 
 
 @referrals.get("", operation_id="list_referrals")
 def list_referrals(
+    service: Service,
     connection: Connection_,
     page: PageRequest,
     program_id: Annotated[
@@ -75,9 +73,12 @@ def list_referrals(
     ] = None,
     referrer: Annotated[str | None, Query(description="only referrals by this member")] = None,
     sponsor: Annotated[str | None, Query(description="only referrals to this sponsor's programs")] = None,
-    status: Annotated[ReferralStatus | None, Query(description="only referrals in this status")] = None,
+    status: Annotated[
+        str | None, enum_query("ReferralRewards", "ReferralStatus", "referrals in this status")
+    ] = None,
 ) -> Page[Referral]:
     """Referrals ordered by program and commitment."""
+    enum_filter(service, status, "ReferralRewards", "ReferralStatus", "status")
     found = queries.referral_page(
         connection,
         program_id=program_id,
@@ -88,7 +89,7 @@ def list_referrals(
         limit=page.limit,
     )
     return Page[Referral](
-        data=[_referral(row) for row in found.rows],
+        data=[Referral.model_validate(row) for row in found.rows],
         count=found.count,
         next_cursor=encode_cursor(found.next_key),
     )
@@ -108,4 +109,4 @@ def get_referral(
         raise ApiError(
             404, f"commitment: program {program_id} has no referral {commitment.lower()}.", "commitment"
         )
-    return _referral(row)
+    return Referral.model_validate(row)

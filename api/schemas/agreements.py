@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated
 
 from pydantic import BaseModel
 
-from api.schemas.common import Address, Amount, Hash
+from api.schemas.common import Address, Amount, Hash, label
 
-AgreementStatus = Literal["proposed", "active", "disputed", "terminated"]
-AgreementKind = Literal[
-    "joint_marketing",
-    "resource_pooling",
-    "referral_partnership",
-    "co_development",
-    "shared_platform",
-    "supply",
-    "other",
-]
+#: ``Agreements.Status`` (stored: proposed, active, disputed or terminated; ``expired`` is derived from
+#: ``end_time``); ``Agreements.Kind``. Both as the deployment spells them.
+AgreementStatus = Annotated[str, label("Agreements", "Status")]
+AgreementKind = Annotated[str, label("Agreements", "Kind")]
 
 
 class Party(BaseModel):

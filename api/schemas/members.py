@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated
 
 from pydantic import BaseModel
 
-from api.schemas.common import Address, Amount
+from api.schemas.common import Address, Amount, label
 
-MemberStatus = Literal["active", "suspended", "exited"]
+MemberStatus = Annotated[str, label("Consortium", "MemberStatus")]
 
 
 class Member(BaseModel):

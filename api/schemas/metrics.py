@@ -1,5 +1,7 @@
 """Network, member, value-sharing and referral metrics, and alerts. Each answer says the block it is for;
-the definitions are the docstrings of :mod:`ledger.metrics` (the README lists them)."""
+the definitions are the docstrings of :mod:`ledger.analytics.metrics` (docs/METRICS.md lists them).
+
+Schemas read from the ledger's records (:class:`~api.schemas.common.FromRecord`) by attribute name."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import Address, Amount
+from api.schemas.common import Address, Amount, FromRecord, MemberAddress, SignedAmount
 
 
 class Ranked(BaseModel):
@@ -15,7 +17,7 @@ class Ranked(BaseModel):
     value: float
 
 
-class BetweennessInfo(BaseModel):
+class BetweennessInfo(FromRecord):
     method: Literal["exact", "sampled"] = Field(description="exact up to 500 members, sampled above")
     pivots: int | None = Field(description="source nodes sampled (null when exact)")
     seed: int | None = Field(description="the sampling seed (null when exact)")
@@ -28,8 +30,8 @@ class CommunitiesInfo(BaseModel):
     sizes: list[int] = Field(description="members per community, community 0 first (largest first)")
 
 
-class BrokerInfo(BaseModel):
-    address: Address
+class BrokerInfo(FromRecord):
+    address: MemberAddress
     community: int
     communities_reached: list[int]
     ties_outside: int
@@ -37,13 +39,13 @@ class BrokerInfo(BaseModel):
     constraint: float | None
 
 
-class DiversityInfo(BaseModel):
+class DiversityInfo(FromRecord):
     blau: float
     shannon: float
     categories: int
 
 
-class GapInfo(BaseModel):
+class GapInfo(FromRecord):
     group_a: str
     group_b: str
     ties: int
@@ -85,7 +87,7 @@ class NetworkMetrics(BaseModel):
     widest_local_bridges: list[LocalBridge]
 
 
-class ReferralFigures(BaseModel):
+class ReferralFigures(FromRecord):
     referrals: int
     conversions: int
     conversion_rate: float | None
@@ -94,16 +96,16 @@ class ReferralFigures(BaseModel):
     cost_per_conversion: dict[str, float] = Field(description="rewards paid per conversion, per asset")
 
 
-class AssetFlow(BaseModel):
+class AssetFlow(FromRecord):
     asset: Address
     received: Amount
     received_from_members: Amount
     contributed: Amount
-    net: str = Field(pattern=r"^-?[0-9]+$", description="received - contributed, a decimal string")
+    net: SignedAmount = Field(description="received - contributed, a decimal string")
     value_share: float = Field(description="share of the asset's value that flowed to or from the member")
 
 
-class PartnerDiversityInfo(BaseModel):
+class PartnerDiversityInfo(FromRecord):
     partners: int
     sector: DiversityInfo
     region: DiversityInfo
@@ -133,16 +135,16 @@ class MemberMetrics(BaseModel):
     referrals: ReferralFigures
 
 
-class MemberFlow(BaseModel):
-    address: Address
+class MemberFlow(FromRecord):
+    address: MemberAddress
     received: Amount
     received_from_members: Amount
     contributed: Amount
-    net: str = Field(pattern=r"^-?[0-9]+$")
+    net: SignedAmount
 
 
-class FreeRiderInfo(BaseModel):
-    address: Address
+class FreeRiderInfo(FromRecord):
+    address: MemberAddress
     received_from_members: Amount
     contributed: Amount
     ratio: float | None = Field(description="received from members / contributed; null: contributed nothing")
@@ -181,14 +183,14 @@ class ReferralMetrics(BaseModel):
     top_referrers: list[ReferrerFigures]
 
 
-class AlertInfo(BaseModel):
+class AlertInfo(FromRecord):
     kind: Literal["single_point_of_failure", "concentration", "free_rider", "sector_silo"]
     subject: str
     message: str
     evidence: dict[str, Any]
 
 
-class Thresholds(BaseModel):
+class Thresholds(FromRecord):
     max_hhi: float
     free_rider_ratio: float
 
@@ -202,7 +204,7 @@ class Alerts(BaseModel):
     data: list[AlertInfo]
 
 
-class PeriodFigures(BaseModel):
+class PeriodFigures(FromRecord):
     start: int = Field(description="the period's first second (UTC), since the epoch")
     new_members: int
     members: int

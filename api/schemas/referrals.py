@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel
 
-from api.schemas.common import Address, Amount, Hash
+from api.schemas.common import Address, Amount, Hash, label
 
+#: Not a contract enum: a program is closed once its sponsor closed it (``ProgramClosed``), open before.
 ProgramStatus = Literal["open", "closed"]
-ReferralStatus = Literal["recorded", "confirmed", "claimed"]
+ReferralStatus = Annotated[str, label("ReferralRewards", "ReferralStatus")]
 
 
 class Program(BaseModel):

@@ -11,7 +11,7 @@ import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 library Payments {
     using SafeERC20 for IERC20;
 
-    /// @notice A payment of `amount` had to send exactly `expected` as native value; `sent` was sent.
+    /// @notice The payment had to send exactly `expected` as native value; `sent` was sent.
     error PaymentsWrongValue(uint256 expected, uint256 sent);
     /// @notice The token moved `received` instead of `amount` (fee-on-transfer or rebasing tokens are refused).
     error PaymentsTransferMismatch(uint256 amount, uint256 received);

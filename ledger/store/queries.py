@@ -29,6 +29,7 @@ __all__ = [
     "Page",
     "agreement_detail",
     "agreement_page",
+    "blocks_with_events",
     "event_page",
     "events_in_blocks",
     "events_up_to",
@@ -334,3 +335,9 @@ def events_in_blocks(connection: Connection, numbers: Sequence[int], chunk: int 
         found += [dict(row._mapping) for row in connection.execute(query)]
     found.sort(key=lambda row: (row["block_number"], row["log_index"]))
     return found
+
+
+def blocks_with_events(connection: Connection, up_to_block: int) -> list[int]:
+    """The blocks at or below ``up_to_block`` that hold at least one stored event, ascending."""
+    query = select(events.c.block_number).distinct().where(events.c.block_number <= up_to_block)
+    return sorted(connection.execute(query).scalars())

@@ -7,7 +7,9 @@
 - ``undecoded_logs``: every log from a manifest contract the decoder could not explain, with the reason.
 - ``checkpoint``: one row, the last block whose logs are all in the store. It moves in the same transaction
   as the rows it covers.
-- Projections, folded from the events by :mod:`ledger.projections` in the same transaction: ``members``,
+- ``deployment``: one row, the deployment manifest the store was indexed with (its contract facts: what the
+  folds spell enums with, and what every reader of the store may show), recorded before the first range.
+- Projections, folded from the events by :mod:`ledger.store.projections` in the same transaction: ``members``,
   ``agreements``, ``agreement_parties`` (shares and credited / withdrawn balances), ``agreement_versions``,
   ``programs``, ``referrals``.
 
@@ -47,6 +49,7 @@ __all__ = [
     "agreements",
     "blocks",
     "checkpoint",
+    "deployment",
     "events",
     "members",
     "metadata",
@@ -104,7 +107,7 @@ events = Table(
     Column("contract", String(64), nullable=False),
     Column("event", String(64), nullable=False),
     Column("args", JSON, nullable=False),
-    # every address among the arguments, "|0x…|0x…|" (see ledger.store.prepared.event_parties)
+    # every address among the arguments, "|0x…|0x…|" (see ledger.indexer.prepared.event_parties)
     Column("parties", Text, nullable=False, server_default=""),
     *_position_columns(),
     UniqueConstraint("tx_hash", "log_index", name="uq_events_tx_log"),
@@ -131,6 +134,14 @@ checkpoint = Table(
     Column("chain_id", BigInteger, nullable=False),
     Column("block_number", BigInteger, nullable=False),
     Column("block_hash", HASH, nullable=False),
+)
+
+deployment = Table(
+    "deployment",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("chain_id", BigInteger, nullable=False),
+    Column("manifest", Text, nullable=False),  # DeploymentManifest as JSON
 )
 
 

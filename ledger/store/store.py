@@ -23,7 +23,6 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import (
     Connection,
     Engine,
@@ -40,20 +39,22 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.dml import Insert
 
-from ledger.decoding import DecodedEvent, UndecodedLog
 from ledger.exceptions import StoreError
-from ledger.projections import TABLE_KEYS, Projections, referral_keys
-from ledger.store.prepared import (
+from ledger.indexer.decoding import DecodedEvent, UndecodedLog
+from ledger.indexer.prepared import (
     BLOCK_COLUMNS,
     EVENT_COLUMNS,
     UNDECODED_COLUMNS,
     PreparedRange,
     prepare_range,
 )
+from ledger.protocol.manifest import DeploymentManifest
+from ledger.store.projections import TABLE_KEYS, Projections, referral_keys
 from ledger.store.schema import (
     PROJECTION_TABLES,
     blocks,
     checkpoint,
+    deployment,
     events,
     referrals,
     undecoded_logs,
@@ -63,7 +64,6 @@ from ledger.types import BlockHeader, Checkpoint, LedgerEvent
 __all__ = ["Store"]
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-_FIRST_WITH_PROJECTIONS = "0002"
 _KEYS_PER_QUERY = 500  # bound the IN lists: SQLite allows a limited number of parameters per statement
 _STREAM_ROWS = 5_000
 _CACHED_TABLES = ("members", "agreements", "agreement_parties", "agreement_versions", "programs")
@@ -77,6 +77,7 @@ class Store:
         # the projection tables that grow with the consortium (not with its activity), as committed: loaded
         # by the first write, kept up to date by the writes that follow
         self._projections: Projections | None = None
+        self._deployment: tuple[str, DeploymentManifest] | None = None  # (its JSON, parsed), as last read
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -95,13 +96,10 @@ class Store:
             ) from None
         try:
             with engine.begin() as connection:
-                before = MigrationContext.configure(connection).get_current_revision()
                 config = Config()
                 config.set_main_option("script_location", str(_MIGRATIONS))
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
-                if before is not None and before < _FIRST_WITH_PROJECTIONS:
-                    _rebuild_projections(connection)  # a store from before projections: fold its events
         except (SQLAlchemyError, OSError) as exc:
             engine.dispose()
             shown = engine.url.render_as_string(hide_password=True)
@@ -127,6 +125,20 @@ class Store:
         with self._engine.connect() as connection:
             row = connection.execute(select(checkpoint).where(checkpoint.c.id == 1)).first()
         return None if row is None else Checkpoint(row.chain_id, row.block_number, row.block_hash)
+
+    def deployment(self) -> DeploymentManifest | None:
+        """The deployment manifest the store is indexed with (:meth:`record_deployment`), None before."""
+        with self._engine.connect() as connection:
+            text = connection.execute(select(deployment.c.manifest).where(deployment.c.id == 1)).scalar()
+        if text is None:
+            return None
+        if self._deployment is None or self._deployment[0] != text:
+            self._deployment = (text, DeploymentManifest.model_validate_json(text))
+        return self._deployment[1]
+
+    def agreement_kinds(self) -> tuple[str, ...]:
+        """``Agreements.Kind``'s members in their one spelling, from the recorded deployment (none before)."""
+        return _agreement_kinds(self.deployment())
 
     def stored_blocks(self, at_or_below: int) -> Iterator[BlockHeader]:
         """Stored block headers at or below ``at_or_below``, newest first (to walk back to a fork point)."""
@@ -174,7 +186,7 @@ class Store:
         return None if value is None else str(value)
 
     def projection_rows(self, table: str) -> list[dict[str, Any]]:
-        """Every row of projection ``table`` (see :mod:`ledger.projections`), in key order."""
+        """Every row of projection ``table`` (see :mod:`ledger.store.projections`), in key order."""
         projection = PROJECTION_TABLES[table]
         query = select(projection).order_by(*(projection.c[key] for key in TABLE_KEYS[table]))
         with self._engine.connect() as connection:
@@ -188,6 +200,35 @@ class Store:
 
     # ------------------------------------------------------------------------------------------ writing
 
+    def record_deployment(self, manifest: DeploymentManifest) -> None:
+        """Record the deployment this store is indexed with; the indexer does before it writes a range.
+
+        A new manifest for the same chain (a redeployment, or a store from before deployments were
+        recorded) replaces the old one, and the projections are folded again if the enums they spell
+        changed.
+
+        Raises
+        ------
+        StoreError
+            If the store holds another chain's events: nothing is changed.
+        """
+        text = manifest.model_dump_json()
+        with self._engine.begin() as connection:
+            row = connection.execute(select(deployment).where(deployment.c.id == 1)).first()
+            if row is not None and row.chain_id != manifest.chain_id:
+                raise StoreError(
+                    f"This store holds the events of chain {row.chain_id}, and the manifest is for chain "
+                    f"{manifest.chain_id}: give each chain its own store (COOPLEDGER_STORE_URL)."
+                )
+            if row is not None and row.manifest == text:
+                return
+            before = None if row is None else DeploymentManifest.model_validate_json(row.manifest)
+            connection.execute(delete(deployment))
+            connection.execute(insert(deployment).values(id=1, chain_id=manifest.chain_id, manifest=text))
+            if _agreement_kinds(before) != _agreement_kinds(manifest):
+                _rebuild_projections(connection, _agreement_kinds(manifest))
+        self._projections = None
+
     def commit_range(
         self,
         chain_id: int,
@@ -197,7 +238,7 @@ class Store:
         new_checkpoint: BlockHeader,
     ) -> None:
         """Store one indexed range and move the checkpoint to ``new_checkpoint``, all in one transaction
-        (:func:`~ledger.store.prepared.prepare_range`, then :meth:`commit_prepared`).
+        (:func:`~ledger.indexer.prepared.prepare_range`, then :meth:`commit_prepared`).
 
         Raises
         ------
@@ -268,14 +309,14 @@ class Store:
             self._set_checkpoint(connection, Checkpoint(chain_id, fork_point.number, fork_point.hash))
             if deleted:
                 self._projections = None
-                _rebuild_projections(connection)
+                _rebuild_projections(connection, _stored_kinds(connection))
         return int(deleted)
 
     def rebuild_projections(self) -> None:
         """Fold every stored event into the projections afresh (they equal what incremental folding gave)."""
         self._projections = None
         with self._engine.begin() as connection:
-            _rebuild_projections(connection)
+            _rebuild_projections(connection, _stored_kinds(connection))
 
     def _fold_new_events(self, connection: Connection, folded: Sequence[LedgerEvent]) -> None:
         """Fold the events above the current checkpoint into the projections (those below are folded)."""
@@ -287,7 +328,7 @@ class Store:
         if not fresh:
             return
         if self._projections is None:
-            self._projections = Projections()
+            self._projections = Projections(_stored_kinds(connection))
             for table in _CACHED_TABLES:
                 self._projections.load(table, _load_rows(connection, table))
         state = self._projections
@@ -353,11 +394,22 @@ def _load_rows(connection: Connection, table: str, condition: Any = None) -> lis
     return [dict(row._mapping) for row in connection.execute(query)]
 
 
-def _rebuild_projections(connection: Connection) -> None:
+def _agreement_kinds(manifest: DeploymentManifest | None) -> tuple[str, ...]:
+    if manifest is None or "Agreements" not in manifest.contracts:
+        return ()
+    return tuple(manifest.contracts["Agreements"].enum_labels("Kind"))
+
+
+def _stored_kinds(connection: Connection) -> tuple[str, ...]:
+    text = connection.execute(select(deployment.c.manifest).where(deployment.c.id == 1)).scalar()
+    return _agreement_kinds(None if text is None else DeploymentManifest.model_validate_json(text))
+
+
+def _rebuild_projections(connection: Connection, kinds: tuple[str, ...]) -> None:
     """Replace every projection row with a fold of all stored events, in chain order."""
     for projection in reversed(PROJECTION_TABLES.values()):
         connection.execute(delete(projection))
-    state = Projections()
+    state = Projections(kinds)
     state.apply_all(_stream_events(connection, -1, None))
     _write_projections(connection, state, changed_only=False)
 

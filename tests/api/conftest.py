@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from ledger.chain import ChainReader
-from ledger.indexer import Indexer
-from ledger.manifest import load_manifest
-from ledger.settings import Settings
+from api.settings import ApiSettings
+from ledger.indexer.chain import ChainReader
+from ledger.indexer.sync import Indexer
+from ledger.protocol.manifest import load_manifest
 from ledger.store import Store
 from tests.ledger.chain_fixtures import Anvil, Deployment, deploy, iter_anvil, make_lifecycle
 
@@ -26,7 +26,7 @@ class Served:
     anvil: Anvil
     deployment: Deployment
     ids: dict[str, int]
-    settings: Settings
+    settings: ApiSettings
     client: TestClient
 
     def store(self) -> Store:
@@ -39,7 +39,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     for anvil in iter_anvil():
         deployment = deploy(anvil.w3, folder)
         ids = make_lifecycle(deployment)
-        settings = Settings(
+        settings = ApiSettings(
             rpc_url=anvil.url,
             store_url=f"sqlite:///{folder}/store.db",
             manifest=deployment.manifest_path,

@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 
 from api.main import create_app
-from ledger.settings import Settings
+from api.settings import ApiSettings
 
-SCHEMA: dict[str, Any] = create_app(Settings()).openapi()
+SCHEMA: dict[str, Any] = create_app(ApiSettings()).openapi()
 OPERATIONS = sorted((path, item["get"]) for path, item in SCHEMA["paths"].items() if "get" in item)
 
 

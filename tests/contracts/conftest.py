@@ -16,8 +16,10 @@ import pytest
 from brownie.test.managers.runner import RevertContextManager
 from eth_utils.crypto import keccak
 
-from ledger.codes import encode_code
-from ledger.referrals import make_commitment
+from ledger.protocol.codes import encode_code
+from ledger.protocol.commitments import make_commitment
+from ledger.protocol.manifest import ContractDeployment
+from scripts.deploy import deployment_record
 
 
 def reverts_with(error: str, *args: Any) -> RevertContextManager:
@@ -27,6 +29,18 @@ def reverts_with(error: str, *args: Any) -> RevertContextManager:
     in lower case and byte strings as Python ``bytes`` literals.
     """
     return brownie.reverts(f"{error}: {', '.join(_error_argument(arg) for arg in args)}")
+
+
+def deployment_of(contract: Any) -> ContractDeployment:
+    """The manifest record of a Brownie-deployed ``contract`` (its EIP-712 domain and types among it), as
+    the deploy script writes it; read once per contract."""
+    key = (contract._name, contract.address, contract.tx.txid)  # an address is reused after a revert
+    if key not in _RECORDS:
+        _RECORDS[key] = deployment_record(contract)
+    return _RECORDS[key]
+
+
+_RECORDS: dict[tuple[str, str, str], ContractDeployment] = {}
 
 
 def _error_argument(value: Any) -> str:

@@ -9,8 +9,8 @@ import pytest
 from brownie import web3
 from eth_account import Account
 
-from conftest import SIGNER_KEYS, YEAR, now, reverts_with
-from ledger.eip712 import agreement_approval, sign_typed_data
+from conftest import SIGNER_KEYS, YEAR, deployment_of, now, reverts_with
+from ledger.protocol.eip712 import agreement_approval, sign_typed_data
 
 NEW_TERMS = b"\x22" * 32
 
@@ -68,7 +68,7 @@ def test_a_signature_for_version_1_does_not_activate_version_2(
             key,
             agreement_approval(
                 web3.eth.chain_id,
-                agreements.address,
+                deployment_of(agreements),
                 agreement_id,
                 1,
                 bytes(agreements.contentHash(agreement_id, 1)),

@@ -10,8 +10,8 @@ from brownie import web3
 from eth_account import Account
 from eth_account.messages import _hash_eip191_message, encode_typed_data
 
-from conftest import ACTIVE, PROPOSED, SIGNER_KEYS, now, reverts_with
-from ledger.eip712 import agreement_approval, sign_typed_data
+from conftest import ACTIVE, PROPOSED, SIGNER_KEYS, deployment_of, now, reverts_with
+from ledger.protocol.eip712 import agreement_approval, sign_typed_data
 
 
 def _signature(
@@ -19,7 +19,7 @@ def _signature(
 ) -> bytes:
     typed = agreement_approval(
         chain_id if chain_id is not None else web3.eth.chain_id,
-        agreements.address,
+        deployment_of(agreements),
         agreement_id,
         version,
         bytes(agreements.contentHash(agreement_id, version)),
@@ -59,7 +59,7 @@ def test_anybody_may_submit_the_parties_signatures(
 def test_contract_digest_is_the_standard_eip712_digest(agreements: Any, signed_by_signers: int) -> None:
     typed = agreement_approval(
         web3.eth.chain_id,
-        agreements.address,
+        deployment_of(agreements),
         signed_by_signers,
         1,
         bytes(agreements.contentHash(signed_by_signers, 1)),
@@ -85,7 +85,7 @@ def test_a_signature_for_another_contract_fails(
     other = Agreements.deploy(coop, {"from": accounts[0]})
     typed = agreement_approval(
         web3.eth.chain_id,
-        other.address,
+        deployment_of(other),
         signed_by_signers,
         1,
         bytes(agreements.contentHash(signed_by_signers, 1)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from conftest import reverts_with
-from ledger.codes import encode_code
+from ledger.protocol.codes import encode_code
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 ACTIVE, EXITED = 1, 3

@@ -7,7 +7,7 @@ from typing import Any
 
 from brownie import Agreements, Consortium, ReferralRewards, web3
 
-from ledger.manifest import load_manifest
+from ledger.protocol.manifest import load_manifest
 from scripts.deploy import deploy_and_record
 
 

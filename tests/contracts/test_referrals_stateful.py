@@ -15,8 +15,8 @@ import pytest
 from brownie import web3
 from brownie.test import strategy
 
-from conftest import CLAIMED, CONFIRMED, RECORDED, lead, now, program_terms, state_machine
-from ledger.eip712 import conversion_voucher, sign_typed_data, split_signature
+from conftest import CLAIMED, CONFIRMED, RECORDED, deployment_of, lead, now, program_terms, state_machine
+from ledger.protocol.eip712 import conversion_voucher, sign_typed_data, split_signature
 
 pytestmark = pytest.mark.slow
 
@@ -126,7 +126,7 @@ class ReferralBooks:
         program_id, model, commitment, entry = found
         reward = reward_for(value)
         voucher = (program_id, commitment, value, reward, now() + 3_600, 0)
-        typed = conversion_voucher(web3.eth.chain_id, self.referrals.address, *voucher)
+        typed = conversion_voucher(web3.eth.chain_id, deployment_of(self.referrals), *voucher)
         signature = split_signature(sign_typed_data(self.sponsor_key, typed))
         if not self._open(model) or entry[1] != RECORDED or reward > model.budget:
             with brownie.reverts():

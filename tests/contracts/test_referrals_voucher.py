@@ -9,8 +9,8 @@ import pytest
 from brownie import web3
 from eth_account import Account
 
-from conftest import CLAIMED, lead, now, reverts_with
-from ledger.eip712 import conversion_voucher, sign_typed_data, split_signature
+from conftest import CLAIMED, deployment_of, lead, now, reverts_with
+from ledger.protocol.eip712 import conversion_voucher, sign_typed_data, split_signature
 
 VALUE = 20 * 10**18
 REWARD = 2 * 10**18
@@ -27,7 +27,7 @@ Signature = tuple[int, bytes, bytes]
 def _sign(
     key: str, contract: Any, voucher: tuple[int, bytes, int, int, int, int], chain_id: int | None = None
 ) -> Signature:
-    typed = conversion_voucher(chain_id or web3.eth.chain_id, str(contract), *voucher)
+    typed = conversion_voucher(chain_id or web3.eth.chain_id, deployment_of(contract), *voucher)
     return split_signature(sign_typed_data(key, typed))
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ledger.codes import encode_code
-from ledger.referrals import make_commitment
+from ledger.protocol.codes import encode_code
+from ledger.protocol.commitments import make_commitment
 from tests.ledger.chain_fixtures import YEAR, Anvil, Deployment, deploy, free_port, iter_anvil
 
 BPS = 10_000

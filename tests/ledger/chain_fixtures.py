@@ -1,4 +1,6 @@
-"""A real anvil for the ledger tests, and the project's contracts deployed on it with web3 (not Brownie).
+"""The project's contracts deployed with web3 (not Brownie) on a real anvil
+(:mod:`scripts.toolchain.localnode`) for the ledger tests, and scenarios played on them through the member's
+client.
 
 The contracts come from Brownie's build folder (``make test`` compiles before it runs these tests).
 """
@@ -6,89 +8,34 @@ The contracts come from Brownie's build folder (``make test`` compiles before it
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
 from web3 import HTTPProvider, Web3
 from web3.logs import DISCARD
+from web3.types import TxReceipt
 
-from ledger.codes import encode_code
-from ledger.eip712 import conversion_voucher, sign_typed_data, split_signature
-from ledger.manifest import ContractDeployment, enum_members, error_texts, write_manifest
-from ledger.referrals import make_commitment
+from ledger.client.transactions import Chain
+from ledger.client.wallet import Wallet
+from ledger.protocol.codes import encode_code
+from ledger.protocol.commitments import make_commitment
+from ledger.protocol.eip712 import conversion_voucher, sign_typed_data, split_signature
+from ledger.protocol.manifest import ContractDeployment, load_manifest, write_manifest
+from scripts.toolchain.localnode import BUILD, PROJECT, Anvil, anvil_binary, free_port, start_anvil
 
-PROJECT = Path(__file__).resolve().parents[2]
-BUILD = PROJECT / "build" / "contracts"
-# anvil's native binary, from its platform package (installed by npm next to the `anvil` package). Not npm's
-# `.bin/anvil`: that is a Node wrapper which, on SIGTERM, passes the signal on and exits at once, while the
-# node is still writing its state and holding its port — waiting on the wrapper would not wait for the node.
-ANVIL_PACKAGES = PROJECT / "node_modules" / "@foundry-rs"
+__all__ = ["BUILD", "PROJECT", "Anvil", "anvil_binary", "free_port", "start_anvil"]  # re-exported for tests
+
 YEAR = 365 * 24 * 3600
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class Anvil:
-    """A running anvil process and a web3 connected to it."""
-
-    process: subprocess.Popen[bytes]
-    url: str
-    w3: Web3
-
-    def stop(self, timeout: float = 120) -> None:
-        """Stop the node and return once it is gone (with ``--state`` or ``--dump-state``: once it has written
-        its chain, hundreds of MB for the benchmark's)."""
-        self.process.terminate()
-        self.process.wait(timeout=timeout)
-
-
-def anvil_binary() -> Path:
-    """The path of anvil's native binary (see :data:`ANVIL_PACKAGES`)."""
-    found = sorted(ANVIL_PACKAGES.glob("anvil-*/bin/anvil"))
-    if not found:
-        raise RuntimeError(f"anvil is not installed under {ANVIL_PACKAGES}: run `make setup`")
-    return found[0]
-
-
-def start_anvil(
-    port: int | None = None, state: Path | None = None, *extra: str, gas_limit: int = 30_000_000
-) -> Anvil:
-    """Start anvil on ``port`` (a free one by default); with ``state``, load the chain from that file if it
-    exists and save it there when stopped (so a stopped node can come back with its chain). ``extra`` are
-    more anvil options."""
-    port = port or free_port()
-    command = [
-        str(anvil_binary()),
-        "--port",
-        str(port),
-        "--base-fee",
-        "0",
-        "--gas-limit",
-        str(gas_limit),
-        "--silent",
-    ]
-    if state is not None:
-        command += ["--state", str(state)]
-    command += extra
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    w3 = Web3(HTTPProvider(url))
-    deadline = time.monotonic() + 120
-    while not w3.is_connected():
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"anvil did not start on {url}")
-        time.sleep(0.1)
-    return Anvil(process, url, w3)
+@cache
+def build_record(name: str, address: str) -> ContractDeployment:
+    """The manifest record of contract ``name`` as if deployed at ``address`` (block 1): its facts from the
+    compiler's output in the build folder, for tests that need them without a chain."""
+    return ContractDeployment.from_build(name, address, 1, "0x" + "00" * 32, BUILD)
 
 
 def _artifact(name: str) -> dict[str, Any]:
@@ -97,12 +44,6 @@ def _artifact(name: str) -> dict[str, Any]:
         raise RuntimeError(f"{path} is missing: run `make compile` (make test does) before these tests")
     artifact: dict[str, Any] = json.loads(path.read_text())
     return artifact
-
-
-def _sources(artifact: dict[str, Any]) -> list[str]:
-    """The project's Solidity sources an artifact was compiled from."""
-    paths = artifact.get("allSourcePaths", {}).values()
-    return [(PROJECT / path).read_text(encoding="utf-8") for path in paths if path.startswith("contracts/")]
 
 
 @dataclass
@@ -117,13 +58,22 @@ class Deployment:
     def accounts(self) -> list[str]:
         return list(self.w3.eth.accounts)
 
-    def transact(self, contract: str, function: str, *args: Any, sender: int = 0, value: int = 0) -> Any:
-        call = getattr(self.contracts[contract].functions, function)(*args)
-        tx_hash = call.transact({"from": self.accounts[sender], "value": value, "gasPrice": 0})
-        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash)
-        if receipt["status"] != 1:
-            raise RuntimeError(f"{contract}.{function} reverted")
-        return receipt
+    @cached_property
+    def chain(self) -> Chain:
+        """The member's client over this deployment: every test transaction goes through its one path."""
+        return Chain(self.w3, load_manifest(self.manifest_path))
+
+    def record(self, name: str) -> ContractDeployment:
+        """Contract ``name``'s manifest record."""
+        return self.chain.manifest.contracts[name]
+
+    def transact(
+        self, contract: str, function: str, *args: Any, sender: int = 0, value: int = 0
+    ) -> TxReceipt:
+        """Send ``contract.function(*args)`` from test account ``sender`` (simulated first, like every
+        transaction coopledger sends); its receipt."""
+        signer = Wallet.dev(sender, self.w3.eth.chain_id)
+        return self.chain.send(contract, function, *args, value=value, signer=signer).receipt
 
 
 def deploy(w3: Web3, directory: Path, founders: int = 6) -> Deployment:
@@ -141,13 +91,8 @@ def deploy(w3: Web3, directory: Path, founders: int = 6) -> Deployment:
         address = receipt["contractAddress"]
         if address is None:
             raise RuntimeError(f"deploying {name} created no contract")
-        records[name] = ContractDeployment(
-            address=address,
-            block=receipt["blockNumber"],
-            tx_hash="0x" + bytes(tx_hash).hex(),
-            abi=artifact["abi"],
-            errors=error_texts(_sources(artifact)),
-            enums=enum_members(_sources(artifact)),
+        records[name] = ContractDeployment.from_build(
+            name, address, receipt["blockNumber"], "0x" + bytes(tx_hash).hex(), BUILD
         )
         contracts[name] = w3.eth.contract(address=address, abi=artifact["abi"])
         return contracts[name]
@@ -339,7 +284,7 @@ def make_lifecycle(deployment: Deployment) -> dict[str, int]:
     reward = referrals.functions.rewardFor(program, 8 * 10**6).call()
     deadline = w3.eth.get_block("latest")["timestamp"] + 3_600
     voucher = (program, vouched, 8 * 10**6, reward, deadline, 0)
-    typed = conversion_voucher(w3.eth.chain_id, referrals.address, *voucher)
+    typed = conversion_voucher(w3.eth.chain_id, deployment.record("ReferralRewards"), *voucher)
     v, r, s = split_signature(sign_typed_data(ANVIL_KEY_0, typed))
     deployment.transact("ReferralRewards", "redeemVoucher", voucher, v, r, s, sender=4)
     deployment.transact("ReferralRewards", "fund", program, 5 * 10**6)

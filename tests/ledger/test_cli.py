@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from ledger import __version__
 from ledger.cli import app
-from ledger.manifest import ContractDeployment, write_manifest
+from ledger.protocol.manifest import ContractDeployment, write_manifest
 
 runner = CliRunner()
 

@@ -132,6 +132,7 @@ def _wait_for(condition: Callable[[], bool], what: str, seconds: float = 60) -> 
         time.sleep(0.1)
 
 
+@pytest.mark.chain  # starts its own node, to stop and restart it
 def test_a_node_outage_is_waited_out_and_indexing_resumes_without_loss(tmp_path: Path) -> None:
     state, port = tmp_path / "chain-state.json", free_port()
     anvil = start_anvil(port, state)

@@ -74,3 +74,27 @@ def test_bad_agreement_requests_name_the_parameter(
     response = client.get(path)
     assert response.status_code == status
     assert error_of(response)["parameter"] == parameter
+
+
+@pytest.mark.parametrize(
+    ("path", "listed"),
+    [
+        ("/v1/agreements?kind=merger", "joint_marketing"),
+        ("/v1/agreements?status=Active", "active"),
+        ("/v1/members?status=retired", "suspended"),
+        ("/v1/referrals?status=paid", "claimed"),
+    ],
+)
+def test_a_kind_or_status_the_contracts_lack_is_refused_with_the_ones_they_have(
+    client: TestClient, path: str, listed: str
+) -> None:
+    response = client.get(path)
+    assert response.status_code == 422
+    assert listed in str(error_of(response)["message"])
+
+
+def test_kinds_filter_in_the_contracts_spelling(served: Served, client: TestClient) -> None:
+    every = client.get("/v1/agreements").json()["data"]
+    kind = every[0]["kind"]
+    chosen = client.get("/v1/agreements", params={"kind": kind}).json()["data"]
+    assert chosen == [agreement for agreement in every if agreement["kind"] == kind]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
@@ -50,3 +51,10 @@ def test_without_a_token_in_settings_state_changes_are_refused(served: Served) -
         response = locked.post("/v1/admin/rebuild-projections", headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code == 403
     assert "COOPLEDGER_API_TOKEN" in str(error_of(response)["message"])
+
+
+@pytest.mark.parametrize("path", ["/v1/agreements/%2F", "/v1/agreements/", "/v1/nowhere"])
+def test_an_unknown_path_is_a_404_naming_it(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.json()["error"]["message"].startswith("No such path: /v1/")

@@ -7,17 +7,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.service import LedgerService
-from ledger.graph import LedgerGraph
-from ledger.metrics.alerts import AlertThresholds
-from ledger.metrics.report import alerts_report, network_report, value_report
-from ledger.metrics.views import snapshot
+from ledger.analytics.graph import LedgerGraph
+from ledger.analytics.metrics.alerts import AlertThresholds
+from ledger.analytics.metrics.report import alerts_report, network_report, value_report
+from ledger.analytics.metrics.views import snapshot
 from tests.api.conftest import Served, error_of
 
 
 @pytest.fixture(scope="module")
 def ledger(served: Served) -> LedgerGraph:
-    graph = LedgerGraph()
     with served.store() as store:
+        graph = LedgerGraph(store.agreement_kinds())
         graph.sync(store)
     return graph
 

@@ -1,7 +1,7 @@
 """Every event's parties: the addresses among its arguments, so the audit history filters by address.
 
-Adds ``events.parties`` ("|0x…|0x…|", see ``ledger.store.prepared.event_parties``) and fills it for the events
-already stored.
+Adds ``events.parties`` ("|0x…|0x…|", see ``ledger.indexer.prepared.event_parties``) and fills it for the
+events already stored.
 
 Revision ID: 0003
 Revises: 0002
@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from ledger.store.prepared import event_parties
+from ledger.indexer.prepared import event_parties
 
 revision = "0003"
 down_revision = "0002"

@@ -1,0 +1,42 @@
+"""The API's settings: the shared ones (:class:`ledger.settings.Settings`) and where and how it serves.
+
+Read like every setting: ``COOPLEDGER_<NAME>`` in the environment over ``<name>`` in the ``[coopledger]``
+table of the settings file (see :mod:`ledger.settings`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from ledger.settings import Settings, read_settings
+
+__all__ = ["ApiSettings", "load_api_settings"]
+
+
+class ApiSettings(Settings):
+    """What ``coopledger serve`` needs besides the shared settings."""
+
+    api_host: str = Field(default="127.0.0.1", description="address `coopledger serve` listens on")
+    api_port: int = Field(default=8000, ge=1, le=65_535, description="port `coopledger serve` listens on")
+    api_token: str | None = Field(
+        default=None,
+        min_length=16,
+        description="bearer token that state-changing endpoints require (unset: they are refused)",
+    )
+    alert_max_hhi: float = Field(
+        default=0.25, gt=0, le=1, description="alert when one asset's value received is more concentrated"
+    )
+    alert_free_rider_ratio: float = Field(
+        default=3.0, gt=1, description="alert when a member receives more than this times what it contributes"
+    )
+
+
+def load_api_settings(
+    environ: Mapping[str, str] | None = None, config_file: Path | None = None, **overrides: Any
+) -> ApiSettings:
+    """:func:`ledger.settings.read_settings` for :class:`ApiSettings`."""
+    return read_settings(ApiSettings, environ, config_file, **overrides)

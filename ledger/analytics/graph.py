@@ -1,0 +1,345 @@
+"""The consortium as a networkx MultiDiGraph, built from the stored events, incrementally and reorg-safe.
+
+Nodes are addresses, keyed by their checksummed address. A member carries ``member=True``, ``name``,
+``sector``, ``region``, ``status`` (its status now), ``status_history`` (``(block, status)`` pairs, oldest
+first), ``joined_block`` and ``joined_at``. An address that only ever paid into an agreement (a customer, an
+outside company) is a node with ``member=False`` and ``status="external"``. Every node has ``first_block``,
+the block it first appeared in.
+
+Edges are facts, never edited after they are added; each carries ``kind``, ``block``, ``timestamp``,
+``tx_hash`` and ``amount`` (0 where no money moves), under a key that names the fact:
+
+- ``agreement`` — ``agreement:<id>``: every ordered pair of co-parties, both directions, when the agreement
+  becomes active (all parties signed); with ``agreement_id`` and ``agreement_kind``.
+- ``referral`` — ``referral:<program>:<commitment>``: referrer → sponsor, when the referral is recorded.
+  Referral, conversion and reward edges carry ``program_id`` and the program's ``asset``.
+- ``conversion`` — ``conversion:<program>:<commitment>``: referrer → sponsor, when the sponsor confirms it;
+  ``amount`` is the conversion value, ``reward`` the reward reserved.
+- ``reward`` — ``reward:<program>:<commitment>``: sponsor → referrer, the reward paid when claimed.
+- ``value`` — ``value:<tx>:<log>[:<n>]``: contributor → receiving party, what the party was credited from
+  that contributor's deposit, exactly as the contract credits it
+  (:func:`ledger.protocol.sharing.split_credit`).
+  A deposit held during a dispute becomes value edges when it is credited (dispute resolved or agreement
+  terminated), attributed back to each held deposit's contributor (:func:`attribute_release`). A party's
+  credit from its own deposit is not an edge: the graph shows value flowing between partners.
+
+"As of block N" (:meth:`LedgerGraph.as_of`) is a read-only view over the same graph, not a copy: the nodes
+that had appeared and the edges added at or before N (a node's status at N: :func:`status_at`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import networkx as nx
+
+from ledger.protocol.codes import decode_code
+from ledger.protocol.events import EventFold
+from ledger.protocol.sharing import split_credit
+from ledger.types import Checkpoint, LedgerEvent
+
+__all__ = ["EventSource", "LedgerGraph", "attribute_release", "status_at"]
+
+
+class EventSource(Protocol):
+    """What the graph reads from the store (:class:`ledger.store.Store` is one)."""
+
+    def checkpoint(self) -> Checkpoint | None: ...
+
+    def block_hash(self, number: int) -> str | None: ...
+
+    def events_between(self, after_block: int, up_to_block: int) -> Iterable[LedgerEvent]: ...
+
+
+@dataclass
+class _AgreementBook:
+    """What the graph needs to know of an agreement to draw its value edges."""
+
+    lead: str
+    kind: str
+    asset: str
+    parties: list[str]
+    shares: dict[str, int] = field(default_factory=dict)
+    proposed_shares: dict[int, list[int]] = field(default_factory=dict)
+    held: list[tuple[str, int]] = field(default_factory=list)
+
+
+def attribute_release(
+    contributions: list[tuple[str, int]], credits: dict[str, int]
+) -> list[tuple[int, str, int]]:
+    """Attribute a released amount's credits back to the held deposits it is made of.
+
+    ``contributions`` are the held deposits ``(contributor, amount)`` in order; ``credits`` what each party
+    was credited for their total (the contract credits the total as one amount). Returns ``(deposit index,
+    party, amount)`` triples: each deposit's part in proportion to its amount (rounded down), the rounding
+    left over placed in order so that every deposit's parts sum to its amount and every party's parts to its
+    credit, exactly. Zero parts are left out.
+
+    Example
+    -------
+    >>> attribute_release([("x", 30_000), ("y", 10_000)], {"a": 20_000, "b": 20_000})
+    [(0, 'a', 15000), (0, 'b', 15000), (1, 'a', 5000), (1, 'b', 5000)]
+    """
+    total = sum(amount for _, amount in contributions)
+    if total == 0:
+        return []
+    parties = list(credits)
+    parts = [[amount * credits[party] // total for party in parties] for _, amount in contributions]
+    row_left = [amount - sum(row) for (_, amount), row in zip(contributions, parts, strict=True)]
+    column_left = [credits[party] - sum(row[j] for row in parts) for j, party in enumerate(parties)]
+    i = j = 0
+    while i < len(parts) and j < len(parties):  # north-west corner over what rounding left
+        moved = min(row_left[i], column_left[j])
+        parts[i][j] += moved
+        row_left[i] -= moved
+        column_left[j] -= moved
+        if row_left[i] == 0:
+            i += 1
+        if column_left[j] == 0:
+            j += 1
+    return [
+        (i, party, parts[i][j]) for i in range(len(parts)) for j, party in enumerate(parties) if parts[i][j]
+    ]
+
+
+def status_at(node: dict[str, Any], block: int) -> str:
+    """A node's status at ``block``, from its ``status_history`` (``external`` for a non-member)."""
+    status = "external"
+    for changed_at, value in node.get("status_history", ()):
+        if changed_at > block:
+            break
+        status = value
+    return status
+
+
+class LedgerGraph(EventFold):
+    """The consortium's MultiDiGraph (:attr:`graph`), kept up to date from a store with :meth:`sync`.
+
+    Parameters
+    ----------
+    kinds
+        ``Agreements.Kind``'s members in order, in their one spelling
+        (:meth:`ledger.protocol.manifest.ContractDeployment.enum_labels`).
+    """
+
+    def __init__(self, kinds: Sequence[str]) -> None:
+        super().__init__(kinds)
+        self.graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+        self.block = -1
+        self.block_hash: str | None = None
+        self._agreements: dict[int, _AgreementBook] = {}
+        self._programs: dict[int, tuple[str, str]] = {}  # id -> (sponsor, asset)
+
+    def _reset(self) -> None:
+        self.__dict__.update(LedgerGraph(self.kinds).__dict__)
+
+    @classmethod
+    def from_events(cls, events: Iterable[LedgerEvent], kinds: Sequence[str]) -> LedgerGraph:
+        """A graph built from ``events`` (in chain order) in one go."""
+        built = cls(kinds)
+        built.apply_all(events)
+        return built
+
+    def sync(self, source: EventSource) -> int:
+        """Apply the events stored since the last sync; returns how many were applied.
+
+        If the store no longer holds the block this graph was synced to (the indexer rolled a reorg back),
+        the graph is rebuilt from the store's events.
+        """
+        point = source.checkpoint()
+        if self.block >= 0 and (point is None or source.block_hash(self.block) != self.block_hash):
+            self._reset()  # the store was rolled back below the block we had: start again
+        if point is None or point.block_number <= self.block:
+            return 0
+        applied = 0
+        for item in source.events_between(self.block, point.block_number):
+            self.apply(item)
+            applied += 1
+        self.block, self.block_hash = point.block_number, point.block_hash
+        return applied
+
+    def as_of(self, block: int) -> nx.MultiDiGraph[str]:
+        """A read-only view of the graph at ``block``: nodes that had appeared, edges added by then."""
+        graph = self.graph
+
+        def node_seen(node: str) -> bool:
+            return bool(graph.nodes[node]["first_block"] <= block)
+
+        def edge_seen(u: str, v: str, key: Any) -> bool:
+            return bool(graph.edges[u, v, key]["block"] <= block)
+
+        view: nx.MultiDiGraph[str] = nx.subgraph_view(graph, filter_node=node_seen, filter_edge=edge_seen)
+        return view
+
+    # ------------------------------------------------------------------------------------------ events
+
+    def _node(self, address: str, item: LedgerEvent) -> dict[str, Any]:
+        if address not in self.graph:
+            self.graph.add_node(
+                address,
+                member=False,
+                name="",
+                sector="",
+                region="",
+                status="external",
+                status_history=[],
+                joined_block=None,
+                joined_at=None,
+                first_block=item.block_number,
+            )
+        attributes: dict[str, Any] = self.graph.nodes[address]
+        return attributes
+
+    def _edge(
+        self, u: str, v: str, key: str, kind: str, item: LedgerEvent, amount: int, **extra: Any
+    ) -> None:
+        self._node(u, item)
+        self._node(v, item)
+        self.graph.add_edge(
+            u,
+            v,
+            key=key,
+            kind=kind,
+            block=item.block_number,
+            timestamp=item.timestamp,
+            tx_hash=item.tx_hash,
+            amount=amount,
+            **extra,
+        )
+
+    def _status(self, item: LedgerEvent, status: str) -> None:
+        node = self._node(item.args["account"], item)
+        node["status"] = status
+        node["status_history"].append((item.block_number, status))
+
+    def on_member_admitted(self, item: LedgerEvent) -> None:
+        args = item.args
+        node = self._node(args["account"], item)
+        node.update(
+            member=True,
+            name=args["name"],
+            sector=decode_code(args["sector"]),
+            region=decode_code(args["region"]),
+            joined_block=item.block_number,
+            joined_at=item.timestamp,
+        )
+        self._status(item, "active")
+
+    def on_member_suspended(self, item: LedgerEvent) -> None:
+        self._status(item, "suspended")
+
+    def on_member_reinstated(self, item: LedgerEvent) -> None:
+        self._status(item, "active")
+
+    def on_member_exited(self, item: LedgerEvent) -> None:
+        self._status(item, "exited")
+
+    def on_agreement_proposed(self, item: LedgerEvent) -> None:
+        args = item.args
+        self._agreements[int(args["id"])] = _AgreementBook(
+            lead=args["proposer"],
+            kind=self.kind_label(int(args["kind"])),
+            asset=args["asset"],
+            parties=list(args["parties"]),
+        )
+
+    def on_version_proposed(self, item: LedgerEvent) -> None:
+        book = self._agreements[int(item.args["id"])]
+        book.proposed_shares[int(item.args["version"])] = [int(share) for share in item.args["sharesBps"]]
+
+    def on_agreement_version_activated(self, item: LedgerEvent) -> None:
+        agreement_id, version = int(item.args["id"]), int(item.args["version"])
+        book = self._agreements[agreement_id]
+        book.shares = dict(zip(book.parties, book.proposed_shares.pop(version), strict=True))
+        book.proposed_shares.clear()
+        if version != 1:
+            return
+        for u in book.parties:
+            for v in book.parties:
+                if u != v:
+                    self._edge(
+                        u,
+                        v,
+                        f"agreement:{agreement_id}",
+                        "agreement",
+                        item,
+                        0,
+                        agreement_id=agreement_id,
+                        agreement_kind=book.kind,
+                    )
+
+    def on_revenue_deposited(self, item: LedgerEvent) -> None:
+        agreement_id, amount = int(item.args["id"]), int(item.args["amount"])
+        book = self._agreements[agreement_id]
+        contributor = item.args["contributor"]
+        if item.args["held"]:
+            book.held.append((contributor, amount))
+            return
+        credits = split_credit(amount, book.shares, book.lead)
+        for party in book.parties:
+            if party != contributor and credits[party]:
+                key = f"value:{item.tx_hash}:{item.log_index}"
+                self._value_edge(contributor, party, key, item, credits[party], agreement_id)
+
+    def _release(self, item: LedgerEvent) -> None:
+        agreement_id = int(item.args["id"])
+        book = self._agreements[agreement_id]
+        released = int(item.args["releasedAmount"])
+        held, book.held = book.held, []
+        if not released:
+            return
+        credits = split_credit(released, book.shares, book.lead)
+        for index, party, amount in attribute_release(held, credits):
+            contributor = held[index][0]
+            if party != contributor:
+                key = f"value:{item.tx_hash}:{item.log_index}:{index}"
+                self._value_edge(contributor, party, key, item, amount, agreement_id)
+
+    on_dispute_resolved = _release
+    on_agreement_terminated = _release
+
+    def _value_edge(self, u: str, v: str, key: str, item: LedgerEvent, amount: int, agreement: int) -> None:
+        asset = self._agreements[agreement].asset
+        self._edge(u, v, key, "value", item, amount, agreement_id=agreement, asset=asset)
+
+    def on_referral_recorded(self, item: LedgerEvent) -> None:
+        args = item.args
+        key = f"referral:{args['programId']}:{args['commitment']}"
+        program_id = int(args["programId"])
+        asset = self._programs[program_id][1]
+        self._edge(
+            args["referrer"], args["sponsor"], key, "referral", item, 0, program_id=program_id, asset=asset
+        )
+
+    def on_conversion_confirmed(self, item: LedgerEvent) -> None:
+        args = item.args
+        self._edge(
+            args["referrer"],
+            args["sponsor"],
+            f"conversion:{args['programId']}:{args['commitment']}",
+            "conversion",
+            item,
+            int(args["conversionValue"]),
+            program_id=int(args["programId"]),
+            asset=self._programs[int(args["programId"])][1],
+            reward=int(args["reward"]),
+        )
+
+    def on_program_created(self, item: LedgerEvent) -> None:
+        self._programs[int(item.args["programId"])] = (item.args["sponsor"], item.args["asset"])
+
+    def on_reward_claimed(self, item: LedgerEvent) -> None:
+        args = item.args
+        sponsor, asset = self._programs[int(args["programId"])]
+        self._edge(
+            sponsor,
+            args["referrer"],
+            f"reward:{args['programId']}:{args['commitment']}",
+            "reward",
+            item,
+            int(args["amount"]),
+            program_id=int(args["programId"]),
+            asset=asset,
+        )

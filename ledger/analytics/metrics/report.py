@@ -1,0 +1,240 @@
+"""Every metric of the network at one block height, computed once and cached per height.
+
+:func:`network_report`, :func:`value_report` and :func:`alerts_report` compute the figures of one
+:class:`~ledger.analytics.metrics.views.Snapshot`; :class:`MetricsCache` keeps the reports of recent heights
+so that a service answers repeated questions at the same height without recomputing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from ledger.analytics.metrics.alerts import (
+    Alert,
+    AlertThresholds,
+    concentration_alerts,
+    free_rider_alerts,
+    sector_silo_alerts,
+    single_point_of_failure_alerts,
+)
+from ledger.analytics.metrics.brokerage import Broker, brokers, community_ties, constraint, effective_size
+from ledger.analytics.metrics.diversity import Diversity, PartnerDiversity, diversity, partner_diversity
+from ledger.analytics.metrics.gaps import Gap, gaps, isolated, peripheral
+from ledger.analytics.metrics.network import (
+    Betweenness,
+    Communities,
+    betweenness,
+    clustering,
+    communities,
+    degree,
+    density,
+    pagerank,
+    strength,
+)
+from ledger.analytics.metrics.resilience import (
+    articulation_points,
+    bridges,
+    connectivity_loss,
+    local_bridges,
+)
+from ledger.analytics.metrics.value import FreeRider, MemberValue, free_riders, gini, hhi, member_values
+from ledger.analytics.metrics.views import Snapshot, assets, value_graph
+
+__all__ = [
+    "MemberStanding",
+    "MetricsCache",
+    "NetworkReport",
+    "ValueReport",
+    "alerts_report",
+    "member_standing",
+    "network_report",
+    "value_report",
+]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class NetworkReport:
+    """The network's structure at ``block``."""
+
+    block: int
+    members: int
+    ties: int
+    density: float
+    average_clustering: float
+    clustering: dict[str, float]
+    degree: dict[str, float]
+    strength: dict[str, int]
+    pagerank: dict[str, float]
+    betweenness: Betweenness
+    communities: Communities
+    community_ties: dict[tuple[int, int], int]
+    constraint: dict[str, float | None]
+    effective_size: dict[str, float | None]
+    brokers: list[Broker]
+    sector_diversity: Diversity
+    region_diversity: Diversity
+    sector_gaps: list[Gap]
+    region_gaps: list[Gap]
+    community_gaps: list[Gap]
+    isolated: list[str]
+    peripheral: list[str]
+    articulation_points: list[str]
+    bridges: list[tuple[str, str]]
+    local_bridges: list[tuple[str, str, float]]
+
+
+def network_report(snapshot: Snapshot, gap_at_most: int = 1) -> NetworkReport:
+    """Every structural metric of ``snapshot`` (see each function for its definition)."""
+    ties, members = snapshot.ties, snapshot.members
+    average, local = clustering(ties)
+    found = communities(ties)
+    constraints, sizes = constraint(ties), effective_size(ties)
+    community_of = {member: f"community {index}" for member, index in found.membership.items()}
+    return NetworkReport(
+        block=snapshot.block,
+        members=ties.number_of_nodes(),
+        ties=ties.number_of_edges(),
+        density=density(ties),
+        average_clustering=average,
+        clustering=local,
+        degree=degree(ties),
+        strength=strength(ties),
+        pagerank=pagerank(ties),
+        betweenness=betweenness(ties),
+        communities=found,
+        community_ties=community_ties(ties, found.membership),
+        constraint=constraints,
+        effective_size=sizes,
+        brokers=brokers(ties, found.membership, constraints, sizes),
+        sector_diversity=diversity(profile["sector"] for profile in members.values()),
+        region_diversity=diversity(profile["region"] for profile in members.values()),
+        sector_gaps=gaps(ties, {member: p["sector"] for member, p in members.items()}, gap_at_most),
+        region_gaps=gaps(ties, {member: p["region"] for member, p in members.items()}, gap_at_most),
+        community_gaps=gaps(ties, community_of, gap_at_most),
+        isolated=isolated(ties),
+        peripheral=peripheral(ties),
+        articulation_points=articulation_points(ties),
+        bridges=bridges(ties),
+        local_bridges=local_bridges(ties),
+    )
+
+
+@dataclass(frozen=True)
+class MemberStanding:
+    """One member's profile, its partners' diversity and what the network's connectivity loses if it left."""
+
+    name: str
+    sector: str
+    region: str
+    partner_diversity: PartnerDiversity
+    connectivity_share: float
+
+
+def member_standing(snapshot: Snapshot, member: str) -> MemberStanding:
+    """``member``'s standing at ``snapshot`` (:func:`~ledger.analytics.metrics.diversity.partner_diversity`,
+    :func:`~ledger.analytics.metrics.resilience.connectivity_loss`). O(n + m)."""
+    profile = snapshot.members[member]
+    return MemberStanding(
+        name=str(profile.get("name") or ""),
+        sector=str(profile.get("sector") or ""),
+        region=str(profile.get("region") or ""),
+        partner_diversity=partner_diversity(snapshot.ties, member),
+        connectivity_share=connectivity_loss(snapshot.ties, member)[0],
+    )
+
+
+@dataclass(frozen=True)
+class ValueReport:
+    """Value sharing in one asset at ``block``."""
+
+    block: int
+    asset: str
+    total: int
+    members: dict[str, MemberValue]
+    gini_received: float
+    hhi_received: float
+    free_riders: list[FreeRider]
+
+
+def value_report(snapshot: Snapshot, free_rider_ratio: float = 3.0) -> list[ValueReport]:
+    """Value sharing of ``snapshot``, one report per asset (the most used first)."""
+    reports = []
+    for asset in assets(snapshot.graph):
+        values = value_graph(snapshot.graph, asset)
+        flows = member_values(values, sorted(snapshot.members))
+        received = [flow.received for flow in flows.values()]
+        reports.append(
+            ValueReport(
+                block=snapshot.block,
+                asset=asset,
+                total=sum(int(data["amount"]) for _, _, data in values.edges(data=True)),
+                members=flows,
+                gini_received=gini(received),
+                hhi_received=hhi(received),
+                free_riders=free_riders(flows.values(), free_rider_ratio),
+            )
+        )
+    return reports
+
+
+def alerts_report(
+    snapshot: Snapshot, network: NetworkReport, values: list[ValueReport], thresholds: AlertThresholds
+) -> list[Alert]:
+    """Every alert at ``snapshot``'s height (see :mod:`ledger.analytics.metrics.alerts`)."""
+    found = single_point_of_failure_alerts(snapshot.ties, network.articulation_points)
+    for report in values:
+        received = {member: flow.received for member, flow in report.members.items()}
+        found += concentration_alerts(report.asset, received, thresholds.max_hhi)
+        found += free_rider_alerts(
+            report.free_riders, report.members, report.asset, thresholds.free_rider_ratio
+        )
+    found += sector_silo_alerts(snapshot.ties)
+    return found
+
+
+class MetricsCache:
+    """Results computed once per (block height, question), the ``size`` most recent kept; thread-safe: two
+    requests for the same figure at the same height compute it once."""
+
+    def __init__(self, size: int = 8) -> None:
+        self._size = size
+        self._results: OrderedDict[tuple[object, ...], object] = OrderedDict()
+        self._lock = threading.Lock()
+        self._pending: dict[tuple[object, ...], threading.Lock] = {}
+        self.computed = 0  # how many results were computed (not served from the cache)
+
+    def peek(self, key: tuple[object, ...]) -> object | None:
+        """The result for ``key`` if it is already computed, else None (never computes, never waits)."""
+        with self._lock:
+            return self._results.get(key)
+
+    def clear(self) -> None:
+        """Forget every result (e.g. after the store's history was rebuilt)."""
+        with self._lock:
+            self._results.clear()
+
+    def get(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
+        """The result for ``key`` (its first element the block height), computing it the first time."""
+        with self._lock:
+            if key in self._results:
+                self._results.move_to_end(key)
+                return self._results[key]  # type: ignore[return-value]
+            pending = self._pending.setdefault(key, threading.Lock())
+        with pending:
+            with self._lock:
+                if key in self._results:
+                    return self._results[key]  # type: ignore[return-value]
+            result = compute()
+            with self._lock:
+                self._results[key] = result
+                self.computed += 1
+                while len(self._results) > self._size:
+                    self._results.popitem(last=False)
+                self._pending.pop(key, None)
+        return result

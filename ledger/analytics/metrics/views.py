@@ -1,0 +1,110 @@
+"""The views of the ledger graph that metrics are computed on, at one block height.
+
+- :func:`members_at`: the network's members at a height — every member admitted by then that has not
+  exited (suspended members stay: their ties still exist), with their profile and status at that height.
+- :func:`tie_graph`: an undirected simple graph over those members. Two members are tied when any fact joins
+  them (a shared active agreement, a referral, a conversion, a reward, a value transfer); the tie's
+  ``weight`` counts those facts (an agreement once, not once per direction), ``value`` sums the value
+  transferred between them (all assets) and ``kinds`` is the set of kinds of fact. External payers are not
+  in it.
+- :func:`value_graph`: a weighted DiGraph of value credited from contributor to party in one asset
+  (``amount`` summed per pair); external payers are in it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from ledger.analytics.graph import LedgerGraph, status_at
+
+__all__ = ["TIE_KINDS", "Snapshot", "assets", "members_at", "snapshot", "tie_graph", "value_graph"]
+
+TIE_KINDS = frozenset({"agreement", "referral", "conversion", "reward", "value"})
+
+
+def members_at(graph: nx.MultiDiGraph[str], block: int) -> dict[str, dict[str, Any]]:
+    """The members of the network at ``block``: address -> profile (``name``, ``sector``, ``region``,
+    ``status`` at that block, ``joined_block``, ``joined_at``), exited members left out."""
+    members = {}
+    for address, node in graph.nodes(data=True):
+        if not node.get("member") or node["joined_block"] is None or node["joined_block"] > block:
+            continue
+        status = status_at(node, block)
+        if status == "exited":
+            continue
+        members[address] = {
+            "name": node["name"],
+            "sector": node["sector"],
+            "region": node["region"],
+            "status": status,
+            "joined_block": node["joined_block"],
+            "joined_at": node["joined_at"],
+        }
+    return members
+
+
+def tie_graph(graph: nx.MultiDiGraph[str], members: dict[str, dict[str, Any]]) -> nx.Graph[str]:
+    """The undirected tie graph over ``members`` (see the module's docstring); nodes carry the profile."""
+    ties: nx.Graph[str] = nx.Graph()
+    ties.add_nodes_from(members.items())
+    for u, v, data in graph.edges(data=True):
+        kind = data["kind"]
+        if u == v or u not in members or v not in members or kind not in TIE_KINDS:
+            continue
+        if kind == "agreement" and u > v:
+            continue  # co-party edges come in both directions: count the agreement once
+        if ties.has_edge(u, v):
+            tie = ties[u][v]
+            tie["weight"] += 1
+        else:
+            ties.add_edge(u, v, weight=1, value=0, kinds=set())
+            tie = ties[u][v]
+        tie["kinds"].add(kind)
+        if kind == "value":
+            tie["value"] += data["amount"]
+    return ties
+
+
+def assets(graph: nx.MultiDiGraph[str]) -> list[str]:
+    """The assets that moved as value or rewards, the one with most value edges first."""
+    counts: dict[str, int] = {}
+    for _, _, data in graph.edges(data=True):
+        if data["kind"] in ("value", "reward", "conversion") and data.get("asset"):
+            counts[data["asset"]] = counts.get(data["asset"], 0) + 1
+    return sorted(counts, key=lambda asset: (-counts[asset], asset))
+
+
+def value_graph(graph: nx.MultiDiGraph[str], asset: str) -> nx.DiGraph[str]:
+    """Value credited from contributor to party in ``asset``, summed per ordered pair as ``amount``; every
+    node of ``graph`` is in it (with its attributes), so members with no value flow count as zero."""
+    values: nx.DiGraph[str] = nx.DiGraph()
+    values.add_nodes_from(graph.nodes(data=True))
+    for u, v, data in graph.edges(data=True):
+        if data["kind"] != "value" or data["asset"] != asset:
+            continue
+        if values.has_edge(u, v):
+            values[u][v]["amount"] += data["amount"]
+        else:
+            values.add_edge(u, v, amount=data["amount"])
+    return values
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The graph at ``block``: the as-of view, the members then, and their tie graph."""
+
+    block: int
+    graph: nx.MultiDiGraph[str]
+    members: dict[str, dict[str, Any]]
+    ties: nx.Graph[str]
+
+
+def snapshot(ledger: LedgerGraph, block: int) -> Snapshot:
+    """The :class:`Snapshot` of ``ledger`` at ``block`` (its
+    :meth:`~ledger.analytics.graph.LedgerGraph.as_of` view)."""
+    graph = ledger.as_of(block)
+    members = members_at(graph, block)
+    return Snapshot(block, graph, members, tie_graph(graph, members))

@@ -1,0 +1,113 @@
+"""``coopledger consortium``: list members, propose an admission or a suspension, vote, exit."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ledger.client.commands.common import (
+    Output,
+    Session,
+    address,
+    console,
+    member_command,
+)
+from ledger.client.transactions import Sent
+from ledger.protocol.codes import decode_code, encode_code
+
+app = typer.Typer(help="Membership of the consortium and its votes.", no_args_is_help=True)
+
+
+@member_command(app, sign=False)
+def members(
+    session: Session,
+) -> None:
+    """List every member ever admitted, with its sector, region and status (read from the chain)."""
+    chain = session.connect()
+    found = []
+    for index in range(int(chain.call("Consortium", "memberCount"))):
+        account = chain.call("Consortium", "memberAt", index)
+        member = chain.read("Consortium", "member", account)
+        found.append(
+            {
+                "address": account,
+                "name": member["name"],
+                "sector": decode_code(member["sector"]),
+                "region": decode_code(member["region"]),
+                "joined_at": member["joinedAt"],
+                "status": member["status"],
+            }
+        )
+    if session.as_json:
+        Output(True).result({"members": found}, "")
+        return
+    table = Table(title=f"{len(found)} members")
+    for column in ("address", "name", "sector", "region", "status"):
+        table.add_column(column)
+    for row in found:
+        table.add_row(*(str(row[column]) for column in ("address", "name", "sector", "region", "status")))
+    console.print(table)
+
+
+@member_command(app, "propose-admission")
+def propose_admission(
+    session: Session,
+    account: Annotated[str, typer.Argument(help="the newcomer's address")],
+    name: Annotated[str, typer.Option(help="the business's display name")],
+    sector: Annotated[str, typer.Option(help="sector code, e.g. bakery (up to 32 ASCII characters)")],
+    region: Annotated[str, typer.Option(help="region code, e.g. north")],
+) -> None:
+    """Propose a newcomer; active members then vote (`coopledger consortium vote`)."""
+    newcomer = address(account, "account")
+    try:
+        profile = (newcomer, name, encode_code(sector), encode_code(region))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    sent = session.transact(
+        f"Propose admitting {name} ({newcomer})",
+        "Consortium",
+        "proposeAdmission",
+        profile,
+    )
+    _say_proposal(session, sent)
+
+
+@member_command(app, "propose-suspension")
+def propose_suspension(
+    session: Session,
+    account: Annotated[str, typer.Argument(help="the member to suspend")],
+) -> None:
+    """Propose suspending a member; active members then vote."""
+    member = address(account, "account")
+    sent = session.transact(
+        f"Propose suspending {member}",
+        "Consortium",
+        "proposeSuspension",
+        member,
+    )
+    _say_proposal(session, sent)
+
+
+def _say_proposal(session: Session, sent: Sent) -> None:
+    created = session.connect().emitted(sent, "Consortium", "ProposalCreated")
+    if created and not session.as_json:
+        console.print(f"  proposal id {created[0]['proposalId']}")
+
+
+@member_command(app)
+def vote(
+    session: Session,
+    proposal: Annotated[int, typer.Argument(min=1, help="the proposal's id")],
+) -> None:
+    """Approve a proposal; the approval that reaches the quorum carries it out."""
+    session.transact(f"Approve proposal {proposal}", "Consortium", "approve", proposal)
+
+
+@member_command(app, "exit")
+def leave(
+    session: Session,
+) -> None:
+    """Leave the consortium (what agreements credited you stays yours to withdraw)."""
+    session.transact("Leave the consortium", "Consortium", "exit")

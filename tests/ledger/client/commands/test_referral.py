@@ -1,0 +1,111 @@
+"""`coopledger referral`: a program created and funded, referrals recorded from a lead id (the salt kept
+locally), confirmed on chain or by voucher, claimed; reverts explained with nothing sent; reclaim."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.ledger.client.commands.conftest import Member
+
+UNIT = 10**18
+
+
+def _program(member: Member, sponsor: int) -> int:
+    token = member.deployment.contracts["MockERC20"].address
+    result = member.run(
+        "referral",
+        "create-program",
+        "--asset",
+        token,
+        "--budget",
+        "100",
+        "--fixed",
+        "1",
+        "--bps",
+        "1000",
+        "--cap",
+        "50",
+        account=sponsor,
+    )
+    assert result.exit_code == 0, result.output + result.stderr
+    return int(result.stdout.split("program id ")[1].split()[0])
+
+
+def test_record_confirm_claim_with_the_salt_kept_locally(member: Member, tmp_path: Path) -> None:
+    program = _program(member, 0)
+    salts = tmp_path / "referrals.json"
+    recorded = member.json(
+        "referral", "record", str(program), "jane@example.com", "--salts", str(salts), account=3
+    )
+    commitment = recorded["commitment"]
+    kept = json.loads(salts.read_text())
+    assert kept[f"31337:{program}:{commitment}"]["lead"] == "jane@example.com"
+    assert "jane@example.com" not in json.dumps(member.json("referral", "show", str(program)))
+    member.json("referral", "confirm", str(program), commitment, "200", account=0)
+    shown = member.json("referral", "show", str(program))
+    assert int(shown["reserved"]) == 21 * UNIT, "1 fixed + 10 % of 200"
+    token = member.deployment.contracts["MockERC20"]
+    before = token.functions.balanceOf(member.address(3)).call()
+    member.json("referral", "claim", str(program), "jane@example.com", "--salts", str(salts), account=3)
+    assert token.functions.balanceOf(member.address(3)).call() - before == 21 * UNIT
+    nonce = member.nonce(3)
+    again = member.run("referral", "claim", str(program), commitment, "--json", account=3)
+    assert again.exit_code == 1
+    assert json.loads(again.stdout)["sent"] is False
+    assert member.nonce(3) == nonce
+
+
+def test_a_voucher_signed_off_line_is_redeemed_by_the_referrer(member: Member, tmp_path: Path) -> None:
+    program = _program(member, 1)
+    recorded = member.json(
+        "referral", "record", str(program), "lead-42", "--salts", str(tmp_path / "s.json"), account=4
+    )
+    voucher = tmp_path / "voucher.json"
+    nonce = member.nonce(1)
+    member.json(
+        "referral", "voucher", str(program), recorded["commitment"], "1000", "--out", str(voucher), account=1
+    )
+    assert member.nonce(1) == nonce, "signing a voucher sends nothing"
+    assert json.loads(voucher.read_text())["reward"] == str(50 * UNIT), "capped at 50"
+    redeemed = member.json("referral", "redeem", str(voucher), account=4)
+    assert redeemed["reward"] == 50 * UNIT
+    replay = member.run("referral", "redeem", str(voucher), account=4)
+    assert replay.exit_code == 1
+    assert "would revert" in replay.stderr
+
+
+def test_self_referral_is_explained_and_nothing_sent(member: Member, tmp_path: Path) -> None:
+    program = _program(member, 2)
+    nonce = member.nonce(2)
+    result = member.run(
+        "referral", "record", str(program), "myself", "--salts", str(tmp_path / "s.json"), account=2
+    )
+    assert result.exit_code == 1
+    assert "ReferralSelfReferral" in result.stderr
+    assert "Nothing was sent" in result.stderr
+    assert member.nonce(2) == nonce
+    assert not (tmp_path / "s.json").exists(), "no salt is kept for a referral that was not recorded"
+
+
+def test_close_and_reclaim_the_budget(member: Member) -> None:
+    program = _program(member, 0)
+    member.json("referral", "fund", str(program), "5", account=0)
+    assert int(member.json("referral", "show", str(program))["budget"]) == 105 * UNIT
+    member.json("referral", "close", str(program), account=0)
+    token = member.deployment.contracts["MockERC20"]
+    before = token.functions.balanceOf(member.address(0)).call()
+    member.json("referral", "reclaim", str(program), account=0)
+    assert token.functions.balanceOf(member.address(0)).call() - before == 105 * UNIT
+
+
+def test_bad_input(member: Member, tmp_path: Path) -> None:
+    missing = member.run("referral", "redeem", str(tmp_path / "none.json"), account=4)
+    assert missing.exit_code == 2
+    assert "does not exist" in missing.stderr
+    commitment = member.run("referral", "confirm", "1", "0x1234", "5", account=0)
+    assert commitment.exit_code == 2
+    assert "64 hex digits" in commitment.stderr
+    unknown = member.run("referral", "show", "999")
+    assert unknown.exit_code == 1
+    assert "no referral program 999" in unknown.stderr

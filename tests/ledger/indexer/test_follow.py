@@ -1,0 +1,84 @@
+"""Following the head: new blocks are picked up; a node outage is waited out with backoff, without loss."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from ledger.exceptions import ChainError
+from ledger.indexer.chain import ChainReader
+from ledger.indexer.follow import MAX_BACKOFF, follow
+from ledger.indexer.sync import Indexer
+from ledger.protocol.manifest import load_manifest
+from ledger.store import Store
+from tests.ledger.chain_fixtures import Anvil, Deployment, chain_log_keys, make_activity
+
+
+class _FlakyReader(ChainReader):
+    """A node that is down while ``down`` is true."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.down = False
+
+    def _call(self, method: str, params: Any) -> Any:
+        if self.down:
+            raise ChainError(f"The node at {self.rpc_url} does not answer (ConnectionError).")
+        return super()._call(method, params)
+
+    def headers(self, numbers: Any) -> Any:
+        if self.down:
+            raise ChainError(f"The node at {self.rpc_url} does not answer (ConnectionError).")
+        return super().headers(numbers)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(f"sqlite:///{tmp_path}/store.db") as opened:
+        yield opened
+
+
+def test_follow_waits_out_an_outage_and_resumes_without_loss(
+    anvil: Anvil, deployment: Deployment, store: Store
+) -> None:
+    reader = _FlakyReader(anvil.url)
+    indexer = Indexer(reader, store, load_manifest(deployment.manifest_path))
+    output = io.StringIO()
+    sleeps: list[float] = []
+    script = iter(["activity", "down", "down", "down", "down", "up-with-activity", "stop"])
+    step = {"now": ""}
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        step["now"] = next(script)
+        if step["now"] == "activity":
+            make_activity(deployment, rounds=1)
+        elif step["now"] == "down":
+            reader.down = True
+        elif step["now"] == "up-with-activity":
+            reader.down = False
+            make_activity(deployment, rounds=1, tag="later")
+
+    follow(
+        indexer,
+        Console(file=output, width=200),
+        poll_interval=0.5,
+        sleep=sleep,
+        stop=lambda: step["now"] == "stop",
+    )
+    text = output.getvalue()
+    assert text.count("waiting for the node:") == 1, "announced once, not at every retry"
+    assert "retrying in 4 s" in text, "the status line shows the backoff"
+    assert "node is back" in text
+    # polls, then retries at 0.5, 1, 2, 4 s while the node is down, then polls again at 0.5 s once it is back
+    assert sleeps == [0.5, 0.5, 0.5, 1.0, 2.0, 4.0, 0.5]
+    assert max(sleeps) <= MAX_BACKOFF
+    addresses = [contract.address for contract in deployment.contracts.values()]
+    assert [(row["tx_hash"], row["log_index"]) for row in store.event_rows()] == chain_log_keys(
+        anvil.url, addresses
+    )

@@ -1,0 +1,217 @@
+"""Projections: folded from the events as they are stored, equal to what the contracts themselves report."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import create_engine
+
+from ledger.indexer.chain import ChainReader
+from ledger.indexer.sync import Indexer
+from ledger.protocol.manifest import load_manifest
+from ledger.protocol.sharing import split_credit
+from ledger.store import Store
+from ledger.store.projections import TABLE_KEYS, Projections
+from ledger.store.schema import PROJECTION_TABLES
+from ledger.types import LedgerEvent
+from tests.ledger.chain_fixtures import Anvil, Deployment, make_lifecycle
+
+MIGRATIONS = Path(__file__).resolve().parents[3] / "ledger" / "store" / "migrations"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(f"sqlite:///{tmp_path}/store.db") as opened:
+        yield opened
+
+
+@pytest.fixture
+def lifecycle(anvil: Anvil, deployment: Deployment, store: Store) -> dict[str, int]:
+    """The lifecycle scenario, indexed in small ranges (so projections are folded across many commits)."""
+    ids = make_lifecycle(deployment)
+    manifest = load_manifest(deployment.manifest_path)
+    Indexer(ChainReader(anvil.url), store, manifest, batch_blocks=3, max_batch_blocks=3).sync()
+    return ids
+
+
+def _all_projections(store: Store) -> dict[str, list[dict[str, Any]]]:
+    return {table: store.projection_rows(table) for table in PROJECTION_TABLES}
+
+
+def _by(rows: list[dict[str, Any]], *columns: str) -> dict[Any, dict[str, Any]]:
+    return {tuple(row[column] for column in columns): row for row in rows}
+
+
+@given(
+    amount=st.integers(min_value=0, max_value=2**256 - 1),
+    cuts=st.lists(st.integers(min_value=1, max_value=9_999), min_size=1, max_size=20, unique=True),
+)
+def test_split_credit_hands_out_exactly_the_amount(amount: int, cuts: list[int]) -> None:
+    bounds = [0, *sorted(cuts), 10_000]
+    shares = {f"p{i}": high - low for i, (low, high) in enumerate(itertools.pairwise(bounds))}
+    credits = split_credit(amount, shares, lead="p0" if "p0" in shares else next(iter(shares)))
+    assert sum(credits.values()) == amount
+    for party, share in shares.items():
+        assert credits[party] >= amount // 10_000 * share
+
+
+def test_agreement_projection_equals_the_contracts_books(
+    deployment: Deployment, store: Store, lifecycle: dict[str, int]
+) -> None:
+    agreements = deployment.contracts["Agreements"].functions
+    agreement_id = lifecycle["agreement"]
+    row = _by(store.projection_rows("agreements"), "id")[(agreement_id,)]
+    summary = agreements.agreement(agreement_id).call()
+    assert row["status"] == "terminated"
+    assert summary[1] == 4
+    assert row["kind"] == "resource_pooling"
+    assert (row["current_version"], row["pending_version"]) == (summary[6], summary[7]) == (3, 0)
+    assert row["held"] == summary[9] == 0
+    assert row["total_credited"] == summary[10] == row["total_deposited"]
+    assert row["total_deposited"] == 1_000_003 + 20_011 + 77_777 + 30_001 + 9_999 + 12_345
+
+    parties = _by(store.projection_rows("agreement_parties"), "agreement_id", "party")
+    for account in deployment.accounts[:3]:
+        party = parties[(agreement_id, account)]
+        assert party["credited"] == agreements.creditedTo(agreement_id, account).call()
+        assert party["withdrawn"] == agreements.withdrawnBy(agreement_id, account).call()
+        assert party["share_bps"] == agreements.shareOf(agreement_id, account).call()
+    assert [parties[(agreement_id, a)]["withdrawn"] > 0 for a in deployment.accounts[:3]] == [
+        False,
+        True,
+        True,
+    ]
+
+    versions = _by(store.projection_rows("agreement_versions"), "agreement_id", "version")
+    assert [versions[(agreement_id, v)]["status"] for v in (1, 2, 3)] == ["superseded", "replaced", "active"]
+    assert versions[(agreement_id, 3)]["shares_bps"] == [3_000, 4_000, 3_000]
+    assert versions[(agreement_id, 3)]["signatures"] == 3
+    assert versions[(agreement_id, 3)]["uri"] == "v3"
+
+
+def test_a_proposal_cancelled_by_consent_is_terminated_with_its_version_lapsed(
+    store: Store, lifecycle: dict[str, int]
+) -> None:
+    cancelled = lifecycle["cancelled"]
+    row = _by(store.projection_rows("agreements"), "id")[(cancelled,)]
+    assert (row["status"], row["current_version"], row["pending_version"]) == ("terminated", 0, 0)
+    version = _by(store.projection_rows("agreement_versions"), "agreement_id", "version")[(cancelled, 1)]
+    assert version["status"] == "lapsed"
+
+
+def test_member_projection_follows_admissions_suspensions_and_exits(
+    deployment: Deployment, store: Store, lifecycle: dict[str, int]
+) -> None:
+    members = _by(store.projection_rows("members"), "address")
+    consortium = deployment.contracts["Consortium"].functions
+    accounts = deployment.accounts
+    assert len(members) == 7
+    newcomer = members[(accounts[7],)]
+    assert (newcomer["name"], newcomer["sector"], newcomer["region"]) == (
+        "Newcomer Plumbing",
+        "plumbing",
+        "south",
+    )
+    assert newcomer["admission_proposal"] == 1
+    statuses = {"active": 1, "suspended": 2, "exited": 3}
+    for (address,), member in members.items():
+        name, _, _, joined_at, status = consortium.member(address).call()
+        assert (member["name"], member["joined_at"], statuses[member["status"]]) == (name, joined_at, status)
+    assert members[(accounts[5],)]["status"] == "exited"
+    assert newcomer["status"] == "suspended"
+
+
+def test_program_and_referral_projections_equal_the_contracts_books(
+    deployment: Deployment, store: Store, lifecycle: dict[str, int]
+) -> None:
+    referrals = deployment.contracts["ReferralRewards"].functions
+    program_id = lifecycle["program"]
+    program = _by(store.projection_rows("programs"), "id")[(program_id,)]
+    view = referrals.program(program_id).call()
+    assert program["status"] == "closed"
+    assert view[7] is True
+    assert program["reserved"] + program["paid"] == view[9], "reservedTotal counts every reward reserved"
+    assert program["funded"] - program["reclaimed"] - program["reserved"] - program["paid"] == view[8] == 0
+    assert program["funded"] == 25 * 10**6
+    assert (program["referrals"], program["conversions"]) == (3, 2)
+
+    rows = [row for row in store.projection_rows("referrals") if row["program_id"] == program_id]
+    status_names = ["none", "recorded", "confirmed", "claimed"]
+    for row in rows:
+        on_chain = referrals.referral(program_id, row["commitment"]).call()
+        assert row["referrer"] == on_chain[0]
+        assert row["status"] == status_names[on_chain[1]]
+        assert (row["reward"] or 0) == on_chain[2]
+    assert sorted((row["status"], row["via_voucher"]) for row in rows) == [
+        ("claimed", False),
+        ("claimed", True),
+        ("recorded", None),
+    ]
+
+
+def test_rebuilding_from_the_events_gives_the_incremental_projections(
+    store: Store, lifecycle: dict[str, int]
+) -> None:
+    incremental = _all_projections(store)
+    store.rebuild_projections()
+    assert _all_projections(store) == incremental
+    assert all(incremental[table] for table in PROJECTION_TABLES)
+
+
+def test_a_store_from_before_projections_gets_them_when_the_indexer_starts(
+    tmp_path: Path, store: Store, lifecycle: dict[str, int], deployment: Deployment
+) -> None:
+    expected = _all_projections(store)
+    parties = [row["parties"] for row in store.event_rows()]
+    assert any(parties), "the lifecycle names members in its events"
+    store.close()
+    url = f"sqlite:///{tmp_path}/store.db"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    engine.dispose()
+    with Store.open(url) as upgraded:
+        upgraded.record_deployment(load_manifest(deployment.manifest_path))  # the indexer's first step
+        assert _all_projections(upgraded) == expected
+        assert [row["parties"] for row in upgraded.event_rows()] == parties, "the migration filled parties"
+
+
+def test_an_event_about_an_unknown_agreement_is_reported_not_fatal() -> None:
+    state = Projections(())
+    orphan = LedgerEvent(
+        "Agreements", "Withdrawn", {"id": 9, "party": "0xabc", "amount": 5}, 1, "0x1", 0, "0x2", 0
+    )
+    state.apply(orphan)
+    assert len(state.anomalies) == 1
+    assert "no earlier event created" in state.anomalies[0][1]
+    assert not any(state.changed_rows(table) for table in TABLE_KEYS)
+
+
+def test_kinds_and_statuses_are_spelt_as_the_contracts_enums(
+    store: Store, lifecycle: dict[str, int], deployment: Deployment
+) -> None:
+    """One spelling everywhere: what the projections store is a label of the deployment's own enums."""
+    contracts = load_manifest(deployment.manifest_path).contracts
+
+    def labels(contract: str, enum: str) -> set[str]:
+        return set(contracts[contract].enum_labels(enum))
+
+    def stored(table: str, column: str) -> set[str]:
+        return {row[column] for row in store.projection_rows(table)}
+
+    assert stored("members", "status") <= labels("Consortium", "MemberStatus")
+    assert stored("agreements", "status") <= labels("Agreements", "Status")
+    assert stored("agreements", "kind") <= labels("Agreements", "Kind")
+    assert stored("referrals", "status") <= labels("ReferralRewards", "ReferralStatus")
+    assert len(stored("referrals", "status")) > 1, "the lifecycle leaves referrals in several statuses"

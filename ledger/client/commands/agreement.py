@@ -107,9 +107,7 @@ def propose(
         proposal,
         terms_hash="0x" + digest.hex(),
     )
-    created = chain.emitted(sent, "Agreements", "AgreementProposed")
-    if created and not session.as_json:
-        typer.echo(f"  agreement id {created[0]['id']}")
+    session.announce(sent, "Agreements", "AgreementProposed", "id", "agreement")
 
 
 @member_command(app)

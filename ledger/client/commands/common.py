@@ -122,6 +122,13 @@ class Session:
             )
         return self._chain
 
+    def announce(self, sent: Sent, contract: str, event: str, field: str, noun: str) -> None:
+        """Say the id the transaction ``sent`` created (``field`` of its ``contract.event``) in text output
+        (a JSON reader finds it among the events)."""
+        created = self.connect().emitted(sent, contract, event)
+        if created and not self.as_json:
+            typer.echo(f"  {noun} id {created[0][field]}")
+
     def transact(
         self, what: str, contract: str, function: str, *args: Any, value: int = 0, **extra: Any
     ) -> Sent:

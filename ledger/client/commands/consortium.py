@@ -14,7 +14,6 @@ from ledger.client.commands.common import (
     console,
     member_command,
 )
-from ledger.client.transactions import Sent
 from ledger.protocol.codes import decode_code, encode_code
 
 app = typer.Typer(help="Membership of the consortium and its votes.", no_args_is_help=True)
@@ -71,7 +70,7 @@ def propose_admission(
         "proposeAdmission",
         profile,
     )
-    _say_proposal(session, sent)
+    session.announce(sent, "Consortium", "ProposalCreated", "proposalId", "proposal")
 
 
 @member_command(app, "propose-suspension")
@@ -87,13 +86,7 @@ def propose_suspension(
         "proposeSuspension",
         member,
     )
-    _say_proposal(session, sent)
-
-
-def _say_proposal(session: Session, sent: Sent) -> None:
-    created = session.connect().emitted(sent, "Consortium", "ProposalCreated")
-    if created and not session.as_json:
-        console.print(f"  proposal id {created[0]['proposalId']}")
+    session.announce(sent, "Consortium", "ProposalCreated", "proposalId", "proposal")
 
 
 @member_command(app)

@@ -122,9 +122,7 @@ def create_program(
         units,
         value=native,
     )
-    created = chain.emitted(sent, "ReferralRewards", "ProgramCreated")
-    if created and not session.as_json:
-        typer.echo(f"  program id {created[0]['programId']}")
+    session.announce(sent, "ReferralRewards", "ProgramCreated", "programId", "program")
 
 
 @member_command(app)

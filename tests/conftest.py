@@ -1,5 +1,5 @@
-"""Markers every test run shares: ``chain`` on each test that needs a local chain, ``browser`` on the
-dashboard's browser test, so `make check` runs the rest (no node, no browser) in seconds."""
+"""The ``chain`` marker on each test that needs a local chain, so `make check` runs the rest (no node, no
+browser) in seconds. The dashboard's browser test is marked ``browser`` in its module."""
 
 from __future__ import annotations
 
@@ -12,8 +12,5 @@ CHAIN_FIXTURES = frozenset({"anvil", "deployment", "member", "served", "stack", 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        names = set(getattr(item, "fixturenames", ()))
-        if names & CHAIN_FIXTURES:
+        if CHAIN_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.chain)
-        if "browser" in names:
-            item.add_marker(pytest.mark.browser)

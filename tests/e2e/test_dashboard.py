@@ -22,6 +22,9 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 PROJECT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT / "reports" / "screenshots"
+# the whole module runs in `make test-browser`: one demo serves every test, the Ctrl-C test stops it last
+pytestmark = pytest.mark.browser
+
 API = "http://127.0.0.1:8000"
 DEMO_PORTS = (8545, 8000)
 SEEDED_MEMBERS, EXITED = 61, 1  # scripts/seed_demo.py: 61 businesses admitted, one leaves

@@ -175,9 +175,16 @@ def agreements_figures() -> dict[str, int]:
     figures["Agreements.deposit ERC-20 held (3 parties)"] = agreements.deposit(
         three_id, token, DEPOSIT, {"from": customer}
     ).gas_used
-    figures["Agreements.voteToResolve"] = agreements.voteToResolve(three_id, {"from": members[0]}).gas_used
+    figures["Agreements.voteToResolve"] = agreements.voteToResolve(three_id, {"from": members[1]}).gas_used
     figures["Agreements.voteToResolve (resolves, credits held)"] = agreements.voteToResolve(
-        three_id, {"from": members[1]}
+        three_id, {"from": members[2]}
+    ).gas_used  # the second of the two parties other than the raiser
+    chain.sleep(agreements.DISPUTE_COOLDOWN())
+    agreements.raiseDispute(three_id, b"\x02" * 32, {"from": members[1]})
+    agreements.deposit(three_id, token, DEPOSIT, {"from": customer})
+    chain.sleep(agreements.DISPUTE_WINDOW())
+    figures["Agreements.releaseDispute (window passed, credits held)"] = agreements.releaseDispute(
+        three_id, {"from": customer}
     ).gas_used
     figures["Agreements.consentToTerminate"] = agreements.consentToTerminate(
         three_id, {"from": members[0]}

@@ -17,9 +17,13 @@ import {Payments} from "./libraries/Payments.sol";
 ///      effect when every party signed it, and the version in force stays until then. A newer amendment
 ///      replaces a pending one. The set of parties, the kind, the asset and the start time never change.
 ///
-///      Disputes: a party raises one; while disputed, deposits are accepted but held, not credited. A majority
-///      of the parties (more than half) resolves it, and the held deposits are then credited. Held deposits
-///      are also credited when the parties terminate the agreement (all of them consent to that).
+///      Disputes: a party that is an active member raises one while the agreement is in force (and not within
+///      `DISPUTE_COOLDOWN` of the end of the last one); while disputed, deposits are accepted but held, not
+///      credited. The dispute ends, and the held deposits are credited, when the raiser votes to resolve it
+///      (withdrawing it), when more than half of the other parties vote to resolve it, or, once
+///      `DISPUTE_WINDOW` has passed since it was raised, when anybody releases it: no party, and no minority,
+///      can hold the others' revenue longer than the window. Held deposits are also credited when the parties
+///      terminate the agreement (all of them consent to that).
 ///
 ///      Revenue sharing, exact and O(1) per deposit: an amount is split in units of one basis point,
 ///      `amount / 10 000` per basis point of share, accumulated in `perBps`; the remainder
@@ -127,6 +131,13 @@ contract Agreements is EIP712, ReentrancyGuard {
         uint112 withdrawn;
     }
 
+    /// @dev The dispute in progress, or the last one: who raised it (party index), when, and when it ended.
+    struct Dispute {
+        uint8 raiser;
+        uint40 raisedAt;
+        uint40 endedAt;
+    }
+
     /// @dev Bookkeeping of signatures, consents and disputes, one slot.
     struct Governance {
         uint32 currentVersion;
@@ -138,6 +149,10 @@ contract Agreements is EIP712, ReentrancyGuard {
 
     /// @notice The most parties an agreement may have (bitmaps of parties are 64 bits wide).
     uint256 public constant MAX_PARTIES = 64;
+    /// @notice How long a dispute may hold deposits: after this, anybody may release them (`releaseDispute`).
+    uint256 public constant DISPUTE_WINDOW = 30 days;
+    /// @notice How long after a dispute ended before the next may be raised.
+    uint256 public constant DISPUTE_COOLDOWN = 7 days;
     uint256 private constant _BPS = 10_000;
     /// @notice EIP-712 type of a party's approval of one version of one agreement.
     bytes32 public constant APPROVAL_TYPEHASH =
@@ -150,6 +165,7 @@ contract Agreements is EIP712, ReentrancyGuard {
     mapping(uint256 id => Core) private _cores;
     mapping(uint256 id => Ledger) private _ledgers;
     mapping(uint256 id => Governance) private _governance;
+    mapping(uint256 id => Dispute) private _disputes;
     mapping(uint256 id => uint256) private _held;
     mapping(uint256 id => uint256) private _settledTotal;
     mapping(uint256 id => address[]) private _parties;
@@ -196,6 +212,10 @@ contract Agreements is EIP712, ReentrancyGuard {
     error AgreementWrongAsset(uint256 id, address expected, address given);
     /// @notice `account` has nothing to withdraw from agreement `id`.
     error AgreementNothingToWithdraw(uint256 id, address account);
+    /// @notice The last dispute on agreement `id` ended recently: the next may be raised from `availableAt`.
+    error AgreementDisputeCooldown(uint256 id, uint256 availableAt);
+    /// @notice The dispute on agreement `id` may be released by anybody from `releasableAt`, not before.
+    error AgreementDisputeWindowOpen(uint256 id, uint256 releasableAt);
 
     /// @notice `proposer` proposed agreement `id` between `parties`; its terms come in `VersionProposed` (version 1).
     event AgreementProposed(
@@ -225,8 +245,12 @@ contract Agreements is EIP712, ReentrancyGuard {
     event DisputeRaised(uint256 indexed id, address indexed party, bytes32 reasonHash);
     /// @notice `party` voted to resolve the dispute on agreement `id`.
     event DisputeResolutionVoted(uint256 indexed id, address indexed party);
-    /// @notice A majority resolved the dispute on agreement `id`; `releasedAmount` of held deposits was credited.
+    /// @notice The raiser, or a majority of the other parties, resolved the dispute on agreement `id`;
+    ///         `releasedAmount` of held deposits was credited.
     event DisputeResolved(uint256 indexed id, uint256 releasedAmount);
+    /// @notice `by` ended the dispute on agreement `id` once its window had passed; `releasedAmount` of held
+    ///         deposits was credited.
+    event DisputeReleased(uint256 indexed id, address indexed by, uint256 releasedAmount);
     /// @notice `party` consented to terminate agreement `id`.
     event TerminationConsented(uint256 indexed id, address indexed party);
     /// @notice Every party consented: agreement `id` is terminated; `releasedAmount` of held deposits was credited.
@@ -357,20 +381,36 @@ contract Agreements is EIP712, ReentrancyGuard {
 
     // ------------------------------------------------------------------------------ disputes and the end
 
-    /// @notice Raises a dispute on an active agreement: deposits are held, not credited, until it is resolved.
+    /// @notice Raises a dispute on an agreement in force: deposits are held, not credited, until it ends.
+    /// @dev Requirements: the caller is a party and an active member; the agreement is active, started and not
+    ///      past its end time; the last dispute ended at least `DISPUTE_COOLDOWN` ago.
+    ///      Emits {DisputeRaised}.
     /// @param id The agreement.
     /// @param reasonHash Digest of the off-chain statement of the dispute.
     function raiseDispute(uint256 id, bytes32 reasonHash) external {
-        _requireParty(id, msg.sender);
+        Party storage party = _requireParty(id, msg.sender);
+        _requireActiveMember(msg.sender);
         Core storage core = _cores[id];
         if (core.status != Status.Active) revert AgreementWrongStatus(id, statusOf(id));
+        if (block.timestamp < core.startTime) revert AgreementNotStarted(id, core.startTime);
+        if (block.timestamp >= core.endTime) revert AgreementExpired(id, core.endTime);
+        Dispute storage dispute = _disputes[id];
+        uint256 endedAt = dispute.endedAt;
+        if (endedAt != 0 && block.timestamp < endedAt + DISPUTE_COOLDOWN) {
+            revert AgreementDisputeCooldown(id, endedAt + DISPUTE_COOLDOWN);
+        }
         core.status = Status.Disputed;
         _governance[id].resolutionMask = 0;
+        dispute.raiser = party.index;
+        dispute.raisedAt = uint40(block.timestamp);
         emit DisputeRaised(id, msg.sender, reasonHash);
     }
 
-    /// @notice Votes to resolve the dispute on agreement `id`. When more than half of the parties voted, the
-    ///         agreement is active again and the deposits held meanwhile are credited.
+    /// @notice Votes to resolve the dispute on agreement `id`. The raiser's vote resolves it (it withdraws the
+    ///         dispute); otherwise it is resolved when more than half of the other parties voted. The agreement
+    ///         is then active again and the deposits held meanwhile are credited.
+    /// @dev Requirements: the caller is a party that has not voted on this dispute; the agreement is disputed.
+    ///      Emits {DisputeResolutionVoted}, and {DisputeResolved} when the vote resolves it.
     /// @param id The agreement.
     function voteToResolve(uint256 id) external {
         Party storage party = _requireParty(id, msg.sender);
@@ -380,10 +420,31 @@ contract Agreements is EIP712, ReentrancyGuard {
         uint64 mask = _addVote(id, governance.resolutionMask, party.index);
         governance.resolutionMask = mask;
         emit DisputeResolutionVoted(id, msg.sender);
-        if (_popCount(mask) * 2 > _parties[id].length) {
+        Dispute storage dispute = _disputes[id];
+        uint64 raiserBit = uint64(1) << dispute.raiser;
+        if (mask & raiserBit != 0 || _popCount(mask & ~raiserBit) * 2 > _parties[id].length - 1) {
             core.status = Status.Active;
+            dispute.endedAt = uint40(block.timestamp);
             emit DisputeResolved(id, _releaseHeld(id));
         }
+    }
+
+    /// @notice Ends the dispute on agreement `id` once `DISPUTE_WINDOW` has passed since it was raised, exactly
+    ///         as a resolution does: the agreement is active again and the held deposits are credited.
+    ///         Anybody may call it.
+    /// @dev Requirements: the agreement is disputed, and its dispute was raised at least `DISPUTE_WINDOW` ago.
+    ///      Emits {DisputeReleased}.
+    /// @param id The agreement.
+    function releaseDispute(uint256 id) external {
+        _existing(id);
+        Core storage core = _cores[id];
+        if (core.status != Status.Disputed) revert AgreementWrongStatus(id, statusOf(id));
+        Dispute storage dispute = _disputes[id];
+        uint256 releasableAt = uint256(dispute.raisedAt) + DISPUTE_WINDOW;
+        if (block.timestamp < releasableAt) revert AgreementDisputeWindowOpen(id, releasableAt);
+        core.status = Status.Active;
+        dispute.endedAt = uint40(block.timestamp);
+        emit DisputeReleased(id, msg.sender, _releaseHeld(id));
     }
 
     /// @notice Consents to terminate agreement `id` (proposed, active or disputed). When every party consented,

@@ -386,7 +386,7 @@ def seed(seeder: Seeder, rng: random.Random, progress: Callable[[str], None]) ->
                     Web3.keccak(text="late payment"),
                     sender=parties[1],
                 )
-            if tag == "trades-2" and week == starts[tag] + 6:  # the parties settle it: a majority votes
+            if tag == "trades-2" and week == starts[tag] + 6:  # settled: votes until it is resolved
                 for party in parties:
                     sent = seeder.send("Agreements", "voteToResolve", agreement, sender=party)
                     if seeder.chain.emitted(sent, "Agreements", "DisputeResolved"):

@@ -18,10 +18,10 @@ Edges are facts, never edited after they are added; each carries ``kind``, ``blo
 - ``reward`` — ``reward:<program>:<commitment>``: sponsor → referrer, the reward paid when claimed.
 - ``value`` — ``value:<tx>:<log>[:<n>]``: contributor → receiving party, what the party was credited from
   that contributor's deposit, exactly as the contract credits it
-  (:func:`ledger.protocol.sharing.split_credit`).
-  A deposit held during a dispute becomes value edges when it is credited (dispute resolved or agreement
-  terminated), attributed back to each held deposit's contributor (:func:`attribute_release`). A party's
-  credit from its own deposit is not an edge: the graph shows value flowing between partners.
+  (:func:`ledger.protocol.sharing.split_credit`). A deposit held during a dispute becomes value edges when
+  it is credited (the dispute resolved or released, or the agreement terminated), attributed back to each
+  held deposit's contributor (:func:`attribute_release`). A party's credit from its own deposit is not an
+  edge: the graph shows value flowing between partners.
 
 "As of block N" (:meth:`LedgerGraph.as_of`) is a read-only view over the same graph, not a copy: the nodes
 that had appeared and the edges added at or before N (a node's status at N: :func:`status_at`).
@@ -298,6 +298,7 @@ class LedgerGraph(EventFold):
                 self._value_edge(contributor, party, key, item, amount, agreement_id)
 
     on_dispute_resolved = _release
+    on_dispute_released = _release
     on_agreement_terminated = _release
 
     def _value_edge(self, u: str, v: str, key: str, item: LedgerEvent, amount: int, agreement: int) -> None:

@@ -32,6 +32,7 @@ HANDLERS: dict[tuple[str, str], str] = {
     ("Agreements", "AgreementVersionActivated"): "on_agreement_version_activated",
     ("Agreements", "DisputeRaised"): "on_dispute_raised",
     ("Agreements", "DisputeResolved"): "on_dispute_resolved",
+    ("Agreements", "DisputeReleased"): "on_dispute_released",
     ("Agreements", "AgreementTerminated"): "on_agreement_terminated",
     ("Agreements", "RevenueDeposited"): "on_revenue_deposited",
     ("Agreements", "Withdrawn"): "on_withdrawn",

@@ -14,7 +14,8 @@ Conventions
 - Revenue is credited exactly as ``Agreements`` credits it (:func:`ledger.protocol.sharing.split_credit`):
   ``amount // 10 000`` per basis point of each party's share in the version in force, plus
   ``amount % 10 000`` to the lead party (the proposer). Deposits made while an agreement is disputed are
-  ``held`` and credited, as one amount, when the dispute is resolved or the agreement terminated.
+  ``held`` and credited, as one amount, when the dispute ends (resolved, or released once its window
+  passed) or the agreement is terminated.
 - Kinds and statuses are spelt as the contracts' enums, in snake case
   (:func:`ledger.protocol.facts.enum_label`): the agreement kinds come from the deployment (``kinds``); the
   statuses are the members of ``MemberStatus``, ``Agreements.Status`` and ``ReferralStatus`` each event
@@ -267,6 +268,9 @@ class Projections(EventFold):
         self._touch("agreements", int(item.args["id"]))["status"] = "disputed"
 
     def on_dispute_resolved(self, item: LedgerEvent) -> None:
+        self._release(item, "active")
+
+    def on_dispute_released(self, item: LedgerEvent) -> None:
         self._release(item, "active")
 
     def on_agreement_terminated(self, item: LedgerEvent) -> None:

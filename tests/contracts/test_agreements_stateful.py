@@ -1,4 +1,5 @@
-"""Stateful: random deposit / withdraw / dispute / resolve / amend / terminate sequences keep the books exact.
+"""Stateful: random deposit / withdraw / dispute / resolve / release / amend / terminate sequences, with time
+passing, keep the books exact.
 
 After every step: the contract's token balance equals the unwithdrawn credits plus the held deposits; no party
 has withdrawn more than it was credited; each party's credit equals an independent model of the split; and an
@@ -19,6 +20,8 @@ from conftest import YEAR, now, proposal, state_machine
 pytestmark = pytest.mark.slow
 
 BPS = 10_000
+_DAY = 24 * 3600
+_CLOSE = 30  # seconds: a boundary this close to the chain's time is skipped, not guessed
 SHARE_PLANS = [[5_000, 3_000, 2_000], [2_000, 2_000, 6_000], [3_334, 3_333, 3_333], [9_998, 1, 1]]
 
 
@@ -35,6 +38,15 @@ class Model:
     held: int = 0
     consents: set[int] = field(default_factory=set)
     votes: set[int] = field(default_factory=set)
+    raiser: int = -1
+    raised_at: int = 0
+    ended_at: int = 0  # when the last dispute ended (0: none yet)
+
+    def end_dispute(self, timestamp: int) -> None:
+        self.status = "active"
+        self.credit(self.held)
+        self.held = 0
+        self.ended_at = timestamp
 
     def credit(self, amount: int) -> None:
         for index, share in enumerate(self.shares):
@@ -49,12 +61,15 @@ class AgreementBooks:
     index = strategy("uint8", max_value=2)
     plan = strategy("uint8", max_value=len(SHARE_PLANS) - 1)
     which = strategy("uint8", max_value=1)
+    days = strategy("uint8", min_value=1, max_value=40)
 
     def __init__(cls, agreements: Any, token: Any, members: list[Any], customer: Any) -> None:  # noqa: N805
         cls.agreements = agreements
         cls.token = token
         cls.members = members
         cls.customer = customer
+        cls.window = int(agreements.DISPUTE_WINDOW())
+        cls.cooldown = int(agreements.DISPUTE_COOLDOWN())
 
     def setup(self) -> None:
         self.models: dict[int, Model] = {}
@@ -103,13 +118,17 @@ class AgreementBooks:
 
     def rule_dispute(self, which: int, index: int) -> None:
         agreement_id, model = self._pick(which)
-        if model.status != "active":
+        available = model.ended_at + self.cooldown if model.ended_at else 0
+        if model.status == "active" and abs(now() - available) <= _CLOSE:
+            return  # too close to the end of the cooldown to tell which block time the call will get
+        if model.status != "active" or now() < available:
             with brownie.reverts():
                 self.agreements.raiseDispute(agreement_id, b"\x01" * 32, {"from": model.parties[index]})
             return
-        self.agreements.raiseDispute(agreement_id, b"\x01" * 32, {"from": model.parties[index]})
+        tx = self.agreements.raiseDispute(agreement_id, b"\x01" * 32, {"from": model.parties[index]})
         model.status = "disputed"
         model.votes = set()
+        model.raiser, model.raised_at = index, tx.timestamp
 
     def rule_resolve(self, which: int, index: int) -> None:
         agreement_id, model = self._pick(which)
@@ -117,12 +136,27 @@ class AgreementBooks:
             with brownie.reverts():
                 self.agreements.voteToResolve(agreement_id, {"from": model.parties[index]})
             return
-        self.agreements.voteToResolve(agreement_id, {"from": model.parties[index]})
+        tx = self.agreements.voteToResolve(agreement_id, {"from": model.parties[index]})
         model.votes.add(index)
-        if len(model.votes) * 2 > len(model.parties):
-            model.status = "active"
-            model.credit(model.held)
-            model.held = 0
+        others = len(model.votes - {model.raiser})
+        if model.raiser in model.votes or others * 2 > len(model.parties) - 1:
+            model.end_dispute(tx.timestamp)
+
+    def rule_release(self, which: int) -> None:
+        agreement_id, model = self._pick(which)
+        releasable = model.raised_at + self.window
+        if model.status == "disputed" and abs(now() - releasable) <= _CLOSE:
+            return  # too close to the end of the window to tell
+        if model.status != "disputed" or now() < releasable:
+            with brownie.reverts():
+                self.agreements.releaseDispute(agreement_id, {"from": self.customer})
+            return
+        tx = self.agreements.releaseDispute(agreement_id, {"from": self.customer})
+        model.end_dispute(tx.timestamp)
+
+    def rule_wait(self, days: int) -> None:
+        brownie.chain.sleep(days * _DAY)
+        brownie.chain.mine()
 
     def rule_amend(self, which: int, index: int, plan: int) -> None:
         agreement_id, model = self._pick(which)
@@ -148,9 +182,8 @@ class AgreementBooks:
         self.agreements.consentToTerminate(agreement_id, {"from": model.parties[index]})
         model.consents.add(index)
         if len(model.consents) == len(model.parties):
+            model.end_dispute(0)
             model.status = "terminated"
-            model.credit(model.held)
-            model.held = 0
 
     def invariant_books(self) -> None:
         """Balance = unwithdrawn credits + held; withdrawn <= credited; credits equal the model's."""

@@ -16,7 +16,7 @@ from typing import Any
 
 from web3 import HTTPProvider, Web3
 from web3.logs import DISCARD
-from web3.types import TxReceipt
+from web3.types import RPCEndpoint, TxReceipt
 
 from ledger.client.transactions import Chain
 from ledger.client.wallet import Wallet
@@ -62,6 +62,11 @@ class Deployment:
     def chain(self) -> Chain:
         """The member's client over this deployment: every test transaction goes through its one path."""
         return Chain(self.w3, load_manifest(self.manifest_path))
+
+    def advance(self, seconds: int) -> None:
+        """Move the chain's clock ``seconds`` forward and mine a block there."""
+        self.w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [seconds])
+        self.w3.provider.make_request(RPCEndpoint("evm_mine"), [])
 
     def record(self, name: str) -> ContractDeployment:
         """Contract ``name``'s manifest record."""
@@ -251,6 +256,7 @@ def make_lifecycle(deployment: Deployment) -> dict[str, int]:
     for voter in (0, 2):
         deployment.transact("Agreements", "voteToResolve", agreement, sender=voter)
     deployment.transact("Agreements", "withdraw", agreement, sender=1)
+    deployment.advance(deployment.contracts["Agreements"].functions.DISPUTE_COOLDOWN().call())
     deployment.transact("Agreements", "raiseDispute", agreement, b"\x66" * 32, sender=0)
     deployment.transact("Agreements", "deposit", agreement, token.address, 12_345, sender=9)  # held
     for consenting in (0, 1, 2):

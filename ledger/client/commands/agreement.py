@@ -208,11 +208,20 @@ def amend(
 id_command(
     app,
     "resolve",
-    "Vote to resolve a dispute (a majority resolves).",
+    "Vote to resolve a dispute (the raiser's vote, or a majority of the other parties', resolves it).",
     "agreement",
     "Agreements",
     "voteToResolve",
     "Vote to resolve the dispute on",
+)
+id_command(
+    app,
+    "release",
+    "Release the deposits a dispute holds once its window has passed (anybody may).",
+    "agreement",
+    "Agreements",
+    "releaseDispute",
+    "Release the held deposits of",
 )
 id_command(
     app,

@@ -81,12 +81,15 @@ contract Agreements is EIP712, ReentrancyGuard {
     /// @param uri Pointer to that document.
     /// @param sharesBps Shares in the order of `partiesOf`.
     /// @param endTime End time under this version.
+    /// @param replaced True once a newer amendment replaced this version while it awaited signatures: it never
+    ///        took effect.
     /// @param contentHash The digest parties sign (see `contentHash`).
     struct Version {
         bytes32 termsHash;
         string uri;
         uint16[] sharesBps;
         uint64 endTime;
+        bool replaced;
         bytes32 contentHash;
     }
 
@@ -550,12 +553,17 @@ contract Agreements is EIP712, ReentrancyGuard {
         });
     }
 
-    /// @notice The status of agreement `id`, with `Expired` for an active agreement past its end time.
+    /// @notice The status of agreement `id`: `Expired` for an agreement past its end time that was not
+    ///         terminated, whether it was active, disputed (a dispute may still be resolved or released, which
+    ///         credits what it holds) or still a proposal (which can no longer be signed).
     /// @param id The agreement.
     function statusOf(uint256 id) public view returns (Status) {
         Core memory core = _cores[id];
-        if (core.status == Status.Active && block.timestamp >= core.endTime) return Status.Expired;
-        return core.status;
+        Status stored = core.status;
+        if (stored != Status.None && stored != Status.Terminated && block.timestamp >= core.endTime) {
+            return Status.Expired;
+        }
+        return stored;
     }
 
     /// @notice The parties of agreement `id`, in the order shares are given.
@@ -592,14 +600,19 @@ contract Agreements is EIP712, ReentrancyGuard {
         return _versions[id][version];
     }
 
-    /// @notice True when `account` signed version `version` of agreement `id`: for the version awaiting
-    ///         signatures, whether it signed yet; for an earlier version, whether that version took effect.
+    /// @notice True when `account` signed version `version` of agreement `id` and that signature counts: for
+    ///         the version awaiting signatures, whether it signed yet; for an earlier version, whether that
+    ///         version took effect (every party signed it). False for a version replaced before it took
+    ///         effect, for one that lapsed with a termination, and for a non-party.
+    /// @param id The agreement.
+    /// @param version The version.
+    /// @param account The account asked about.
     function hasSigned(uint256 id, uint32 version, address account) external view returns (bool) {
         Governance memory governance = _governance[id];
         Party memory party = _partyOf[id][account];
         if (party.shareBps == 0 || version == 0) return false;
         if (version == governance.pendingVersion) return (governance.signedMask >> party.index) & 1 == 1;
-        return version <= governance.currentVersion;
+        return version <= governance.currentVersion && !_versions[id][version].replaced;
     }
 
     /// @notice The digest of one version's content that parties approve:
@@ -642,9 +655,16 @@ contract Agreements is EIP712, ReentrancyGuard {
                 endTime
             )
         );
-        _versions[id][version] =
-            Version({termsHash: termsHash, uri: uri, sharesBps: sharesBps, endTime: endTime, contentHash: digest});
         Governance storage governance = _governance[id];
+        if (governance.pendingVersion != 0) _versions[id][governance.pendingVersion].replaced = true;
+        _versions[id][version] = Version({
+            termsHash: termsHash,
+            uri: uri,
+            sharesBps: sharesBps,
+            endTime: endTime,
+            replaced: false,
+            contentHash: digest
+        });
         governance.pendingVersion = version;
         governance.signedMask = 0;
         emit VersionProposed(id, version, msg.sender, sharesBps, termsHash, uri, endTime);

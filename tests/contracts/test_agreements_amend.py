@@ -141,3 +141,21 @@ def test_amended_end_time_must_be_in_the_future(agreements: Any, active_id: int,
     start = agreements.agreement(active_id)["startTime"]
     with reverts_with("AgreementInvalidPeriod", start, start):
         _amend(agreements, active_id, members[0], [2_000, 6_000, 2_000], end=start)
+
+
+# ------------------------------------------------------------------- the audit's finding 7 (views)
+
+
+def test_a_replaced_version_never_counts_as_signed(
+    agreements: Any, active_id: int, members: list[Any]
+) -> None:
+    _amend(agreements, active_id, members[1], [2_000, 6_000, 2_000])  # version 2, signed by members[1]
+    assert agreements.hasSigned(active_id, 2, members[1])
+    _amend(agreements, active_id, members[2], [3_000, 3_000, 4_000])  # version 3 replaces it
+    for party in (members[0], members[1]):
+        agreements.sign(active_id, 3, {"from": party})
+    assert agreements.agreement(active_id)["currentVersion"] == 3
+    assert agreements.versionOf(active_id, 2)["replaced"] is True
+    assert not agreements.hasSigned(active_id, 2, members[1]), "version 2 never took effect"
+    assert agreements.hasSigned(active_id, 3, members[1])
+    assert agreements.hasSigned(active_id, 1, members[1]), "version 1 took effect"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from conftest import TERMINATED, reverts_with
+from conftest import EXPIRED, PROPOSED, TERMINATED, now, reverts_with
 
 
 def test_terminated_when_every_party_consented(
@@ -64,3 +64,41 @@ def test_terminated_agreement_cannot_be_terminated_again(
         agreements.consentToTerminate(active_id, {"from": party})
     with reverts_with("AgreementWrongStatus", active_id, TERMINATED):
         agreements.consentToTerminate(active_id, {"from": members[0]})
+
+
+# ------------------------------------------------------------------- the audit's finding 7 (views)
+
+DAY = 24 * 3600
+
+
+def test_a_proposal_past_its_end_time_is_expired(
+    agreements: Any, propose: Callable[..., int], chain: Any
+) -> None:
+    end = now() + 10 * DAY
+    proposed = propose(end=end)
+    assert agreements.statusOf(proposed) == PROPOSED
+    chain.sleep(end - now() + 1)
+    chain.mine()
+    assert agreements.statusOf(proposed) == EXPIRED
+
+
+def test_a_dispute_past_the_end_time_is_expired_and_can_still_end(
+    agreements: Any,
+    propose: Callable[..., int],
+    activate: Callable[[int], None],
+    members: list[Any],
+    token: Any,
+    customer: Any,
+    chain: Any,
+) -> None:
+    end = now() + 10 * DAY
+    agreement_id = propose(end=end)
+    activate(agreement_id)
+    agreements.raiseDispute(agreement_id, b"\x01" * 32, {"from": members[1]})
+    agreements.deposit(agreement_id, token, 10_000, {"from": customer})
+    chain.sleep(end - now() + 1)
+    chain.mine()
+    assert agreements.statusOf(agreement_id) == EXPIRED
+    tx = agreements.voteToResolve(agreement_id, {"from": members[1]})
+    assert tx.events["DisputeResolved"]["releasedAmount"] == 10_000
+    assert agreements.statusOf(agreement_id) == EXPIRED

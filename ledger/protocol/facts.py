@@ -86,7 +86,7 @@ class Declaration:
     params_doc: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass
 class ContractFacts:
     """What the compiler knows of one contract and the project sources it inherits or imports.
 
@@ -174,7 +174,7 @@ def read_facts(artifacts: Sequence[Mapping[str, Any]]) -> ContractFacts:
                 facts.typed_data[primary] = fields
             elif kind == "ModifierInvocation" and node["modifierName"].get("name") == "EIP712":
                 name, version = (argument["value"] for argument in node["arguments"])
-                object.__setattr__(facts, "domain", {"name": name, "version": version})
+                facts.domain = {"name": name, "version": version}
     return facts
 
 

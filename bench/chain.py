@@ -217,11 +217,13 @@ def _populate(anvil: Anvil, folder: Path, members: int, target_events: int) -> C
             program_id = rng.randrange(len(programs)) + 1
             sponsor = programs[program_id - 1]
             referrer = rng.choice([person for person in rng.sample(people, 3) if person != sponsor])
-            commitment = make_commitment(f"bench-lead-{lead_number}", lead_number.to_bytes(32, "big"))
+            commitment = make_commitment(
+                f"bench-lead-{lead_number}", referrer, lead_number.to_bytes(32, "big")
+            )
             lead_number += 1
             value = rng.randint(10**18, 10**21)
             batch.send(referrer, referrals.address, call(referrals, "recordReferral", program_id, commitment))
-            confirm = call(referrals, "confirmConversion", program_id, commitment, value)
+            confirm = call(referrals, "confirmConversion", program_id, referrer, commitment, value)
             batch.send(sponsor, referrals.address, confirm)
             batch.send(referrer, referrals.address, call(referrals, "claimReward", program_id, commitment))
             sent(4)  # recorded, confirmed, claimed, and the payout transfer

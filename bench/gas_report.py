@@ -215,26 +215,28 @@ def referrals_figures() -> dict[str, int]:
     figures["ReferralRewards.createProgram ERC-20"] = created.gas_used
     figures["ReferralRewards.fund"] = referrals.fund(program_id, 10**18, {"from": sponsor}).gas_used
 
-    first, second, third = (make_commitment(f"lead-{n}", bytes(32)) for n in range(3))
+    first, second, third = (make_commitment(f"lead-{n}", referrer.address, bytes(32)) for n in range(3))
     figures["ReferralRewards.recordReferral"] = referrals.recordReferral(
         program_id, first, {"from": referrer}
     ).gas_used
     referrals.recordReferral(program_id, second, {"from": referrer})
     referrals.recordReferral(program_id, third, {"from": referrer})
     figures["ReferralRewards.confirmConversion"] = referrals.confirmConversion(
-        program_id, first, 20 * 10**18, {"from": sponsor}
+        program_id, referrer, first, 20 * 10**18, {"from": sponsor}
     ).gas_used
     figures["ReferralRewards.claimReward ERC-20 (referrer holds the token)"] = referrals.claimReward(
         program_id, first, {"from": referrer}
     ).gas_used
 
-    voucher = (program_id, second, 20 * 10**18, 2 * 10**18, expiry, 0)
+    voucher = (program_id, referrer.address, second, 20 * 10**18, 2 * 10**18, expiry, 0)
     typed = conversion_voucher(web3.eth.chain_id, deployment_record(referrals), *voucher)
     figures["ReferralRewards.redeemVoucher ERC-20 (referrer holds the token)"] = referrals.redeemVoucher(
         voucher, *split_signature(sign_typed_data(sponsor.private_key, typed)), {"from": referrer}
     ).gas_used
 
-    figures["ReferralRewards.revokeVouchers"] = referrals.revokeVouchers({"from": sponsor}).gas_used
+    figures["ReferralRewards.revokeVouchers"] = referrals.revokeVouchers(
+        program_id, {"from": sponsor}
+    ).gas_used
     figures["ReferralRewards.closeProgram"] = referrals.closeProgram(program_id, {"from": sponsor}).gas_used
     figures["ReferralRewards.reclaimBudget"] = referrals.reclaimBudget(program_id, {"from": sponsor}).gas_used
     return figures

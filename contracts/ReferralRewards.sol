@@ -17,15 +17,26 @@ import {Payments} from "./libraries/Payments.sol";
 ///        down, and is reserved from the budget when the conversion is confirmed: a confirmed reward is always
 ///        payable. A confirmation whose reward exceeds the unreserved budget (or the referrer's cap) reverts.
 ///      - The contract holds, per program, the unreserved budget plus the confirmed rewards not yet claimed.
-///      - After the expiry (or an early close by the sponsor) no referral, confirmation or voucher is accepted;
-///        the sponsor reclaims the unreserved budget; confirmed rewards stay claimable forever.
-///      - A referral is keyed by its commitment `keccak256(abi.encode(keccak256(leadId), salt))`: the same
-///        commitment is recorded once per program (first come wins).
-///      - Vouchers: the sponsor signs (EIP-712) `ConversionVoucher(programId, commitment, conversionValue,
-///        reward, deadline, nonce)`; the referrer redeems it: confirm and pay in one call, the sponsor pays no
-///        gas. A voucher is bound to this chain and contract (domain), to one program and one referral (a
+///      - After the expiry (or an early close) no referral, confirmation or voucher is accepted; the sponsor
+///        reclaims the unreserved budget; confirmed rewards stay claimable forever.
+///      Who gets paid:
+///      - A referral is recorded under its referrer: it is keyed by (program, referrer, commitment), and the
+///        commitment is `keccak256(abi.encode(keccak256(leadId), referrer, salt))`, so it names the referrer
+///        too. Whoever copies a pending `recordReferral`, or reuses a commitment seen on chain, records a
+///        referral of its own that blocks nobody, and whose commitment it cannot open under its own address:
+///        the sponsor, shown the lead and the salt, confirms the referrer whose address opens it.
+///      - Confirmations, vouchers and claims name the referrer; a reward is only ever paid to it.
+///      - Vouchers: the sponsor signs (EIP-712) `ConversionVoucher(programId, referrer, commitment,
+///        conversionValue, reward, deadline, nonce)`; anybody may redeem it (the referrer, or a relayer paying
+///        its gas): that confirms the conversion and pays the named referrer in one call, and the sponsor pays
+///        no gas. A voucher is bound to this chain and contract (domain), to one program and one referral (a
 ///        referral converts once, so a voucher cannot be replayed), expires at its deadline, and carries the
-///        sponsor's current voucher nonce: `revokeVouchers` raises it and voids every outstanding voucher.
+///        program's voucher nonce: `revokeVouchers` raises it and voids every outstanding voucher of the program.
+///      - When the sponsor is no longer an active member (it exited or was suspended), the program takes no new
+///        referrals, confirmations or vouchers, and anybody may close it, so its unreserved budget can go back
+///        to the sponsor; confirmed rewards stay claimable.
+///      Reentrancy: every function that sends money writes its state first and calls out last
+///      (checks-effects-interactions); those that take money in (`createProgram`, `fund`) are guarded.
 contract ReferralRewards is EIP712, ReentrancyGuard {
     using SafeCast for uint256;
 
@@ -39,9 +50,9 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
 
     /// @notice What a sponsor sets when it creates a program.
     /// @param asset Reward asset: address(0) for the native coin, else an ERC-20 contract.
-    /// @param fixedReward Fixed part of the reward per conversion.
+    /// @param fixedReward Fixed part of the reward per conversion (at most `cap`).
     /// @param rewardBps Variable part, in basis points (0..10 000) of the conversion value.
-    /// @param cap Most a single conversion can earn (> 0).
+    /// @param cap Most a single conversion can earn (1..2^88-1).
     /// @param perReferrerCap Most one referrer can earn in the program; 0 for no limit.
     /// @param expiry First second at which the program no longer takes referrals or confirmations.
     struct ProgramTerms {
@@ -53,7 +64,8 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
         uint64 expiry;
     }
 
-    /// @notice A program as `program` returns it.
+    /// @notice A program as `program` returns it. `budget` is the unreserved budget (what the rewards reserved
+    ///         so far come to is in the `ConversionConfirmed` and `VoucherRedeemed` events).
     struct ProgramView {
         address sponsor;
         address asset;
@@ -64,12 +76,13 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
         uint256 expiry;
         bool closed;
         uint256 budget;
-        uint256 reservedTotal;
+        uint256 voucherNonce;
     }
 
-    /// @notice A sponsor's signed confirmation of one conversion.
+    /// @notice A sponsor's signed confirmation of one conversion of one referrer's referral.
     struct Voucher {
         uint256 programId;
+        address referrer;
         bytes32 commitment;
         uint256 conversionValue;
         uint256 reward;
@@ -77,43 +90,40 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
         uint256 nonce;
     }
 
-    /// @dev Slot 1: what recording and confirming check.
+    /// @notice A referral as `referral` returns it. `asset` is set when it is confirmed (what its reward is
+    ///         paid in), `reward` is the reserved reward.
+    struct Referral {
+        ReferralStatus status;
+        uint88 reward;
+        address asset;
+    }
+
+    /// @dev Slot 1: what recording, confirming and redeeming check.
     struct Header {
         address sponsor;
         uint40 expiry;
         uint16 rewardBps;
         bool closed;
+        uint32 voucherNonce;
     }
 
-    /// @dev Slot 2: what paying needs, and the fixed part of the rule.
+    /// @dev Slot 2: what paying needs, the fixed part of the rule, and whether a per-referrer cap applies.
     struct Payout {
         address asset;
-        uint96 fixedReward;
+        uint88 fixedReward;
+        bool referrerCapped;
     }
 
-    /// @dev Slot 3: the money. `reservedTotal` counts every reward ever reserved (claimed or not).
+    /// @dev Slot 3: the unreserved budget and the cap of one conversion, both read on every confirmation.
     struct Budget {
         uint128 unreserved;
-        uint128 reservedTotal;
-    }
-
-    /// @dev Slot 4: the caps.
-    struct Caps {
-        uint128 perConversion;
-        uint128 perReferrer;
-    }
-
-    /// @dev One slot per referral.
-    struct Referral {
-        address referrer;
-        ReferralStatus status;
-        uint88 reward;
+        uint88 perConversionCap;
     }
 
     uint256 private constant _BPS = 10_000;
     /// @notice EIP-712 type of a conversion voucher.
     bytes32 public constant VOUCHER_TYPEHASH = keccak256(
-        "ConversionVoucher(uint256 programId,bytes32 commitment,uint256 conversionValue,uint256 reward,uint256 deadline,uint256 nonce)"
+        "ConversionVoucher(uint256 programId,address referrer,bytes32 commitment,uint256 conversionValue,uint256 reward,uint256 deadline,uint256 nonce)"
     );
 
     /// @notice The member registry: sponsors and referrers must be active members.
@@ -123,10 +133,10 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
     mapping(uint256 programId => Header) private _headers;
     mapping(uint256 programId => Payout) private _payouts;
     mapping(uint256 programId => Budget) private _budgets;
-    mapping(uint256 programId => Caps) private _caps;
-    mapping(uint256 programId => mapping(bytes32 commitment => Referral)) private _referrals;
+    mapping(uint256 programId => uint256) private _perReferrerCaps;
+    mapping(uint256 programId => mapping(address referrer => mapping(bytes32 commitment => Referral))) private
+        _referrals;
     mapping(uint256 programId => mapping(address referrer => uint256)) private _earned;
-    mapping(address sponsor => uint256) private _voucherNonces;
 
     /// @notice `account` must be an active consortium member to do this.
     error ReferralNotActiveMember(address account);
@@ -136,7 +146,8 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
     error ReferralNotSponsor(uint256 programId, address account);
     /// @notice A sponsor cannot refer leads to its own program.
     error ReferralSelfReferral(uint256 programId, address account);
-    /// @notice The reward rule is invalid: cap must be 1..2^88-1, rewardBps at most 10 000, and a reward possible.
+    /// @notice The reward rule is invalid: cap must be 1..2^88-1, fixedReward at most cap, rewardBps at most
+    ///         10 000, and a reward possible.
     error ReferralInvalidRule();
     /// @notice The expiry `expiry` is not in the future.
     error ReferralInvalidExpiry(uint256 expiry);
@@ -148,21 +159,26 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
     error ReferralProgramExpired(uint256 programId, uint256 expiry);
     /// @notice Program `programId` runs until `expiry`; its budget cannot be reclaimed before.
     error ReferralProgramNotExpired(uint256 programId, uint256 expiry);
-    /// @notice Commitment `commitment` is already recorded in program `programId`.
-    error ReferralDuplicate(uint256 programId, bytes32 commitment);
-    /// @notice The referral is `status`, which does not allow this.
-    error ReferralWrongStatus(uint256 programId, bytes32 commitment, ReferralStatus status);
-    /// @notice `account` is not the referrer of this referral.
-    error ReferralNotReferrer(uint256 programId, bytes32 commitment, address account);
+    /// @notice The sponsor `sponsor` of program `programId` is no longer an active member: the program takes
+    ///         nothing new, and anybody may close it.
+    error ReferralSponsorInactive(uint256 programId, address sponsor);
+    /// @notice `referrer` already recorded commitment `commitment` in program `programId`.
+    error ReferralDuplicate(uint256 programId, address referrer, bytes32 commitment);
+    /// @notice `referrer` recorded no referral `commitment` in program `programId`.
+    error ReferralNotFound(uint256 programId, address referrer, bytes32 commitment);
+    /// @notice `referrer`'s referral `commitment` is `status`, which does not allow this.
+    error ReferralWrongStatus(uint256 programId, address referrer, bytes32 commitment, ReferralStatus status);
     /// @notice A reward of `reward` exceeds the unreserved budget `budget` of program `programId`.
     error ReferralBudgetExceeded(uint256 programId, uint256 reward, uint256 budget);
+    /// @notice A budget of `budget` plus `amount` passes the most a program can hold, 2^128-1.
+    error ReferralBudgetOverflow(uint256 programId, uint256 budget, uint256 amount);
     /// @notice `referrer` has earned `earned`; `reward` more would pass its cap `cap`.
     error ReferralReferrerCapExceeded(uint256 programId, address referrer, uint256 earned, uint256 reward, uint256 cap);
     /// @notice The voucher was not signed by the program's sponsor (it recovers to `signer`).
     error ReferralInvalidVoucherSigner(address signer);
     /// @notice The voucher expired at `deadline`.
     error ReferralVoucherExpired(uint256 deadline);
-    /// @notice The voucher carries nonce `nonce`; the sponsor's vouchers now need `current`.
+    /// @notice The voucher carries nonce `nonce`; the program's vouchers now need `current`.
     error ReferralVoucherRevoked(uint256 nonce, uint256 current);
     /// @notice The voucher states reward `stated`; the program's rule gives `computed`.
     error ReferralRewardMismatch(uint256 stated, uint256 computed);
@@ -182,8 +198,9 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
     );
     /// @notice `sponsor` added `amount` to the budget of program `programId`.
     event ProgramFunded(uint256 indexed programId, address indexed sponsor, uint256 amount);
-    /// @notice `sponsor` closed program `programId` before its expiry.
-    event ProgramClosed(uint256 indexed programId, address indexed sponsor);
+    /// @notice `by` closed program `programId` before its expiry (the sponsor, or anybody once the sponsor is
+    ///         no longer an active member).
+    event ProgramClosed(uint256 indexed programId, address indexed sponsor, address by);
     /// @notice `referrer` recorded referral `commitment` in `sponsor`'s program `programId`.
     event ReferralRecorded(
         uint256 indexed programId, address indexed sponsor, address indexed referrer, bytes32 commitment
@@ -195,15 +212,24 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
         address indexed referrer,
         bytes32 commitment,
         uint256 conversionValue,
-        uint256 reward,
-        bool viaVoucher
+        uint256 reward
     );
-    /// @notice `referrer` was paid `amount`, the reward of referral `commitment` in program `programId`.
+    /// @notice `referrer` was paid `amount`, the reward of its referral `commitment` in program `programId`.
     event RewardClaimed(uint256 indexed programId, address indexed referrer, bytes32 indexed commitment, uint256 amount);
+    /// @notice A voucher of `sponsor` was redeemed: `referrer`'s referral `commitment` converted with value
+    ///         `conversionValue`, and its reward `reward` was paid to it, in one call.
+    event VoucherRedeemed(
+        uint256 indexed programId,
+        address indexed sponsor,
+        address indexed referrer,
+        bytes32 commitment,
+        uint256 conversionValue,
+        uint256 reward
+    );
     /// @notice `sponsor` took back `amount` of unreserved budget from program `programId`.
     event BudgetReclaimed(uint256 indexed programId, address indexed sponsor, uint256 amount);
-    /// @notice `sponsor` voided its outstanding vouchers; new ones carry `nonce`.
-    event VouchersRevoked(address indexed sponsor, uint256 nonce);
+    /// @notice `sponsor` voided the outstanding vouchers of program `programId`; new ones carry `nonce`.
+    event VouchersRevoked(uint256 indexed programId, address indexed sponsor, uint256 nonce);
 
     /// @param consortium_ The member registry.
     constructor(IConsortium consortium_) EIP712("coopledger ReferralRewards", "1") {
@@ -212,7 +238,11 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
 
     // --------------------------------------------------------------------------------------- programs
 
-    /// @notice Creates a program sponsored by the caller (an active member) and funds it with `budget`.
+    /// @notice Creates a program sponsored by the caller and funds it with `budget`.
+    /// @dev Requirements: the caller is an active member; `terms` is a valid rule (`ReferralInvalidRule`), its
+    ///      expiry in the future and its asset the native coin or a contract; `budget` > 0 and, for the native
+    ///      coin, sent as value (for an ERC-20, approved to this contract). Emits `ProgramCreated` and
+    ///      `ProgramFunded`.
     /// @param terms The reward rule, asset and expiry (see `ProgramTerms`).
     /// @param budget The initial budget; for the native coin, the value sent.
     /// @return programId The new program (ids start at 1).
@@ -223,8 +253,10 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
         returns (uint256 programId)
     {
         _requireActiveMember(msg.sender);
-        if (terms.cap == 0 || terms.cap > type(uint88).max || terms.rewardBps > _BPS) revert ReferralInvalidRule();
-        if (terms.fixedReward == 0 && terms.rewardBps == 0) revert ReferralInvalidRule();
+        if (terms.cap == 0 || terms.cap > type(uint88).max || terms.fixedReward > terms.cap) {
+            revert ReferralInvalidRule();
+        }
+        if (terms.rewardBps > _BPS || (terms.fixedReward == 0 && terms.rewardBps == 0)) revert ReferralInvalidRule();
         if (terms.expiry <= block.timestamp) revert ReferralInvalidExpiry(terms.expiry);
         if (terms.asset != address(0) && terms.asset.code.length == 0) revert ReferralInvalidAsset(terms.asset);
         if (budget == 0) revert ReferralZeroAmount();
@@ -234,10 +266,16 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
             sponsor: msg.sender,
             expiry: uint256(terms.expiry).toUint40(),
             rewardBps: terms.rewardBps,
-            closed: false
+            closed: false,
+            voucherNonce: 0
         });
-        _payouts[programId] = Payout({asset: terms.asset, fixedReward: terms.fixedReward});
-        _caps[programId] = Caps({perConversion: terms.cap, perReferrer: terms.perReferrerCap});
+        _payouts[programId] = Payout({
+            asset: terms.asset,
+            fixedReward: uint88(terms.fixedReward),
+            referrerCapped: terms.perReferrerCap != 0
+        });
+        _budgets[programId].perConversionCap = uint88(terms.cap);
+        if (terms.perReferrerCap != 0) _perReferrerCaps[programId] = terms.perReferrerCap;
         emit ProgramCreated(
             programId,
             msg.sender,
@@ -252,6 +290,8 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
     }
 
     /// @notice Tops up the budget of the caller's program `programId` before it expires.
+    /// @dev Requirements: the caller is the program's sponsor and an active member; the program is open;
+    ///      `amount` > 0 and the budget stays below 2^128. Emits `ProgramFunded`.
     /// @param programId The program.
     /// @param amount The amount added; for the native coin, the value sent.
     function fund(uint256 programId, uint256 amount) external payable nonReentrant {
@@ -261,22 +301,33 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
         _fund(programId, _payouts[programId].asset, amount);
     }
 
-    /// @notice Closes the caller's program `programId` now: no more referrals or confirmations; the unreserved
-    ///         budget becomes reclaimable.
+    /// @notice Closes program `programId` now: no more referrals, confirmations or vouchers; the unreserved
+    ///         budget becomes reclaimable by the sponsor.
+    /// @dev Requirements: the program is open; the caller is its sponsor, or anybody once the sponsor is no
+    ///      longer an active member (so a departed sponsor's program cannot keep running). Emits
+    ///      `ProgramClosed`.
     /// @param programId The program.
     function closeProgram(uint256 programId) external {
-        Header memory header = _requireSponsor(programId);
-        _requireOpen(programId, header);
+        Header memory header = _existingProgram(programId);
+        if (header.closed || block.timestamp >= header.expiry) {
+            revert ReferralProgramExpired(programId, header.expiry);
+        }
+        if (msg.sender != header.sponsor && consortium.isActiveMember(header.sponsor)) {
+            revert ReferralNotSponsor(programId, msg.sender);
+        }
         _headers[programId].closed = true;
-        emit ProgramClosed(programId, msg.sender);
+        emit ProgramClosed(programId, header.sponsor, msg.sender);
     }
 
     /// @notice Sends the unreserved budget of the caller's expired or closed program back to it. Rewards
     ///         already reserved stay in the contract for their referrers.
+    /// @dev Requirements: the caller is the sponsor (active or not: the budget is its money); the program has
+    ///      expired or was closed; some budget is unreserved. Emits `BudgetReclaimed`.
     /// @param programId The program.
     /// @return amount What was sent back.
-    function reclaimBudget(uint256 programId) external nonReentrant returns (uint256 amount) {
-        Header memory header = _requireSponsor(programId);
+    function reclaimBudget(uint256 programId) external returns (uint256 amount) {
+        Header memory header = _existingProgram(programId);
+        if (header.sponsor != msg.sender) revert ReferralNotSponsor(programId, msg.sender);
         if (!header.closed && block.timestamp < header.expiry) {
             revert ReferralProgramNotExpired(programId, header.expiry);
         }
@@ -288,85 +339,107 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
         Payments.send(_payouts[programId].asset, header.sponsor, amount);
     }
 
-    /// @notice Voids every voucher the caller signed so far: new vouchers must carry the returned nonce.
+    /// @notice Voids every voucher the caller signed so far for program `programId`: new vouchers must carry
+    ///         the returned nonce.
+    /// @dev Requirements: the caller is the program's sponsor. Emits `VouchersRevoked`.
+    /// @param programId The program.
     /// @return nonce The nonce new vouchers carry.
-    function revokeVouchers() external returns (uint256 nonce) {
-        nonce = ++_voucherNonces[msg.sender];
-        emit VouchersRevoked(msg.sender, nonce);
+    function revokeVouchers(uint256 programId) external returns (uint256 nonce) {
+        Header memory header = _existingProgram(programId);
+        if (header.sponsor != msg.sender) revert ReferralNotSponsor(programId, msg.sender);
+        nonce = uint256(header.voucherNonce) + 1;
+        _headers[programId].voucherNonce = nonce.toUint32();
+        emit VouchersRevoked(programId, msg.sender, nonce);
     }
 
     // -------------------------------------------------------------------------------------- referrals
 
-    /// @notice Records a referral in program `programId` as the calling referrer (an active member, not the
-    ///         sponsor). First come wins: a commitment is recorded once per program.
+    /// @notice Records a referral in program `programId` under the caller, its referrer.
+    /// @dev Requirements: the program is open and its sponsor an active member; the caller is an active
+    ///      member, not the sponsor, and has not recorded `commitment` in this program before. Another
+    ///      referrer's record of the same commitment does not block it. Emits `ReferralRecorded`.
     /// @param programId The program.
-    /// @param commitment `keccak256(abi.encode(keccak256(leadId), salt))`, made off chain.
+    /// @param commitment `keccak256(abi.encode(keccak256(leadId), referrer, salt))`, made off chain.
     function recordReferral(uint256 programId, bytes32 commitment) external {
-        Header memory header = _headers[programId];
-        if (header.sponsor == address(0)) revert ReferralUnknownProgram(programId);
+        Header memory header = _existingProgram(programId);
         _requireOpen(programId, header);
         if (msg.sender == header.sponsor) revert ReferralSelfReferral(programId, msg.sender);
         _requireActiveMember(msg.sender);
-        Referral storage entry = _referrals[programId][commitment];
-        if (entry.status != ReferralStatus.None) revert ReferralDuplicate(programId, commitment);
-        entry.referrer = msg.sender;
+        _requireSponsorActive(programId, header);
+        Referral storage entry = _referrals[programId][msg.sender][commitment];
+        if (entry.status != ReferralStatus.None) revert ReferralDuplicate(programId, msg.sender, commitment);
         entry.status = ReferralStatus.Recorded;
         emit ReferralRecorded(programId, header.sponsor, msg.sender, commitment);
     }
 
-    /// @notice Confirms, as the program's sponsor, that referral `commitment` converted with value
-    ///         `conversionValue`; reserves its reward from the budget.
+    /// @notice Confirms, as the program's sponsor, that `referrer`'s referral `commitment` converted with
+    ///         value `conversionValue`; reserves its reward from the budget.
+    /// @dev Requirements: the caller is the sponsor and an active member; the program is open; the referral is
+    ///      recorded and not yet confirmed; the reward fits the unreserved budget and the referrer's cap.
+    ///      Emits `ConversionConfirmed`.
     /// @param programId The program.
+    /// @param referrer The referrer who recorded the referral.
     /// @param commitment The referral.
     /// @param conversionValue The value of the conversion, in the reward asset's units.
     /// @return reward The reward reserved for the referrer.
-    function confirmConversion(uint256 programId, bytes32 commitment, uint256 conversionValue)
+    function confirmConversion(uint256 programId, address referrer, bytes32 commitment, uint256 conversionValue)
         external
         returns (uint256 reward)
     {
         Header memory header = _requireSponsor(programId);
         _requireOpen(programId, header);
-        Referral storage entry = _referrals[programId][commitment];
-        reward = _confirm(programId, header, commitment, entry, conversionValue, false);
+        Referral storage entry = _referrals[programId][referrer][commitment];
+        reward = _reserve(programId, header, referrer, commitment, entry, conversionValue, ReferralStatus.Confirmed);
+        emit ConversionConfirmed(programId, header.sponsor, referrer, commitment, conversionValue, reward);
     }
 
     /// @notice Pays the caller the reward of its confirmed referral `commitment`.
+    /// @dev Requirements: the caller recorded the referral and it is confirmed, not yet claimed. Works in every
+    ///      state of the program, forever. Emits `RewardClaimed`.
     /// @param programId The program.
     /// @param commitment The referral.
     /// @return amount What was paid.
-    function claimReward(uint256 programId, bytes32 commitment) external nonReentrant returns (uint256 amount) {
-        Referral storage referral_ = _referrals[programId][commitment];
-        amount = _settle(programId, commitment, referral_);
-        Payments.send(_payouts[programId].asset, referral_.referrer, amount);
+    function claimReward(uint256 programId, bytes32 commitment) external returns (uint256 amount) {
+        Referral storage entry = _referrals[programId][msg.sender][commitment];
+        Referral memory current = entry;
+        if (current.status != ReferralStatus.Confirmed) {
+            _revertStatus(programId, msg.sender, commitment, current.status);
+        }
+        entry.status = ReferralStatus.Claimed;
+        amount = current.reward;
+        emit RewardClaimed(programId, msg.sender, commitment, amount);
+        Payments.send(current.asset, msg.sender, amount);
     }
 
-    /// @notice Redeems a sponsor's voucher for the caller's referral: confirms the conversion, reserves and
-    ///         pays the reward in one call.
+    /// @notice Redeems a sponsor's voucher: confirms the conversion of the voucher's referral, reserves its
+    ///         reward and pays it to the voucher's referrer, in one call. Anybody may submit it.
+    /// @dev Requirements: the program is open and its sponsor an active member; the voucher is signed by the
+    ///      sponsor, not expired, carries the program's current voucher nonce and states the reward the rule
+    ///      gives; the referral is recorded by the voucher's referrer and not yet confirmed; the reward fits
+    ///      the unreserved budget and the referrer's cap. Emits `VoucherRedeemed`.
     /// @param voucher The voucher the sponsor signed.
     /// @param v The recovery id of the sponsor's EIP-712 signature of it (27 or 28).
     /// @param r The signature's `r`.
     /// @param s The signature's `s`.
     /// @return amount What was paid.
-    function redeemVoucher(Voucher calldata voucher, uint8 v, bytes32 r, bytes32 s)
-        external
-        nonReentrant
-        returns (uint256 amount)
-    {
+    function redeemVoucher(Voucher calldata voucher, uint8 v, bytes32 r, bytes32 s) external returns (uint256 amount) {
         uint256 programId = voucher.programId;
-        Header memory header = _headers[programId];
-        if (header.sponsor == address(0)) revert ReferralUnknownProgram(programId);
+        Header memory header = _existingProgram(programId);
         _requireOpen(programId, header);
         if (block.timestamp > voucher.deadline) revert ReferralVoucherExpired(voucher.deadline);
-        uint256 currentNonce = _voucherNonces[header.sponsor];
-        if (voucher.nonce != currentNonce) revert ReferralVoucherRevoked(voucher.nonce, currentNonce);
+        if (voucher.nonce != header.voucherNonce) revert ReferralVoucherRevoked(voucher.nonce, header.voucherNonce);
         address signer = ECDSA.recover(voucherDigest(voucher), v, r, s);
         if (signer != header.sponsor) revert ReferralInvalidVoucherSigner(signer);
+        _requireSponsorActive(programId, header);
 
-        Referral storage referral_ = _referrals[programId][voucher.commitment];
-        amount = _confirm(programId, header, voucher.commitment, referral_, voucher.conversionValue, true);
+        address referrer = voucher.referrer;
+        Referral storage entry = _referrals[programId][referrer][voucher.commitment];
+        amount = _reserve(
+            programId, header, referrer, voucher.commitment, entry, voucher.conversionValue, ReferralStatus.Claimed
+        );
         if (amount != voucher.reward) revert ReferralRewardMismatch(voucher.reward, amount);
-        _settle(programId, voucher.commitment, referral_);
-        Payments.send(_payouts[programId].asset, referral_.referrer, amount);
+        emit VoucherRedeemed(programId, header.sponsor, referrer, voucher.commitment, voucher.conversionValue, amount);
+        Payments.send(entry.asset, referrer, amount);
     }
 
     // ------------------------------------------------------------------------------------------ views
@@ -376,49 +449,52 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
         return _programCount;
     }
 
-    /// @notice Program `programId`.
+    /// @notice Program `programId`. Reverts with `ReferralUnknownProgram` for an id never created.
     /// @param programId The program.
     function program(uint256 programId) external view returns (ProgramView memory) {
-        Header memory header = _headers[programId];
-        if (header.sponsor == address(0)) revert ReferralUnknownProgram(programId);
+        Header memory header = _existingProgram(programId);
         Payout memory payout = _payouts[programId];
         Budget memory budget = _budgets[programId];
-        Caps memory caps = _caps[programId];
         return ProgramView({
             sponsor: header.sponsor,
             asset: payout.asset,
             fixedReward: payout.fixedReward,
             rewardBps: header.rewardBps,
-            cap: caps.perConversion,
-            perReferrerCap: caps.perReferrer,
+            cap: budget.perConversionCap,
+            perReferrerCap: _perReferrerCaps[programId],
             expiry: header.expiry,
             closed: header.closed,
             budget: budget.unreserved,
-            reservedTotal: budget.reservedTotal
+            voucherNonce: header.voucherNonce
         });
     }
 
-    /// @notice Referral `commitment` of program `programId` (status `None` if never recorded).
-    function referral(uint256 programId, bytes32 commitment) external view returns (Referral memory) {
-        return _referrals[programId][commitment];
+    /// @notice `referrer`'s referral `commitment` in program `programId` (status `None` if it never recorded
+    ///         it).
+    function referral(uint256 programId, address referrer, bytes32 commitment)
+        external
+        view
+        returns (Referral memory)
+    {
+        return _referrals[programId][referrer][commitment];
     }
 
-    /// @notice What `referrer` has earned (confirmed rewards) in program `programId`.
+    /// @notice What `referrer` has earned (confirmed rewards) in program `programId`; counted only when the
+    ///         program has a per-referrer cap.
     function earned(uint256 programId, address referrer) external view returns (uint256) {
         return _earned[programId][referrer];
     }
 
-    /// @notice The nonce `sponsor`'s vouchers must carry now.
-    function voucherNonce(address sponsor) external view returns (uint256) {
-        return _voucherNonces[sponsor];
+    /// @notice The nonce vouchers of program `programId` must carry now.
+    function voucherNonce(uint256 programId) external view returns (uint256) {
+        return _existingProgram(programId).voucherNonce;
     }
 
     /// @notice The reward program `programId` gives a conversion worth `conversionValue`:
     ///         `min(fixedReward + conversionValue * rewardBps / 10 000, cap)`.
     function rewardFor(uint256 programId, uint256 conversionValue) public view returns (uint256) {
-        Header memory header = _headers[programId];
-        if (header.sponsor == address(0)) revert ReferralUnknownProgram(programId);
-        return _reward(programId, header, conversionValue);
+        Header memory header = _existingProgram(programId);
+        return _reward(_payouts[programId].fixedReward, header.rewardBps, _budgets[programId], conversionValue);
     }
 
     /// @notice The EIP-712 digest the sponsor signs for `voucher`.
@@ -428,6 +504,7 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
                 abi.encode(
                     VOUCHER_TYPEHASH,
                     voucher.programId,
+                    voucher.referrer,
                     voucher.commitment,
                     voucher.conversionValue,
                     voucher.reward,
@@ -440,76 +517,83 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
 
     // -------------------------------------------------------------------------------------- internals
 
-    function _confirm(
+    /// @dev Checks that the referral may convert, reserves its reward from the budget (and the referrer's cap)
+    ///      and moves it to `status`: Confirmed (to be claimed) or Claimed (paid by the caller at once).
+    function _reserve(
         uint256 programId,
         Header memory header,
+        address referrer,
         bytes32 commitment,
-        Referral storage referral_,
+        Referral storage entry,
         uint256 conversionValue,
-        bool viaVoucher
+        ReferralStatus status
     ) private returns (uint256 reward) {
-        Referral memory current = referral_;
-        if (current.status != ReferralStatus.Recorded) {
-            revert ReferralWrongStatus(programId, commitment, current.status);
-        }
-        reward = _reward(programId, header, conversionValue);
+        ReferralStatus current = entry.status;
+        if (current != ReferralStatus.Recorded) _revertStatus(programId, referrer, commitment, current);
+        Payout memory payout = _payouts[programId];
         Budget storage budget = _budgets[programId];
-        uint256 unreserved = budget.unreserved;
-        if (reward > unreserved) revert ReferralBudgetExceeded(programId, reward, unreserved);
-        uint256 perReferrerCap = _caps[programId].perReferrer;
-        if (perReferrerCap != 0) {
-            uint256 earnedSoFar = _earned[programId][current.referrer];
-            if (earnedSoFar + reward > perReferrerCap) {
-                revert ReferralReferrerCapExceeded(programId, current.referrer, earnedSoFar, reward, perReferrerCap);
-            }
-            _earned[programId][current.referrer] = earnedSoFar + reward;
-        }
-        budget.unreserved = uint128(unreserved - reward);
-        budget.reservedTotal += uint128(reward);
-        referral_.status = ReferralStatus.Confirmed;
-        referral_.reward = uint88(reward);
-        emit ConversionConfirmed(
-            programId, header.sponsor, current.referrer, commitment, conversionValue, reward, viaVoucher
-        );
+        Budget memory figures = budget;
+        reward = _reward(payout.fixedReward, header.rewardBps, figures, conversionValue);
+        if (reward > figures.unreserved) revert ReferralBudgetExceeded(programId, reward, figures.unreserved);
+        if (payout.referrerCapped) _chargeReferrerCap(programId, referrer, reward);
+        budget.unreserved = uint128(figures.unreserved - reward);
+        // The reward is at most the per-conversion cap, which fits in 88 bits (checked at creation).
+        entry.status = status;
+        entry.reward = uint88(reward);
+        entry.asset = payout.asset;
     }
 
-    /// @dev Marks the caller's confirmed referral claimed and returns its reward; the caller pays it out.
-    function _settle(uint256 programId, bytes32 commitment, Referral storage referral_)
-        private
-        returns (uint256 amount)
-    {
-        Referral memory current = referral_;
-        if (current.referrer != msg.sender) revert ReferralNotReferrer(programId, commitment, msg.sender);
-        if (current.status != ReferralStatus.Confirmed) {
-            revert ReferralWrongStatus(programId, commitment, current.status);
-        }
-        referral_.status = ReferralStatus.Claimed;
-        amount = current.reward;
-        emit RewardClaimed(programId, msg.sender, commitment, amount);
+    function _chargeReferrerCap(uint256 programId, address referrer, uint256 reward) private {
+        uint256 cap = _perReferrerCaps[programId];
+        uint256 earnedSoFar = _earned[programId][referrer];
+        if (earnedSoFar + reward > cap) revert ReferralReferrerCapExceeded(programId, referrer, earnedSoFar, reward, cap);
+        _earned[programId][referrer] = earnedSoFar + reward;
     }
 
-    /// @dev The reward is at most `cap`, which fits in 88 bits (checked at creation), so the casts above hold.
-    function _reward(uint256 programId, Header memory header, uint256 conversionValue)
+    function _reward(uint256 fixedReward, uint256 rewardBps, Budget memory figures, uint256 conversionValue)
         private
-        view
+        pure
         returns (uint256 reward)
     {
-        reward = _payouts[programId].fixedReward + conversionValue * header.rewardBps / _BPS;
-        uint256 cap = _caps[programId].perConversion;
+        uint256 cap = figures.perConversionCap;
+        // Past `cap * 10 000 / rewardBps` the variable part alone reaches the cap; testing first keeps the
+        // product below 2^256 for any conversion value.
+        if (rewardBps != 0 && conversionValue > cap * _BPS / rewardBps) return cap;
+        reward = fixedReward + conversionValue * rewardBps / _BPS;
         if (reward > cap) reward = cap;
     }
 
     function _fund(uint256 programId, address asset, uint256 amount) private {
-        Payments.collect(asset, amount, msg.value);
         Budget storage budget = _budgets[programId];
-        budget.unreserved = (uint256(budget.unreserved) + amount).toUint128();
+        uint256 unreserved = budget.unreserved;
+        if (amount > type(uint128).max - unreserved) revert ReferralBudgetOverflow(programId, unreserved, amount);
+        Payments.collect(asset, amount, msg.value);
+        budget.unreserved = uint128(unreserved + amount);
         emit ProgramFunded(programId, msg.sender, amount);
     }
 
-    function _requireSponsor(uint256 programId) private view returns (Header memory header) {
+    function _revertStatus(uint256 programId, address referrer, bytes32 commitment, ReferralStatus status)
+        private
+        pure
+    {
+        if (status == ReferralStatus.None) revert ReferralNotFound(programId, referrer, commitment);
+        revert ReferralWrongStatus(programId, referrer, commitment, status);
+    }
+
+    function _existingProgram(uint256 programId) private view returns (Header memory header) {
         header = _headers[programId];
         if (header.sponsor == address(0)) revert ReferralUnknownProgram(programId);
+    }
+
+    /// @dev The sponsor may only manage its program while it is an active member.
+    function _requireSponsor(uint256 programId) private view returns (Header memory header) {
+        header = _existingProgram(programId);
         if (header.sponsor != msg.sender) revert ReferralNotSponsor(programId, msg.sender);
+        _requireSponsorActive(programId, header);
+    }
+
+    function _requireSponsorActive(uint256 programId, Header memory header) private view {
+        if (!consortium.isActiveMember(header.sponsor)) revert ReferralSponsorInactive(programId, header.sponsor);
     }
 
     function _requireOpen(uint256 programId, Header memory header) private view {

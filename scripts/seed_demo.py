@@ -439,7 +439,9 @@ def seed(seeder: Seeder, rng: random.Random, progress: Callable[[str], None]) ->
                         and BUSINESSES[m][0] != LEAVER
                     ]
                 )  # referrals stay local: members refer their own cluster's customers
-                commitment = make_commitment(f"lead-{week}-{counts['referrals']}", rng.randbytes(32))
+                commitment = make_commitment(
+                    f"lead-{week}-{counts['referrals']}", accounts[referrer], rng.randbytes(32)
+                )
                 seeder.send("ReferralRewards", "recordReferral", program, commitment, sender=referrer)
                 counts["referrals"] += 1
                 if rng.random() < 0.65:
@@ -452,11 +454,12 @@ def seed(seeder: Seeder, rng: random.Random, progress: Callable[[str], None]) ->
                 reward = rules.rewardFor(program, value).call()
                 voucher = (
                     program,
+                    accounts[referrer],
                     commitment,
                     value,
                     reward,
                     seeder.now() + WEEK,
-                    rules.voucherNonce(accounts[sponsor]).call(),
+                    rules.voucherNonce(program).call(),
                 )
                 typed = conversion_voucher(
                     seeder.w3.eth.chain_id, seeder.chain.manifest.contracts["ReferralRewards"], *voucher
@@ -466,7 +469,13 @@ def seed(seeder: Seeder, rng: random.Random, progress: Callable[[str], None]) ->
                 counts["vouchers"] += 1
             else:
                 seeder.send(
-                    "ReferralRewards", "confirmConversion", program, commitment, value, sender=sponsor
+                    "ReferralRewards",
+                    "confirmConversion",
+                    program,
+                    accounts[referrer],
+                    commitment,
+                    value,
+                    sender=sponsor,
                 )
                 seeder.send("ReferralRewards", "claimReward", program, commitment, sender=referrer)
             counts["conversions"] += 1

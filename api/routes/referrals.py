@@ -77,7 +77,7 @@ def list_referrals(
         str | None, enum_query("ReferralRewards", "ReferralStatus", "referrals in this status")
     ] = None,
 ) -> Page[Referral]:
-    """Referrals ordered by program and commitment."""
+    """Referrals ordered by program, referrer and commitment."""
     enum_filter(service, status, "ReferralRewards", "ReferralStatus", "status")
     found = queries.referral_page(
         connection,
@@ -95,18 +95,22 @@ def list_referrals(
     )
 
 
-@referrals.get("/{program_id}/{commitment}", operation_id="get_referral")
+@referrals.get("/{program_id}/{referrer}/{commitment}", operation_id="get_referral")
 def get_referral(
     connection: Connection_,
     program_id: Annotated[int, Path(ge=0, le=MAX_ID, description="the program's id")],
+    referrer: Annotated[str, Path(description="the member who recorded the referral")],
     commitment: Annotated[str, Path(description="the referral's commitment, 0x and 64 hex digits")],
 ) -> Referral:
-    """One referral: its status, conversion value and reward."""
+    """One referral, recorded by ``referrer``: its status, conversion value and reward."""
+    checked = checksum_address(referrer, "referrer")
     if not _HASH.match(commitment):
         raise ApiError(422, f"commitment: {commitment!r} is not 0x followed by 64 hex digits.", "commitment")
-    row = queries.referral_detail(connection, program_id, commitment.lower())
+    row = queries.referral_detail(connection, program_id, checked, commitment.lower())
     if row is None:
         raise ApiError(
-            404, f"commitment: program {program_id} has no referral {commitment.lower()}.", "commitment"
+            404,
+            f"commitment: {checked} recorded no referral {commitment.lower()} in program {program_id}.",
+            "commitment",
         )
     return Referral.model_validate(row)

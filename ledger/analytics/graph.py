@@ -11,11 +11,13 @@ Edges are facts, never edited after they are added; each carries ``kind``, ``blo
 
 - ``agreement`` — ``agreement:<id>``: every ordered pair of co-parties, both directions, when the agreement
   becomes active (all parties signed); with ``agreement_id`` and ``agreement_kind``.
-- ``referral`` — ``referral:<program>:<commitment>``: referrer → sponsor, when the referral is recorded.
+- ``referral`` — ``referral:<program>:<referrer>:<commitment>``: referrer → sponsor, when the referral is
+  recorded.
   Referral, conversion and reward edges carry ``program_id`` and the program's ``asset``.
-- ``conversion`` — ``conversion:<program>:<commitment>``: referrer → sponsor, when the sponsor confirms it;
+- ``conversion`` — ``conversion:<program>:<referrer>:<commitment>``: referrer → sponsor, when the sponsor
+  confirms it (or a voucher is redeemed);
   ``amount`` is the conversion value, ``reward`` the reward reserved.
-- ``reward`` — ``reward:<program>:<commitment>``: sponsor → referrer, the reward paid when claimed.
+- ``reward`` — ``reward:<program>:<referrer>:<commitment>``: sponsor → referrer, the reward paid when claimed.
 - ``value`` — ``value:<tx>:<log>[:<n>]``: contributor → receiving party, what the party was credited from
   that contributor's deposit, exactly as the contract credits it
   (:func:`ledger.protocol.sharing.split_credit`). A deposit held during a dispute becomes value edges when
@@ -307,7 +309,7 @@ class LedgerGraph(EventFold):
 
     def on_referral_recorded(self, item: LedgerEvent) -> None:
         args = item.args
-        key = f"referral:{args['programId']}:{args['commitment']}"
+        key = f"referral:{_referral(args)}"
         program_id = int(args["programId"])
         asset = self._programs[program_id][1]
         self._edge(
@@ -319,7 +321,7 @@ class LedgerGraph(EventFold):
         self._edge(
             args["referrer"],
             args["sponsor"],
-            f"conversion:{args['programId']}:{args['commitment']}",
+            f"conversion:{_referral(args)}",
             "conversion",
             item,
             int(args["conversionValue"]),
@@ -328,19 +330,32 @@ class LedgerGraph(EventFold):
             reward=int(args["reward"]),
         )
 
+    def on_voucher_redeemed(self, item: LedgerEvent) -> None:
+        """A voucher is a conversion and its reward's payment, in one event."""
+        self.on_conversion_confirmed(item)
+        self._reward_edge(item, int(item.args["reward"]))
+
     def on_program_created(self, item: LedgerEvent) -> None:
         self._programs[int(item.args["programId"])] = (item.args["sponsor"], item.args["asset"])
 
     def on_reward_claimed(self, item: LedgerEvent) -> None:
+        self._reward_edge(item, int(item.args["amount"]))
+
+    def _reward_edge(self, item: LedgerEvent, amount: int) -> None:
         args = item.args
         sponsor, asset = self._programs[int(args["programId"])]
         self._edge(
             sponsor,
             args["referrer"],
-            f"reward:{args['programId']}:{args['commitment']}",
+            f"reward:{_referral(args)}",
             "reward",
             item,
-            int(args["amount"]),
+            amount,
             program_id=int(args["programId"]),
             asset=asset,
         )
+
+
+def _referral(args: dict[str, Any]) -> str:
+    """The part of an edge key naming one referral: a referral is recorded under its referrer."""
+    return f"{args['programId']}:{args['referrer']}:{args['commitment']}"

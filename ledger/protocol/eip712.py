@@ -103,20 +103,22 @@ def conversion_voucher(
     chain_id: int,
     contract: ContractDeployment,
     program_id: int,
+    referrer: str,
     commitment: bytes,
     conversion_value: int,
     reward: int,
     deadline: int,
     nonce: int,
 ) -> dict[str, Any]:
-    """The full EIP-712 message of a sponsor's voucher for referral ``commitment`` of ``program_id``.
+    """The full EIP-712 message of a sponsor's voucher for ``referrer``'s referral ``commitment`` of
+    ``program_id``: redeemed by anybody, it pays ``referrer`` and nobody else.
 
     Parameters
     ----------
     chain_id, contract
         Chain and manifest record of the ReferralRewards contract.
-    program_id, commitment
-        The program and the referral that converted.
+    program_id, referrer, commitment
+        The program, the referrer who recorded the referral, and the referral that converted.
     conversion_value
         Value of the conversion, in the reward asset's smallest unit.
     reward
@@ -124,10 +126,11 @@ def conversion_voucher(
     deadline
         Last timestamp at which the voucher can be redeemed.
     nonce
-        The sponsor's current voucher nonce (``ReferralRewards.voucherNonce``).
+        The program's current voucher nonce (``ReferralRewards.voucherNonce(programId)``).
     """
     message = {
         "programId": program_id,
+        "referrer": to_checksum_address(referrer),
         "commitment": _bytes32(commitment, "commitment"),
         "conversionValue": conversion_value,
         "reward": reward,

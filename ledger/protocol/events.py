@@ -43,6 +43,7 @@ HANDLERS: dict[tuple[str, str], str] = {
     ("ReferralRewards", "ReferralRecorded"): "on_referral_recorded",
     ("ReferralRewards", "ConversionConfirmed"): "on_conversion_confirmed",
     ("ReferralRewards", "RewardClaimed"): "on_reward_claimed",
+    ("ReferralRewards", "VoucherRedeemed"): "on_voucher_redeemed",
 }
 
 #: Events stored (they are in the history and the audit digest) but folded into nothing, and why.
@@ -57,7 +58,10 @@ IGNORED: dict[tuple[str, str], str] = {
     ("Agreements", "TerminationConsented"): "a vote's progress; its outcome comes as AgreementTerminated",
     ("Agreements", "EIP712DomainChanged"): "EIP-5267 signal; the domain is fixed at deployment",
     ("ReferralRewards", "EIP712DomainChanged"): "EIP-5267 signal; the domain is fixed at deployment",
-    ("ReferralRewards", "VouchersRevoked"): "a sponsor's nonce moved; no referral, budget or reward changes",
+    (
+        "ReferralRewards",
+        "VouchersRevoked",
+    ): "a program's voucher nonce moved; no referral, budget or reward changes",
 }
 
 #: The (contract, event) pairs some fold applies; the indexer hands only these to the folds.

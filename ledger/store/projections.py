@@ -35,15 +35,23 @@ from ledger.protocol.events import EventFold
 from ledger.protocol.sharing import split_credit
 from ledger.types import LedgerEvent
 
-__all__ = ["TABLE_KEYS", "Projections", "referral_keys"]
+__all__ = ["TABLE_KEYS", "Projections", "ReferralKey", "referral_key", "referral_keys"]
 
 Row = dict[str, Any]
 
 
-def referral_keys(events: Iterable[LedgerEvent]) -> set[tuple[int, str]]:
-    """The referrals, as (program id, commitment), that folding ``events`` reads or writes."""
+ReferralKey = tuple[int, str, str]
+
+
+def referral_key(args: dict[str, Any]) -> ReferralKey:
+    """The key of the referral an event names: (program id, referrer, commitment)."""
+    return (int(args["programId"]), args["referrer"], args["commitment"])
+
+
+def referral_keys(events: Iterable[LedgerEvent]) -> set[ReferralKey]:
+    """The referrals, as (program id, referrer, commitment), that folding ``events`` reads or writes."""
     return {
-        (int(item.args["programId"]), item.args["commitment"])
+        referral_key(item.args)
         for item in events
         if item.contract == "ReferralRewards" and "commitment" in item.args
     }
@@ -54,7 +62,8 @@ class Projections(EventFold):
 
     Tables: ``members`` (by address), ``agreements`` (by id), ``agreement_parties`` (by agreement id and
     party; each party's current share and its credited and withdrawn balances), ``agreement_versions`` (by
-    agreement id and version), ``programs`` (by id), ``referrals`` (by program id and commitment).
+    agreement id and version), ``programs`` (by id), ``referrals`` (by program id, referrer and commitment:
+    a referral is recorded under its referrer, and two referrers may record the same commitment).
 
     Parameters
     ----------
@@ -79,7 +88,7 @@ class Projections(EventFold):
         self.agreement_parties: dict[tuple[int, str], Row] = {}
         self.agreement_versions: dict[tuple[int, int], Row] = {}
         self.programs: dict[int, Row] = {}
-        self.referrals: dict[tuple[int, str], Row] = {}
+        self.referrals: dict[ReferralKey, Row] = {}
         self.changed: defaultdict[str, set[Any]] = defaultdict(set)
         self._parties_by_agreement: dict[int, list[str]] = {}
 
@@ -342,22 +351,23 @@ class Projections(EventFold):
         self._touch("programs", int(item.args["programId"]))["reclaimed"] += int(item.args["amount"])
 
     def on_program_closed(self, item: LedgerEvent) -> None:
+        """Closed by the sponsor, or by anybody once the sponsor left (the event's ``by``)."""
         program = self._touch("programs", int(item.args["programId"]))
         program["status"] = "closed"
         program["closed_block"] = item.block_number
 
     def on_referral_recorded(self, item: LedgerEvent) -> None:
         args = item.args
-        key = (int(args["programId"]), args["commitment"])
+        key = referral_key(args)
         self._touch("programs", key[0])["referrals"] += 1
         self._put(
             "referrals",
             key,
             {
                 "program_id": key[0],
-                "commitment": key[1],
+                "referrer": key[1],
+                "commitment": key[2],
                 "sponsor": args["sponsor"],
-                "referrer": args["referrer"],
                 "status": "recorded",
                 "conversion_value": None,
                 "reward": None,
@@ -370,8 +380,19 @@ class Projections(EventFold):
         )
 
     def on_conversion_confirmed(self, item: LedgerEvent) -> None:
+        self._confirm(item, via_voucher=False)
+
+    def on_reward_claimed(self, item: LedgerEvent) -> None:
+        self._claim(item, int(item.args["amount"]))
+
+    def on_voucher_redeemed(self, item: LedgerEvent) -> None:
+        """A voucher confirms the conversion and pays its reward in one event."""
+        self._confirm(item, via_voucher=True)
+        self._claim(item, int(item.args["reward"]))
+
+    def _confirm(self, item: LedgerEvent, *, via_voucher: bool) -> None:
         args = item.args
-        key = (int(args["programId"]), args["commitment"])
+        key = referral_key(args)
         reward = int(args["reward"])
         program = self._touch("programs", key[0])
         program["reserved"] += reward
@@ -381,14 +402,12 @@ class Projections(EventFold):
             status="confirmed",
             conversion_value=int(args["conversionValue"]),
             reward=reward,
-            via_voucher=bool(args["viaVoucher"]),
+            via_voucher=via_voucher,
             confirmed_block=item.block_number,
         )
 
-    def on_reward_claimed(self, item: LedgerEvent) -> None:
-        args = item.args
-        key = (int(args["programId"]), args["commitment"])
-        amount = int(args["amount"])
+    def _claim(self, item: LedgerEvent, amount: int) -> None:
+        key = referral_key(item.args)
         program = self._touch("programs", key[0])
         program["reserved"] -= amount
         program["paid"] += amount
@@ -404,5 +423,5 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "agreement_parties": ("agreement_id", "party"),
     "agreement_versions": ("agreement_id", "version"),
     "programs": ("id",),
-    "referrals": ("program_id", "commitment"),
+    "referrals": ("program_id", "referrer", "commitment"),
 }

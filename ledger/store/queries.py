@@ -236,21 +236,24 @@ def referral_page(
     after: Sequence[Any] | None = None,
     limit: int = 50,
 ) -> Page:
-    """Referrals ordered by (program id, commitment), filtered by program, referrer, sponsor and status."""
+    """Referrals ordered by (program id, referrer, commitment), filtered by program, referrer, sponsor and
+    status."""
     conditions = _equal(
         (referrals.c.program_id, program_id),
         (referrals.c.referrer, referrer),
         (referrals.c.sponsor, sponsor),
         (referrals.c.status, status),
     )
-    keys = [referrals.c.program_id, referrals.c.commitment]
+    keys = [referrals.c.program_id, referrals.c.referrer, referrals.c.commitment]
     return _page(connection, select(referrals), keys, conditions, after, limit)
 
 
-def referral_detail(connection: Connection, program_id: int, commitment: str) -> Row | None:
-    """The referral of ``commitment`` (lower-case hex) in program ``program_id``, or None."""
+def referral_detail(connection: Connection, program_id: int, referrer: str, commitment: str) -> Row | None:
+    """``referrer``'s referral of ``commitment`` (lower-case hex) in program ``program_id``, or None."""
     query = select(referrals).where(
-        referrals.c.program_id == program_id, referrals.c.commitment == commitment
+        referrals.c.program_id == program_id,
+        referrals.c.referrer == referrer,
+        referrals.c.commitment == commitment,
     )
     row = connection.execute(query).first()
     return None if row is None else dict(row._mapping)

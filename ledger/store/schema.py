@@ -33,6 +33,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -236,8 +237,8 @@ programs = Table(
 referrals = Table(
     "referrals",
     metadata,
-    Column("program_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("commitment", HASH, primary_key=True),
+    Column("program_id", BigInteger, nullable=False, autoincrement=False),
+    Column("commitment", HASH, nullable=False),
     Column("sponsor", ADDRESS, nullable=False),
     Column("referrer", ADDRESS, nullable=False),
     Column("status", String(16), nullable=False),
@@ -249,6 +250,11 @@ referrals = Table(
     Column("confirmed_block", BigInteger),
     Column("claimed_block", BigInteger),
     Index("ix_referrals_referrer", "referrer"),
+    Index("ix_referrals_commitment", "program_id", "commitment"),
+    # A referral is recorded under its referrer: two referrers may record one commitment (migration 0005).
+    PrimaryKeyConstraint(
+        "program_id", "referrer", "commitment", name="pk_referrals_program_id_referrer_commitment"
+    ),
 )
 
 #: The projection tables by name, in the order they are written.

@@ -333,7 +333,7 @@ class Store:
                 self._projections.load(table, _load_rows(connection, table))
         state = self._projections
         wanted = sorted(referral_keys(fresh))
-        columns = tuple_(referrals.c.program_id, referrals.c.commitment)
+        columns = tuple_(referrals.c.program_id, referrals.c.referrer, referrals.c.commitment)
         for start in range(0, len(wanted), _KEYS_PER_QUERY):
             chunk = wanted[start : start + _KEYS_PER_QUERY]
             state.load("referrals", _load_rows(connection, "referrals", columns.in_(chunk)))
@@ -508,7 +508,7 @@ def _insert_many_raw(
         parameters = list(rows)
     else:
         order = [columns.index(name) for name in compiled.positiontup or []]
-        parameters = [[row[index] for index in order] for row in rows]
+        parameters = [tuple(row[index] for index in order) for row in rows]  # the driver takes tuples
     connection.exec_driver_sql(str(compiled), parameters)
 
 

@@ -331,9 +331,9 @@ def program_id(create_program: Callable[..., int]) -> int:
     return create_program()
 
 
-def lead(name: str) -> bytes:
-    """The commitment for lead ``name`` with a salt fixed per name (tests need it reproducible)."""
-    return make_commitment(name, keccak(text=f"salt:{name}"))
+def lead(name: str, referrer: Any) -> bytes:
+    """``referrer``'s commitment for lead ``name``, with a salt fixed per name (tests reproduce it)."""
+    return make_commitment(name, str(referrer), keccak(text=f"salt:{name}"))
 
 
 @pytest.fixture(scope="module")

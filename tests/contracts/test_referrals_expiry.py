@@ -17,8 +17,8 @@ def expiring(
     """A program expiring in 100 s with one confirmed, unclaimed reward of 2 cUSD; returns (id, expiry)."""
     expiry = now() + 100
     program_id = create_program(expiry=expiry)
-    referrals.recordReferral(program_id, lead("x"), {"from": referrer})
-    referrals.confirmConversion(program_id, lead("x"), 20 * 10**18, {"from": sponsor})
+    referrals.recordReferral(program_id, lead("x", referrer), {"from": referrer})
+    referrals.confirmConversion(program_id, referrer, lead("x", referrer), 20 * 10**18, {"from": sponsor})
     return program_id, expiry
 
 
@@ -33,7 +33,7 @@ def test_sponsor_reclaims_the_unreserved_budget_and_rewards_stay_claimable(
     assert tx.events["BudgetReclaimed"]["amount"] == PROGRAM_BUDGET - 2 * 10**18
     assert token.balanceOf(sponsor) - before == PROGRAM_BUDGET - 2 * 10**18
     assert token.balanceOf(referrals) == 2 * 10**18, "the reserved reward stays"
-    referrals.claimReward(program_id, lead("x"), {"from": referrer})
+    referrals.claimReward(program_id, lead("x", referrer), {"from": referrer})
     assert token.balanceOf(referrals) == 0
 
 

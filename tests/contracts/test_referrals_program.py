@@ -34,7 +34,7 @@ def test_program_is_created_funded_and_described(
         REWARD_CAP,
         7 * 10**18,
     )
-    assert (view["budget"], view["reservedTotal"]) == (PROGRAM_BUDGET, 0)
+    assert (view["budget"], view["voucherNonce"]) == (PROGRAM_BUDGET, 0)
     assert before - token.balanceOf(sponsor) == PROGRAM_BUDGET == token.balanceOf(referrals)
 
 
@@ -75,6 +75,7 @@ def test_non_member_cannot_sponsor(referrals: Any, token: Any, outsider: Any) ->
         {"cap": 2**88},
         {"bps": 10_001},
         {"fixed": 0, "bps": 0},
+        {"fixed": REWARD_CAP + 1},
     ],
 )
 def test_invalid_reward_rule_reverts(create_program: Callable[..., int], rule: dict[str, int]) -> None:
@@ -127,6 +128,31 @@ def test_only_the_sponsor_tops_up_or_closes(referrals: Any, program_id: int, ref
         referrals.closeProgram(program_id, {"from": referrer})
 
 
+def test_a_budget_that_would_pass_128_bits_is_refused(
+    referrals: Any, create_program: Callable[..., int], sponsor: Any, token: Any
+) -> None:
+    token.mint(sponsor, 2**128, {"from": sponsor})
+    program_id = create_program(budget=2**128 - 2)
+    with reverts_with("ReferralBudgetOverflow", program_id, 2**128 - 2, 2):
+        referrals.fund(program_id, 2, {"from": sponsor})
+    referrals.fund(program_id, 1, {"from": sponsor})
+    assert referrals.program(program_id)["budget"] == 2**128 - 1 == token.balanceOf(referrals)
+
+
+def test_anybody_closes_the_program_of_a_sponsor_who_left(
+    referrals: Any, coop: Any, program_id: int, sponsor: Any, referrer: Any
+) -> None:
+    """Audit finding 4: a departed sponsor's program kept running. Now it takes nothing new, anybody may close
+    it, and the sponsor (no longer a member) can still take its unreserved budget back."""
+    coop.exit({"from": sponsor})
+    with reverts_with("ReferralSponsorInactive", program_id, sponsor.address):
+        referrals.fund(program_id, 1, {"from": sponsor})
+    tx = referrals.closeProgram(program_id, {"from": referrer})
+    event = tx.events["ProgramClosed"]
+    assert (event["programId"], event["sponsor"], event["by"]) == (program_id, sponsor, referrer)
+    assert referrals.reclaimBudget(program_id, {"from": sponsor}).return_value == PROGRAM_BUDGET
+
+
 def test_zero_top_up_reverts(referrals: Any, program_id: int, sponsor: Any) -> None:
     with reverts_with("ReferralZeroAmount"):
         referrals.fund(program_id, 0, {"from": sponsor})
@@ -144,7 +170,8 @@ def test_no_top_up_after_expiry(
 
 def test_closing_stops_the_program(referrals: Any, program_id: int, sponsor: Any, referrer: Any) -> None:
     tx = referrals.closeProgram(program_id, {"from": sponsor})
-    assert tx.events["ProgramClosed"]["programId"] == program_id
+    event = tx.events["ProgramClosed"]
+    assert (event["programId"], event["sponsor"], event["by"]) == (program_id, sponsor, sponsor)
     expiry = referrals.program(program_id)["expiry"]
     assert referrals.program(program_id)["closed"] is True
     with reverts_with("ReferralProgramExpired", program_id, expiry):

@@ -1,4 +1,5 @@
-"""Stateful: random fund / refer / confirm / redeem / claim / expire / reclaim sequences keep the money exact.
+"""Stateful: random fund / refer / copy / confirm / redeem / claim / expire / reclaim sequences keep the money
+exact and pay each reward to the referrer it names.
 
 After every step: the contract's token balance equals the unreserved budgets plus the confirmed rewards not
 yet claimed, summed over programs; the total paid out never exceeds the total funded; and each program's
@@ -31,9 +32,8 @@ def reward_for(value: int) -> int:
 class ProgramModel:
     budget: int
     expiry: int
-    referrals: dict[bytes, list[Any]] = field(
-        default_factory=dict
-    )  # commitment -> [referrer, status, reward]
+    # (referrer, commitment) -> [status, reward]
+    referrals: dict[tuple[str, bytes], list[int]] = field(default_factory=dict)
 
 
 class ReferralBooks:
@@ -85,70 +85,87 @@ class ReferralBooks:
         model.budget += amount
         self.funded += amount
 
+    def _record(self, program_id: int, model: ProgramModel, recorder: Any, commitment: bytes) -> None:
+        key = (recorder.address, commitment)
+        if not self._open(model) or key in model.referrals:
+            with brownie.reverts():
+                self.referrals.recordReferral(program_id, commitment, {"from": recorder})
+            return
+        self.referrals.recordReferral(program_id, commitment, {"from": recorder})
+        model.referrals[key] = [RECORDED, 0]
+
     def rule_refer(self, which: int, who: int, lead_no: int) -> None:
         program_id = self.ids[which]
-        model = self.programs[program_id]
-        commitment = lead(f"lead-{lead_no}")
         referrer = self.referrers[who]
-        if not self._open(model) or commitment in model.referrals:
-            with brownie.reverts():
-                self.referrals.recordReferral(program_id, commitment, {"from": referrer})
-            return
-        self.referrals.recordReferral(program_id, commitment, {"from": referrer})
-        model.referrals[commitment] = [referrer, RECORDED, 0]
+        self._record(program_id, self.programs[program_id], referrer, lead(f"lead-{lead_no}", referrer))
 
-    def _recorded(self, which: int, lead_no: int) -> tuple[int, ProgramModel, bytes, list[Any]] | None:
-        """Program ``which`` and its referral of lead ``lead_no``; None if that lead was never referred."""
+    def rule_copy(self, which: int, who: int, lead_no: int) -> None:
+        """Another referrer records the commitment ``who`` made: a record of its own, blocking nobody."""
+        program_id = self.ids[which]
+        honest = self.referrers[who]
+        copier = self.referrers[(who + 1) % len(self.referrers)]
+        self._record(program_id, self.programs[program_id], copier, lead(f"lead-{lead_no}", honest))
+
+    def _recorded(
+        self, which: int, who: int, lead_no: int
+    ) -> tuple[int, ProgramModel, Any, bytes, list[int]] | None:
+        """Program ``which`` and ``who``'s referral of lead ``lead_no``; None if it never recorded it."""
         program_id = self.ids[which]
         model = self.programs[program_id]
-        commitment = lead(f"lead-{lead_no}")
-        entry = model.referrals.get(commitment)
-        return None if entry is None else (program_id, model, commitment, entry)
+        referrer = self.referrers[who]
+        commitment = lead(f"lead-{lead_no}", referrer)
+        entry = model.referrals.get((referrer.address, commitment))
+        return None if entry is None else (program_id, model, referrer, commitment, entry)
 
-    def rule_confirm(self, which: int, lead_no: int, value: int) -> None:
-        found = self._recorded(which, lead_no)
+    def rule_confirm(self, which: int, who: int, lead_no: int, value: int) -> None:
+        found = self._recorded(which, who, lead_no)
         if found is None:
             return
-        program_id, model, commitment, entry = found
+        program_id, model, referrer, commitment, entry = found
         reward = reward_for(value)
-        if not self._open(model) or entry[1] != RECORDED or reward > model.budget:
+        confirm = self.referrals.confirmConversion
+        if not self._open(model) or entry[0] != RECORDED or reward > model.budget:
             with brownie.reverts():
-                self.referrals.confirmConversion(program_id, commitment, value, {"from": self.sponsor})
+                confirm(program_id, referrer, commitment, value, {"from": self.sponsor})
             return
-        self.referrals.confirmConversion(program_id, commitment, value, {"from": self.sponsor})
+        confirm(program_id, referrer, commitment, value, {"from": self.sponsor})
         model.budget -= reward
-        entry[1:] = [CONFIRMED, reward]
+        entry[:] = [CONFIRMED, reward]
 
-    def rule_redeem(self, which: int, lead_no: int, value: int) -> None:
-        found = self._recorded(which, lead_no)
+    def rule_redeem(self, which: int, who: int, lead_no: int, value: int) -> None:
+        """The voucher is submitted by another referrer: it still pays the one it names."""
+        found = self._recorded(which, who, lead_no)
         if found is None:
             return
-        program_id, model, commitment, entry = found
+        program_id, model, referrer, commitment, entry = found
         reward = reward_for(value)
-        voucher = (program_id, commitment, value, reward, now() + 3_600, 0)
+        voucher = (program_id, referrer.address, commitment, value, reward, now() + 3_600, 0)
         typed = conversion_voucher(web3.eth.chain_id, deployment_of(self.referrals), *voucher)
         signature = split_signature(sign_typed_data(self.sponsor_key, typed))
-        if not self._open(model) or entry[1] != RECORDED or reward > model.budget:
+        relayer = self.referrers[(who + 1) % len(self.referrers)]
+        if not self._open(model) or entry[0] != RECORDED or reward > model.budget:
             with brownie.reverts():
-                self.referrals.redeemVoucher(voucher, *signature, {"from": entry[0]})
+                self.referrals.redeemVoucher(voucher, *signature, {"from": relayer})
             return
-        self.referrals.redeemVoucher(voucher, *signature, {"from": entry[0]})
+        before = self.token.balanceOf(referrer)
+        self.referrals.redeemVoucher(voucher, *signature, {"from": relayer})
+        assert self.token.balanceOf(referrer) - before == reward, "paid to the referrer the voucher names"
         model.budget -= reward
-        entry[1:] = [CLAIMED, reward]
+        entry[:] = [CLAIMED, reward]
         self.paid += reward
 
-    def rule_claim(self, which: int, lead_no: int) -> None:
-        found = self._recorded(which, lead_no)
+    def rule_claim(self, which: int, who: int, lead_no: int) -> None:
+        found = self._recorded(which, who, lead_no)
         if found is None:
             return
-        program_id, _, commitment, entry = found
-        if entry[1] != CONFIRMED:
+        program_id, _, referrer, commitment, entry = found
+        if entry[0] != CONFIRMED:
             with brownie.reverts():
-                self.referrals.claimReward(program_id, commitment, {"from": entry[0]})
+                self.referrals.claimReward(program_id, commitment, {"from": referrer})
             return
-        self.referrals.claimReward(program_id, commitment, {"from": entry[0]})
-        entry[1] = CLAIMED
-        self.paid += entry[2]
+        self.referrals.claimReward(program_id, commitment, {"from": referrer})
+        entry[0] = CLAIMED
+        self.paid += entry[1]
 
     def rule_expire(self) -> None:
         brownie.chain.sleep(5_000)
@@ -171,9 +188,9 @@ class ReferralBooks:
         for program_id, model in self.programs.items():
             assert self.referrals.program(program_id)["budget"] == model.budget
             owed += model.budget
-            for commitment, (referrer, status, reward) in model.referrals.items():
-                on_chain = self.referrals.referral(program_id, commitment)
-                assert (on_chain[0], on_chain[1], on_chain[2]) == (referrer, status, reward)
+            for (referrer, commitment), (status, reward) in model.referrals.items():
+                on_chain = self.referrals.referral(program_id, referrer, commitment)
+                assert (on_chain[0], on_chain[1]) == (status, reward)
                 if status == CONFIRMED:
                     owed += reward
         assert self.token.balanceOf(self.referrals) == owed

@@ -129,12 +129,14 @@ def run_scenario(deployment: Deployment) -> Expected:
     deployment.transact("ReferralRewards", "createProgram", terms, 1_000_000)
     leads = [(4, "lead-a", 100_000), (4, "lead-b", None), (5, "lead-c", 900_000)]
     for referrer, lead, value in leads:
-        commitment = make_commitment(lead, b"\x07" * 32)
+        commitment = make_commitment(lead, accounts[referrer], b"\x07" * 32)
         deployment.transact("ReferralRewards", "recordReferral", 1, commitment, sender=referrer)
         expected.referrals += 1
         expected.ties.add(frozenset((accounts[referrer], accounts[0])))
         if value is not None:
-            deployment.transact("ReferralRewards", "confirmConversion", 1, commitment, value)
+            deployment.transact(
+                "ReferralRewards", "confirmConversion", 1, accounts[referrer], commitment, value
+            )
             deployment.transact("ReferralRewards", "claimReward", 1, commitment, sender=referrer)
             expected.rewards.append(min(1_000 + value * 1_000 // BPS, 50_000))
     receipt = deployment.transact("Consortium", "exit", sender=5)

@@ -156,9 +156,11 @@ def make_activity(deployment: Deployment, rounds: int = 3, tag: str = "a") -> No
         program_id = referrals.events.ProgramCreated().process_receipt(receipt, errors=DISCARD)[0]["args"][
             "programId"
         ]
-        commitment = make_commitment(f"{tag}-lead-{round_no}", bytes(32))
+        commitment = make_commitment(f"{tag}-lead-{round_no}", accounts[5], bytes(32))
         deployment.transact("ReferralRewards", "recordReferral", program_id, commitment, sender=5)
-        deployment.transact("ReferralRewards", "confirmConversion", program_id, commitment, 20 * 10**18)
+        deployment.transact(
+            "ReferralRewards", "confirmConversion", program_id, accounts[5], commitment, 20 * 10**18
+        )
         deployment.transact("ReferralRewards", "claimReward", program_id, commitment, sender=5)
 
 
@@ -280,16 +282,17 @@ def make_lifecycle(deployment: Deployment) -> dict[str, int]:
     terms = (token.address, 10**6, 1_000, 5 * 10**6, 0, now + YEAR)
     deployment.transact("ReferralRewards", "createProgram", terms, 20 * 10**6)
     program = 1
-    claimed = make_commitment("lead-claimed", b"\x01" * 32)
-    vouched = make_commitment("lead-vouched", b"\x02" * 32)
-    pending = make_commitment("lead-pending", b"\x03" * 32)
+    referrer = accounts[4]
+    claimed = make_commitment("lead-claimed", referrer, b"\x01" * 32)
+    vouched = make_commitment("lead-vouched", referrer, b"\x02" * 32)
+    pending = make_commitment("lead-pending", referrer, b"\x03" * 32)
     for commitment in (claimed, vouched, pending):
         deployment.transact("ReferralRewards", "recordReferral", program, commitment, sender=4)
-    deployment.transact("ReferralRewards", "confirmConversion", program, claimed, 3 * 10**6)
+    deployment.transact("ReferralRewards", "confirmConversion", program, referrer, claimed, 3 * 10**6)
     deployment.transact("ReferralRewards", "claimReward", program, claimed, sender=4)
     reward = referrals.functions.rewardFor(program, 8 * 10**6).call()
     deadline = w3.eth.get_block("latest")["timestamp"] + 3_600
-    voucher = (program, vouched, 8 * 10**6, reward, deadline, 0)
+    voucher = (program, referrer, vouched, 8 * 10**6, reward, deadline, 0)
     typed = conversion_voucher(w3.eth.chain_id, deployment.record("ReferralRewards"), *voucher)
     v, r, s = split_signature(sign_typed_data(ANVIL_KEY_0, typed))
     deployment.transact("ReferralRewards", "redeemVoucher", voucher, v, r, s, sender=4)

@@ -1,6 +1,8 @@
-"""``coopledger referral``: programs (create, fund, reclaim, show) and referrals (record, confirm, voucher,
-redeem, claim). A referral is recorded as a commitment to the lead: the command makes it from the lead id and
-a random salt, and keeps both in a local file (never on chain), so that the referrer can prove the lead."""
+"""``coopledger referral``: programs (create, fund, close, reclaim, revoke-vouchers, show) and referrals
+(record, confirm, voucher, redeem, claim). A referral is recorded as a commitment to the lead and to its
+referrer: the command makes it from the lead id, the referrer's address and a random salt, and keeps the lead
+id and salt in a local file (never on chain), so that the referrer can prove the lead, and that it was the one
+who recorded it."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from ledger.client.commands.common import (
 )
 from ledger.client.transactions import Chain
 from ledger.exceptions import CoopLedgerError
-from ledger.protocol.commitments import make_commitment, new_salt
+from ledger.protocol.commitments import make_commitment, new_salt, opens
 from ledger.protocol.eip712 import conversion_voucher, split_signature
 
 app = typer.Typer(help="Referral programs, referrals, vouchers and rewards.", no_args_is_help=True)
@@ -163,8 +165,9 @@ def record(
         raise typer.BadParameter("the lead id is empty")
     records = _load(salts)
     chain = session.connect()
+    assert chain.wallet is not None
     salt = new_salt()
-    commitment = make_commitment(lead, salt)
+    commitment = make_commitment(lead, chain.wallet.address, salt)
     session.transact(
         f"Record a referral in program {program}",
         "ReferralRewards",
@@ -176,27 +179,58 @@ def record(
     records[f"{chain.w3.eth.chain_id}:{program}:0x{commitment.hex()}"] = {
         "lead": lead,
         "salt": "0x" + salt.hex(),
+        "referrer": chain.wallet.address,
     }
     _save(salts, records)
+
+
+ReferrerArgument = Annotated[str, typer.Argument(help="the member who recorded the referral")]
+CommitmentArgument = Annotated[str, typer.Argument(help="the referral's commitment (0x…)")]
+ValueArgument = Annotated[
+    str, typer.Argument(metavar="VALUE", help="the conversion's value, in whole tokens")
+]
+LeadOption = Annotated[
+    str | None, typer.Option("--lead", help="the lead id the referrer showed you: checked before anything")
+]
+SaltOption = Annotated[str | None, typer.Option("--salt", help="the salt the referrer showed you (0x…)")]
+
+
+def _opened(referrer: str, commitment: str, lead: str | None, salt: str | None) -> tuple[str, bytes]:
+    """The referrer and commitment, checked; with ``--lead`` and ``--salt``, also that they open the
+    commitment under this referrer (the sponsor confirms who made the referral, not a copier)."""
+    checked = address(referrer, "REFERRER")
+    committed = hash32(commitment, "commitment")
+    if (lead is None) != (salt is None):
+        raise typer.BadParameter("give both --lead and --salt, or neither")
+    if lead is not None and salt is not None and not opens(committed, lead, checked, hash32(salt, "--salt")):
+        raise typer.BadParameter(
+            f"--lead and --salt do not open {commitment} as recorded by {checked}: the referral was made by "
+            "somebody else (a copy), or the lead id or salt is wrong; nothing was sent"
+        )
+    return checked, committed
 
 
 @member_command(app)
 def confirm(
     session: Session,
     program: ProgramArgument,
-    commitment: Annotated[str, typer.Argument(help="the referral's commitment (0x…)")],
-    value: Annotated[str, typer.Argument(metavar="VALUE", help="the conversion's value, in whole tokens")],
+    referrer: ReferrerArgument,
+    commitment: CommitmentArgument,
+    value: ValueArgument,
+    lead: LeadOption = None,
+    salt: SaltOption = None,
 ) -> None:
-    """As the sponsor, confirm that a referral converted, with its value (the reward is reserved)."""
-    committed = hash32(commitment, "commitment")
+    """As the sponsor, confirm that a member's referral converted, with its value (the reward is reserved)."""
+    checked, committed = _opened(referrer, commitment, lead, salt)
     amount(value, 18, "value")
     chain = session.connect()
     units = amount(value, decimals_of(chain, _reward_asset(chain, program)), "value")
     session.transact(
-        f"Confirm the conversion of {commitment[:10]}… ({value})",
+        f"Confirm the conversion of {checked}'s {commitment[:10]}… ({value})",
         "ReferralRewards",
         "confirmConversion",
         program,
+        checked,
         committed,
         units,
     )
@@ -206,30 +240,35 @@ def confirm(
 def voucher(
     session: Session,
     program: ProgramArgument,
-    commitment: Annotated[str, typer.Argument(help="the referral's commitment (0x…)")],
-    value: Annotated[str, typer.Argument(metavar="VALUE", help="the conversion's value, in whole tokens")],
+    referrer: ReferrerArgument,
+    commitment: CommitmentArgument,
+    value: ValueArgument,
     days: Annotated[int, typer.Option(min=1, help="how long the referrer has to redeem it")] = 7,
     out_file: Annotated[
         Path | None, typer.Option("--out", help="write the voucher here (else printed)")
     ] = None,
+    lead: LeadOption = None,
+    salt: SaltOption = None,
 ) -> None:
-    """As the sponsor, sign a conversion voucher off chain (nothing is sent); the referrer redeems it."""
-    committed = hash32(commitment, "commitment")
+    """As the sponsor, sign a conversion voucher off chain (nothing is sent); whoever redeems it, it pays the
+    referrer it names."""
+    checked, committed = _opened(referrer, commitment, lead, salt)
     amount(value, 18, "value")
     chain = session.connect()
     assert chain.wallet is not None
     units = amount(value, decimals_of(chain, _reward_asset(chain, program)), "value")
     reward = int(chain.call("ReferralRewards", "rewardFor", program, units))
-    nonce = int(chain.call("ReferralRewards", "voucherNonce", chain.wallet.address))
+    nonce = int(chain.call("ReferralRewards", "voucherNonce", program))
     deadline = chain.now() + days * 24 * 3600
     rewards = chain.manifest.contracts["ReferralRewards"]
     typed = conversion_voucher(
-        chain.w3.eth.chain_id, rewards, program, committed, units, reward, deadline, nonce
+        chain.w3.eth.chain_id, rewards, program, checked, committed, units, reward, deadline, nonce
     )
     signed = {
         "chain_id": chain.w3.eth.chain_id,
         "contract": rewards.address,
         "program_id": program,
+        "referrer": checked,
         "commitment": "0x" + committed.hex(),
         "conversion_value": str(units),
         "reward": str(reward),
@@ -250,11 +289,13 @@ def redeem(
     session: Session,
     voucher_file: Annotated[Path, typer.Argument(help="the voucher the sponsor gave you (JSON)")],
 ) -> None:
-    """As the referrer, redeem a sponsor's voucher: the conversion is confirmed and the reward paid to you."""
+    """Redeem a sponsor's voucher: the conversion is confirmed and the reward paid to the referrer it names
+    (you, or the member you relay it for)."""
     try:
         signed = json.loads(voucher_file.read_text(encoding="utf-8"))
         fields = (
             int(signed["program_id"]),
+            address(str(signed["referrer"]), "referrer"),
             hash32(signed["commitment"], "commitment"),
             int(signed["conversion_value"]),
             int(signed["reward"]),
@@ -264,7 +305,7 @@ def redeem(
         v, r, s = split_signature(bytes.fromhex(signed["signature"].removeprefix("0x")))
     except FileNotFoundError:
         raise typer.BadParameter(f"the voucher file {voucher_file} does not exist") from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, typer.BadParameter) as exc:
         raise typer.BadParameter(f"{voucher_file} is not a voucher: {exc}") from None
     session.transact(
         f"Redeem the voucher for program {fields[0]}",
@@ -274,7 +315,8 @@ def redeem(
         v,
         r,
         s,
-        reward=fields[3],
+        referrer=fields[1],
+        reward=fields[4],
     )
 
 
@@ -300,7 +342,7 @@ def claim(
 id_command(
     app,
     "close",
-    "As the sponsor, close a program to new referrals.",
+    "As the sponsor (or anybody, once the sponsor left the consortium), close a program to new referrals.",
     "program",
     "ReferralRewards",
     "closeProgram",
@@ -315,6 +357,15 @@ id_command(
     "reclaimBudget",
     "Reclaim the unowed budget of",
 )
+id_command(
+    app,
+    "revoke-vouchers",
+    "As the sponsor, void every voucher of a program signed so far (new ones carry the next nonce).",
+    "program",
+    "ReferralRewards",
+    "revokeVouchers",
+    "Revoke the vouchers of",
+)
 
 
 @member_command(app, sign=False)
@@ -322,7 +373,7 @@ def show(
     session: Session,
     program: ProgramArgument,
 ) -> None:
-    """Show a program: sponsor, asset, reward rule, budget, what is reserved, expiry."""
+    """Show a program: sponsor, asset, reward rule, expiry, unreserved budget, voucher nonce."""
     chain = session.connect()
     _reward_asset(chain, program)
     fields = (
@@ -335,7 +386,7 @@ def show(
         "expiry",
         "closed",
         "budget",
-        "reserved",
+        "voucher_nonce",
     )
     data = dict(zip(fields, chain.call("ReferralRewards", "program", program), strict=True))
     data["program_id"] = program

@@ -31,9 +31,8 @@ def test_referrals_list_filter_and_detail(served: Served, client: TestClient) ->
     assert statuses == ["claimed", "claimed", "recorded"]
     vouched = next(row for row in body["data"] if row["via_voucher"])
     assert vouched["conversion_value"] == str(8 * 10**6)
-    detail = client.get(
-        f"/v1/referrals/{vouched['program_id']}/{vouched['commitment'].upper().replace('0X', '0x')}"
-    )
+    commitment = vouched["commitment"].upper().replace("0X", "0x")
+    detail = client.get(f"/v1/referrals/{vouched['program_id']}/{referrer.lower()}/{commitment}")
     assert detail.status_code == 200
     assert detail.json() == vouched
     claimed = client.get("/v1/referrals?status=claimed").json()
@@ -50,8 +49,9 @@ def test_referrals_list_filter_and_detail(served: Served, client: TestClient) ->
         ("/v1/programs?status=paused", 422, "status"),
         ("/v1/programs?sponsor=0x12", 422, "sponsor"),
         ("/v1/referrals?program_id=-3", 422, "program_id"),
-        ("/v1/referrals/1/0x1234", 422, "commitment"),
-        ("/v1/referrals/1/0x" + "ab" * 32, 404, "commitment"),
+        ("/v1/referrals/1/0x" + "11" * 20 + "/0x1234", 422, "commitment"),
+        ("/v1/referrals/1/0x" + "11" * 20 + "/0x" + "ab" * 32, 404, "commitment"),
+        ("/v1/referrals/1/0x12/0x" + "ab" * 32, 422, "referrer"),
         ("/v1/referrals?referrer=someone", 422, "referrer"),
     ],
 )

@@ -30,8 +30,12 @@ def test_agreement_approval_signature_recovers_to_the_party() -> None:
 
 
 def test_voucher_signature_recovers_to_the_sponsor() -> None:
-    typed = conversion_voucher(31337, REFERRALS, 3, b"\x07" * 32, 10**18, 5 * 10**16, 2_000_000_000, 0)
+    referrer = "0x" + "a1" * 20
+    typed = conversion_voucher(
+        31337, REFERRALS, 3, referrer, b"\x07" * 32, 10**18, 5 * 10**16, 2_000_000_000, 0
+    )
     assert typed["primaryType"] == "ConversionVoucher"
+    assert typed["message"]["referrer"].lower() == referrer
     assert _signer(typed, sign_typed_data(KEY, typed)) == Account.from_key(KEY).address
 
 
@@ -54,7 +58,7 @@ def test_hashes_must_be_32_bytes() -> None:
     with pytest.raises(ValueError, match="content hash must be 32 bytes"):
         agreement_approval(1, AGREEMENTS, 1, 1, b"\x01")
     with pytest.raises(ValueError, match="commitment must be 32 bytes"):
-        conversion_voucher(1, REFERRALS, 1, b"\x01", 1, 1, 1, 0)
+        conversion_voucher(1, REFERRALS, 1, "0x" + "a1" * 20, b"\x01", 1, 1, 1, 0)
 
 
 def test_split_signature_gives_v_r_s() -> None:

@@ -82,8 +82,9 @@ def test_typed_data_and_domains_come_from_the_typehash_constants_and_constructor
         {"name": "version", "type": "uint32"},
         {"name": "contentHash", "type": "bytes32"},
     ]
-    assert [field["name"] for field in referrals.typed_data["ConversionVoucher"]][:2] == [
+    assert [field["name"] for field in referrals.typed_data["ConversionVoucher"]][:3] == [
         "programId",
+        "referrer",
         "commitment",
     ]
     assert agreements.domain is not None

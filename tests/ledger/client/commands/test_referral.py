@@ -39,12 +39,14 @@ def test_record_confirm_claim_with_the_salt_kept_locally(member: Member, tmp_pat
         "referral", "record", str(program), "jane@example.com", "--salts", str(salts), account=3
     )
     commitment = recorded["commitment"]
-    kept = json.loads(salts.read_text())
-    assert kept[f"31337:{program}:{commitment}"]["lead"] == "jane@example.com"
+    kept = json.loads(salts.read_text())[f"31337:{program}:{commitment}"]
+    assert (kept["lead"], kept["referrer"]) == ("jane@example.com", member.address(3))
     assert "jane@example.com" not in json.dumps(member.json("referral", "show", str(program)))
-    member.json("referral", "confirm", str(program), commitment, "200", account=0)
+    opening = ["--lead", "jane@example.com", "--salt", kept["salt"]]
+    referrer = member.address(3)
+    member.json("referral", "confirm", str(program), referrer, commitment, "200", *opening, account=0)
     shown = member.json("referral", "show", str(program))
-    assert int(shown["reserved"]) == 21 * UNIT, "1 fixed + 10 % of 200"
+    assert int(shown["budget"]) == 79 * UNIT, "1 fixed + 10 % of 200 reserved out of 100"
     token = member.deployment.contracts["MockERC20"]
     before = token.functions.balanceOf(member.address(3)).call()
     member.json("referral", "claim", str(program), "jane@example.com", "--salts", str(salts), account=3)
@@ -56,7 +58,29 @@ def test_record_confirm_claim_with_the_salt_kept_locally(member: Member, tmp_pat
     assert member.nonce(3) == nonce
 
 
-def test_a_voucher_signed_off_line_is_redeemed_by_the_referrer(member: Member, tmp_path: Path) -> None:
+def test_the_sponsor_is_warned_off_a_copied_commitment(member: Member, tmp_path: Path) -> None:
+    """A copier records the honest referrer's commitment under its own address; the lead and salt the honest
+    referrer shows the sponsor open the commitment for the honest referrer only, so confirming the copier is
+    refused before anything is sent."""
+    program = _program(member, 0)
+    salts = tmp_path / "s.json"
+    recorded = member.json("referral", "record", str(program), "lead-7", "--salts", str(salts), account=3)
+    commitment = recorded["commitment"]
+    member.deployment.transact(
+        "ReferralRewards", "recordReferral", program, bytes.fromhex(commitment[2:]), sender=4
+    )
+    salt = json.loads(salts.read_text())[f"31337:{program}:{commitment}"]["salt"]
+    opening = ["--lead", "lead-7", "--salt", salt]
+    nonce = member.nonce(0)
+    copier, honest = member.address(4), member.address(3)
+    copied = member.run("referral", "confirm", str(program), copier, commitment, "10", *opening, account=0)
+    assert copied.exit_code == 2
+    assert "do not open" in copied.stderr
+    assert member.nonce(0) == nonce, "nothing was sent"
+    member.json("referral", "confirm", str(program), honest, commitment, "10", *opening, account=0)
+
+
+def test_a_voucher_signed_off_line_is_redeemed_for_the_referrer(member: Member, tmp_path: Path) -> None:
     program = _program(member, 1)
     recorded = member.json(
         "referral", "record", str(program), "lead-42", "--salts", str(tmp_path / "s.json"), account=4
@@ -64,12 +88,24 @@ def test_a_voucher_signed_off_line_is_redeemed_by_the_referrer(member: Member, t
     voucher = tmp_path / "voucher.json"
     nonce = member.nonce(1)
     member.json(
-        "referral", "voucher", str(program), recorded["commitment"], "1000", "--out", str(voucher), account=1
+        "referral",
+        "voucher",
+        str(program),
+        member.address(4),
+        recorded["commitment"],
+        "1000",
+        "--out",
+        str(voucher),
+        account=1,
     )
     assert member.nonce(1) == nonce, "signing a voucher sends nothing"
-    assert json.loads(voucher.read_text())["reward"] == str(50 * UNIT), "capped at 50"
-    redeemed = member.json("referral", "redeem", str(voucher), account=4)
+    signed = json.loads(voucher.read_text())
+    assert (signed["reward"], signed["referrer"]) == (str(50 * UNIT), member.address(4)), "capped at 50"
+    token = member.deployment.contracts["MockERC20"]
+    before = token.functions.balanceOf(member.address(4)).call()
+    redeemed = member.json("referral", "redeem", str(voucher), account=3)  # relayed by another member
     assert redeemed["reward"] == 50 * UNIT
+    assert token.functions.balanceOf(member.address(4)).call() - before == 50 * UNIT
     replay = member.run("referral", "redeem", str(voucher), account=4)
     assert replay.exit_code == 1
     assert "would revert" in replay.stderr
@@ -103,9 +139,16 @@ def test_bad_input(member: Member, tmp_path: Path) -> None:
     missing = member.run("referral", "redeem", str(tmp_path / "none.json"), account=4)
     assert missing.exit_code == 2
     assert "does not exist" in missing.stderr
-    commitment = member.run("referral", "confirm", "1", "0x1234", "5", account=0)
+    referrer = member.address(3)
+    commitment = member.run("referral", "confirm", "1", referrer, "0x1234", "5", account=0)
     assert commitment.exit_code == 2
     assert "64 hex digits" in commitment.stderr
+    not_an_address = member.run("referral", "confirm", "1", "0x12", "0x" + "ab" * 32, "5", account=0)
+    assert not_an_address.exit_code == 2
+    assert "REFERRER" in not_an_address.stderr
+    half = member.run("referral", "confirm", "1", referrer, "0x" + "ab" * 32, "5", "--lead", "x", account=0)
+    assert half.exit_code == 2
+    assert "both --lead and --salt" in half.stderr
     unknown = member.run("referral", "show", "999")
     assert unknown.exit_code == 1
     assert "no referral program 999" in unknown.stderr

@@ -25,12 +25,18 @@ import {Payments} from "./libraries/Payments.sol";
 ///      can hold the others' revenue longer than the window. Held deposits are also credited when the parties
 ///      terminate the agreement (all of them consent to that).
 ///
-///      Revenue sharing, exact and O(1) per deposit: an amount is split in units of one basis point,
-///      `amount / 10 000` per basis point of share, accumulated in `perBps`; the remainder
-///      `amount % 10 000` (fewer than 10 000 of the asset's smallest units) is credited to the lead party, the
-///      party that proposed the agreement. So the parties are credited exactly the amount deposited, whatever
-///      the number of parties. A party's credit is `settled + perBps * share (+ leadRemainder for the lead)`,
-///      where `settled` holds what earlier versions' shares earned. Parties pull with `withdraw`.
+///      Revenue sharing, O(1) per deposit and within one smallest unit of exact: the contract keeps what the
+///      current share period (the time one version's shares are in force) credited, `credited`, and a party's
+///      credit is `settled + credited * share / 10 000`, rounded down once on the running total. So however
+///      many deposits are made, no party's credit is a whole smallest unit below its exact pro-rata share, and
+///      nobody gains from the others' rounding. What rounding leaves over (the period's dust, fewer smallest
+///      units than there are parties) is assigned to nobody yet: when new shares take effect, each party's
+///      credit from the old period is settled into `settled` and the dust is carried into the new period, where
+///      the new shares share it. `unassigned` tells the dust of an agreement. Parties pull with `withdraw`.
+///
+///      Limits, refused at the entrance: an agreement accepts at most `MAX_REVENUE` (2^112 - 1 smallest units)
+///      over its life, held deposits included; a deposit past it reverts with `AgreementRevenueLimit`, so no
+///      stored figure can overflow later and a credit can always be withdrawn.
 contract Agreements is EIP712, ReentrancyGuard {
     using SafeCast for uint256;
 
@@ -117,12 +123,13 @@ contract Agreements is EIP712, ReentrancyGuard {
         uint40 endTime;
     }
 
-    /// @dev Packed into one slot: everything `deposit` writes when it credits. `leadRemainderPlusOne` holds
-    ///      the lead's remainders plus one from activation on, so that the slot is never zero once deposits are
-    ///      possible and the first deposit pays for changing a slot (5 000 gas), not creating one (20 000).
+    /// @dev Packed into one slot: everything `deposit` reads and writes. `credited` is what the current share
+    ///      period credited (its dust included); `acceptedPlusOne` is everything the agreement accepted over its
+    ///      life (credited or held) plus one from activation on, so that the slot is never zero once deposits
+    ///      are possible and the first deposit pays for changing a slot (5 000 gas), not creating one (20 000).
     struct Ledger {
-        uint128 perBps;
-        uint128 leadRemainderPlusOne;
+        uint128 credited;
+        uint128 acceptedPlusOne;
     }
 
     /// @dev Packed into one slot: everything `withdraw` needs about the caller.
@@ -156,6 +163,9 @@ contract Agreements is EIP712, ReentrancyGuard {
     uint256 public constant DISPUTE_WINDOW = 30 days;
     /// @notice How long after a dispute ended before the next may be raised.
     uint256 public constant DISPUTE_COOLDOWN = 7 days;
+    /// @notice The most an agreement accepts over its life, in the asset's smallest units: every stored
+    ///         figure (a party's credit, what it withdrew) fits, so a credit can always be withdrawn.
+    uint256 public constant MAX_REVENUE = type(uint112).max;
     uint256 private constant _BPS = 10_000;
     /// @notice EIP-712 type of a party's approval of one version of one agreement.
     bytes32 public constant APPROVAL_TYPEHASH =
@@ -170,7 +180,6 @@ contract Agreements is EIP712, ReentrancyGuard {
     mapping(uint256 id => Governance) private _governance;
     mapping(uint256 id => Dispute) private _disputes;
     mapping(uint256 id => uint256) private _held;
-    mapping(uint256 id => uint256) private _settledTotal;
     mapping(uint256 id => address[]) private _parties;
     mapping(uint256 id => mapping(address account => Party)) private _partyOf;
     mapping(uint256 id => mapping(uint32 version => Version)) private _versions;
@@ -211,6 +220,9 @@ contract Agreements is EIP712, ReentrancyGuard {
     error AgreementExpired(uint256 id, uint256 endTime);
     /// @notice A deposit must be of a positive amount.
     error AgreementZeroAmount();
+    /// @notice Agreement `id` accepted `accepted` so far; `amount` more would pass the most it accepts over its
+    ///         life, `limit`.
+    error AgreementRevenueLimit(uint256 id, uint256 accepted, uint256 amount, uint256 limit);
     /// @notice Agreement `id` is paid in `expected`, not `given`.
     error AgreementWrongAsset(uint256 id, address expected, address given);
     /// @notice `account` has nothing to withdraw from agreement `id`.
@@ -485,15 +497,21 @@ contract Agreements is EIP712, ReentrancyGuard {
         if (block.timestamp < core.startTime) revert AgreementNotStarted(id, core.startTime);
         if (block.timestamp >= core.endTime) revert AgreementExpired(id, core.endTime);
         if (asset != core.asset) revert AgreementWrongAsset(id, core.asset, asset);
+        Ledger memory ledger = _ledgers[id];
+        uint256 accepted = uint256(ledger.acceptedPlusOne) - 1;
+        if (amount > MAX_REVENUE - accepted) revert AgreementRevenueLimit(id, accepted, amount, MAX_REVENUE);
 
         Payments.collect(asset, amount, msg.value);
 
+        // Both figures stay below 2^112 (checked above), so the casts hold.
         bool held = core.status == Status.Disputed;
         if (held) {
             _held[id] += amount;
         } else {
-            _credit(id, amount);
+            ledger.credited = uint128(ledger.credited + amount);
         }
+        ledger.acceptedPlusOne = uint128(accepted + amount + 1);
+        _ledgers[id] = ledger;
         emit RevenueDeposited(id, msg.sender, amount, held);
     }
 
@@ -509,12 +527,11 @@ contract Agreements is EIP712, ReentrancyGuard {
         Party storage party = _partyOf[id][msg.sender];
         Party memory current = party;
         if (current.shareBps == 0) revert AgreementNotParty(id, msg.sender);
-        Ledger storage ledger = _ledgers[id];
-        uint256 credit = uint256(current.settled) + uint256(ledger.perBps) * current.shareBps;
-        if (current.isLead) credit += _leadRemainder(ledger);
+        uint256 credit = uint256(current.settled) + uint256(_ledgers[id].credited) * current.shareBps / _BPS;
         amount = credit - current.withdrawn;
         if (amount == 0) revert AgreementNothingToWithdraw(id, msg.sender);
-        party.withdrawn = credit.toUint112();
+        // A credit is at most what the agreement accepted, below 2^112 (`MAX_REVENUE`): the cast holds.
+        party.withdrawn = uint112(credit);
         emit Withdrawn(id, msg.sender, amount);
 
         Payments.send(_cores[id].asset, msg.sender, amount);
@@ -549,7 +566,7 @@ contract Agreements is EIP712, ReentrancyGuard {
             pendingVersion: governance.pendingVersion,
             partyCount: parties.length,
             held: _held[id],
-            totalCredited: _settledTotal[id] + uint256(ledger.perBps) * _BPS + _leadRemainder(ledger)
+            totalCredited: _accepted(ledger) - _held[id]
         });
     }
 
@@ -587,6 +604,20 @@ contract Agreements is EIP712, ReentrancyGuard {
     /// @notice Everything `account` withdrew from agreement `id`.
     function withdrawnBy(uint256 id, address account) external view returns (uint256) {
         return _partyOf[id][account].withdrawn;
+    }
+
+    /// @notice What agreement `id` credited but assigned to no party yet: the current share period's rounding
+    ///         dust, fewer smallest units than there are parties, carried into the next period when new shares
+    ///         take effect. The contract holds, per agreement, held + credited to parties - withdrawn + this.
+    function unassigned(uint256 id) external view returns (uint256 dust) {
+        _existing(id);
+        Ledger storage ledger = _ledgers[id];
+        uint256 credited = ledger.credited;
+        dust = credited;
+        address[] storage parties = _parties[id];
+        for (uint256 i = 0; i < parties.length; ++i) {
+            dust -= credited * _partyOf[id][parties[i]].shareBps / _BPS;
+        }
     }
 
     /// @notice What `account` can withdraw from agreement `id` now.
@@ -689,7 +720,7 @@ contract Agreements is EIP712, ReentrancyGuard {
         Core storage core = _cores[id];
         if (version == 1) {
             core.status = Status.Active;
-            _ledgers[id].leadRemainderPlusOne = 1;
+            _ledgers[id].acceptedPlusOne = 1;
         } else {
             Version storage terms = _versions[id][version];
             core.endTime = uint256(terms.endTime).toUint40();
@@ -698,41 +729,39 @@ contract Agreements is EIP712, ReentrancyGuard {
         emit AgreementVersionActivated(id, version);
     }
 
-    /// @dev Settles what the old shares earned, then starts a new share period. Bounded by MAX_PARTIES.
+    /// @dev Settles what the old shares earned into each party's balance, then starts a new share period that
+    ///      opens with the old period's dust (carried forward, shared by the new shares). Bounded by MAX_PARTIES.
     function _applyShares(uint256 id, uint16[] storage sharesBps) private {
         Ledger storage ledger = _ledgers[id];
-        uint256 perBps = ledger.perBps;
+        uint256 credited = ledger.credited;
+        uint256 assigned = 0;
         address[] storage parties = _parties[id];
         for (uint256 i = 0; i < parties.length; ++i) {
             Party storage party = _partyOf[id][parties[i]];
-            party.settled = (uint256(party.settled) + perBps * party.shareBps).toUint112();
+            uint256 earned = credited * party.shareBps / _BPS;
+            assigned += earned;
+            // settled + earned is a credit, below 2^112 (`MAX_REVENUE`): the cast holds.
+            party.settled = uint112(uint256(party.settled) + earned);
             party.shareBps = sharesBps[i];
         }
-        _settledTotal[id] += perBps * _BPS;
-        ledger.perBps = 0;
-    }
-
-    function _credit(uint256 id, uint256 amount) private {
-        Ledger storage ledger = _ledgers[id];
-        ledger.perBps = (uint256(ledger.perBps) + amount / _BPS).toUint128();
-        ledger.leadRemainderPlusOne = (uint256(ledger.leadRemainderPlusOne) + amount % _BPS).toUint128();
+        ledger.credited = uint128(credited - assigned);
     }
 
     function _releaseHeld(uint256 id) private returns (uint256 released) {
         released = _held[id];
         if (released != 0) {
             _held[id] = 0;
-            _credit(id, released);
+            Ledger storage ledger = _ledgers[id];
+            ledger.credited = uint128(ledger.credited + released); // counted in `acceptedPlusOne` already
         }
     }
 
-    function _creditOf(Ledger storage ledger, Party storage party) private view returns (uint256 credit) {
-        credit = uint256(party.settled) + uint256(ledger.perBps) * party.shareBps;
-        if (party.isLead) credit += _leadRemainder(ledger);
+    function _creditOf(Ledger storage ledger, Party storage party) private view returns (uint256) {
+        return uint256(party.settled) + uint256(ledger.credited) * party.shareBps / _BPS;
     }
 
-    function _leadRemainder(Ledger storage ledger) private view returns (uint256) {
-        uint256 stored = ledger.leadRemainderPlusOne;
+    function _accepted(Ledger storage ledger) private view returns (uint256) {
+        uint256 stored = ledger.acceptedPlusOne;
         return stored == 0 ? 0 : stored - 1;
     }
 

@@ -20,8 +20,8 @@ Edges are facts, never edited after they are added; each carries ``kind``, ``blo
 - ``reward`` — ``reward:<program>:<referrer>:<commitment>``: sponsor → referrer, the reward paid when claimed.
 - ``value`` — ``value:<tx>:<log>[:<n>]``: contributor → receiving party, what the party was credited from
   that contributor's deposit, exactly as the contract credits it
-  (:func:`ledger.protocol.sharing.split_credit`). A deposit held during a dispute becomes value edges when
-  it is credited (the dispute resolved or released, or the agreement terminated), attributed back to each
+  (:func:`ledger.protocol.sharing.credit_increments`). A deposit held during a dispute becomes value edges
+  when it is credited (the dispute resolved or released, or the agreement terminated), attributed back to each
   held deposit's contributor (:func:`attribute_release`). A party's credit from its own deposit is not an
   edge: the graph shows value flowing between partners.
 
@@ -39,7 +39,7 @@ import networkx as nx
 
 from ledger.protocol.codes import decode_code
 from ledger.protocol.events import EventFold
-from ledger.protocol.sharing import split_credit
+from ledger.protocol.sharing import credit_increments, reshare
 from ledger.types import Checkpoint, LedgerEvent
 
 __all__ = ["EventSource", "LedgerGraph", "attribute_release", "status_at"]
@@ -66,6 +66,13 @@ class _AgreementBook:
     shares: dict[str, int] = field(default_factory=dict)
     proposed_shares: dict[int, list[int]] = field(default_factory=dict)
     held: list[tuple[str, int]] = field(default_factory=list)
+    period_credited: int = 0  # what the share period in force credited (ledger.protocol.sharing)
+
+    def credit(self, amount: int) -> dict[str, int]:
+        """What each party is credited for ``amount``, as the contract credits it."""
+        credits = credit_increments(self.period_credited, amount, self.shares)
+        self.period_credited += amount
+        return credits
 
 
 def attribute_release(
@@ -254,7 +261,10 @@ class LedgerGraph(EventFold):
     def on_agreement_version_activated(self, item: LedgerEvent) -> None:
         agreement_id, version = int(item.args["id"]), int(item.args["version"])
         book = self._agreements[agreement_id]
-        book.shares = dict(zip(book.parties, book.proposed_shares.pop(version), strict=True))
+        shares = dict(zip(book.parties, book.proposed_shares.pop(version), strict=True))
+        if version != 1:  # the old period's dust opens the new one (a gain of < 1 unit each: no edge)
+            _, book.period_credited = reshare(book.period_credited, book.shares, shares)
+        book.shares = shares
         book.proposed_shares.clear()
         if version != 1:
             return
@@ -279,7 +289,7 @@ class LedgerGraph(EventFold):
         if item.args["held"]:
             book.held.append((contributor, amount))
             return
-        credits = split_credit(amount, book.shares, book.lead)
+        credits = book.credit(amount)
         for party in book.parties:
             if party != contributor and credits[party]:
                 key = f"value:{item.tx_hash}:{item.log_index}"
@@ -292,7 +302,7 @@ class LedgerGraph(EventFold):
         held, book.held = book.held, []
         if not released:
             return
-        credits = split_credit(released, book.shares, book.lead)
+        credits = book.credit(released)
         for index, party, amount in attribute_release(held, credits):
             contributor = held[index][0]
             if party != contributor:

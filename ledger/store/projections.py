@@ -11,11 +11,11 @@ loads referrals by key).
 Conventions
 -----------
 - Amounts are integers in the asset's smallest unit.
-- Revenue is credited exactly as ``Agreements`` credits it (:func:`ledger.protocol.sharing.split_credit`):
-  ``amount // 10 000`` per basis point of each party's share in the version in force, plus
-  ``amount % 10 000`` to the lead party (the proposer). Deposits made while an agreement is disputed are
-  ``held`` and credited, as one amount, when the dispute ends (resolved, or released once its window
-  passed) or the agreement is terminated.
+- Revenue is credited exactly as ``Agreements`` credits it (:mod:`ledger.protocol.sharing`): within a share
+  period, a party's credit is the period's running total (``period_credited``) times its share, rounded down
+  once; when an amendment's shares take effect, the old period's dust opens the new one. Deposits made while
+  an agreement is disputed are ``held`` and credited, as one amount, when the dispute ends (resolved, or
+  released once its window passed) or the agreement is terminated.
 - Kinds and statuses are spelt as the contracts' enums, in snake case
   (:func:`ledger.protocol.facts.enum_label`): the agreement kinds come from the deployment (``kinds``); the
   statuses are the members of ``MemberStatus``, ``Agreements.Status`` and ``ReferralStatus`` each event
@@ -32,7 +32,7 @@ from typing import Any
 
 from ledger.protocol.codes import decode_code
 from ledger.protocol.events import EventFold
-from ledger.protocol.sharing import split_credit
+from ledger.protocol.sharing import credit_increments, reshare
 from ledger.types import LedgerEvent
 
 __all__ = ["TABLE_KEYS", "Projections", "ReferralKey", "referral_key", "referral_keys"]
@@ -139,12 +139,19 @@ class Projections(EventFold):
     def _credit(self, agreement_id: int, amount: int) -> None:
         agreement = self._touch("agreements", agreement_id)
         parties = self._parties_of(agreement_id)
-        credits = split_credit(amount, {row["party"]: row["share_bps"] for row in parties}, agreement["lead"])
+        shares = {row["party"]: row["share_bps"] for row in parties}
+        self._add_credits(
+            agreement_id, parties, credit_increments(agreement["period_credited"], amount, shares)
+        )
+        agreement["period_credited"] += amount
+        agreement["total_credited"] += amount
+
+    def _add_credits(self, agreement_id: int, parties: list[Row], credits: dict[str, int]) -> None:
         changed = self.changed["agreement_parties"]
         for row in parties:
-            row["credited"] += credits[row["party"]]
-            changed.add((agreement_id, row["party"]))
-        agreement["total_credited"] += amount
+            if credits[row["party"]]:
+                row["credited"] += credits[row["party"]]
+                changed.add((agreement_id, row["party"]))
 
     # ---------------------------------------------------------------------------------------- members
 
@@ -200,6 +207,7 @@ class Projections(EventFold):
                 "pending_version": 0,
                 "total_deposited": 0,
                 "total_credited": 0,
+                "period_credited": 0,
                 "total_withdrawn": 0,
                 "held": 0,
                 "proposed_block": item.block_number,
@@ -270,8 +278,14 @@ class Projections(EventFold):
         if version == 1:
             agreement["status"] = "active"
             agreement["activated_block"] = item.block_number
-        for row, share in zip(self._parties_of(agreement_id), terms["shares_bps"], strict=True):
-            self._touch("agreement_parties", (agreement_id, row["party"]))["share_bps"] = share
+        parties = self._parties_of(agreement_id)
+        old = {row["party"]: row["share_bps"] for row in parties}
+        new = dict(zip(old, terms["shares_bps"], strict=True))
+        if version != 1:  # the old share period is settled; its dust opens the new one
+            gains, agreement["period_credited"] = reshare(agreement["period_credited"], old, new)
+            self._add_credits(agreement_id, parties, gains)
+        for row in parties:
+            self._touch("agreement_parties", (agreement_id, row["party"]))["share_bps"] = new[row["party"]]
 
     def on_dispute_raised(self, item: LedgerEvent) -> None:
         self._touch("agreements", int(item.args["id"]))["status"] = "disputed"

@@ -180,6 +180,8 @@ agreements = Table(
     Column("proposed_at", BigInteger, nullable=False),
     Column("activated_block", BigInteger),
     Column("ended_block", BigInteger),
+    # What the share period in force credited (its rounding dust included): ledger.protocol.sharing.
+    Column("period_credited", UInt, nullable=False, server_default="0"),
 )
 
 agreement_parties = Table(

@@ -204,8 +204,7 @@ class Store:
         """Record the deployment this store is indexed with; the indexer does before it writes a range.
 
         A new manifest for the same chain (a redeployment, or a store from before deployments were
-        recorded) replaces the old one, and the projections are folded again if the enums they spell
-        changed.
+        recorded) replaces the old one, and the projections are folded again from the stored events.
 
         Raises
         ------
@@ -222,11 +221,10 @@ class Store:
                 )
             if row is not None and row.manifest == text:
                 return
-            before = None if row is None else DeploymentManifest.model_validate_json(row.manifest)
             connection.execute(delete(deployment))
             connection.execute(insert(deployment).values(id=1, chain_id=manifest.chain_id, manifest=text))
-            if _agreement_kinds(before) != _agreement_kinds(manifest):
-                _rebuild_projections(connection, _agreement_kinds(manifest))
+            # Another deployment may spell or share differently: fold the events again under its rules.
+            _rebuild_projections(connection, _agreement_kinds(manifest))
         self._projections = None
 
     def commit_range(

@@ -45,6 +45,24 @@ def test_amendment_takes_effect_when_all_parties_signed(
     assert agreements.agreement(active_id)["totalCredited"] == 20_000
 
 
+def test_an_amendment_settles_the_old_shares_and_carries_the_dust(
+    agreements: Any, token: Any, active_id: int, members: list[Any], customer: Any
+) -> None:
+    agreements.deposit(active_id, token, 9_999, {"from": customer})  # 4 999.5 / 2 999.7 / 1 999.8
+    assert [agreements.creditedTo(active_id, m) for m in members[:3]] == [4_999, 2_999, 1_999]
+    assert agreements.unassigned(active_id) == 2
+    version = _amend(agreements, active_id, members[1], [2_000, 6_000, 2_000])
+    agreements.sign(active_id, version, {"from": members[0]})
+    agreements.sign(active_id, version, {"from": members[2]})
+    # the dust, 2, opens the new period, where the new shares share it: 6 000 bps of 2 is 1
+    assert [agreements.creditedTo(active_id, m) for m in members[:3]] == [4_999, 3_000, 1_999]
+    assert agreements.unassigned(active_id) == 1
+    agreements.deposit(active_id, token, 3, {"from": customer})  # the new period has credited 5
+    assert [agreements.creditedTo(active_id, m) for m in members[:3]] == [5_000, 3_002, 2_000]
+    assert agreements.unassigned(active_id) == 0
+    assert sum(agreements.creditedTo(active_id, m) for m in members[:3]) == 10_002
+
+
 def test_a_newer_amendment_replaces_a_pending_one(
     agreements: Any, active_id: int, members: list[Any]
 ) -> None:

@@ -1,4 +1,5 @@
-"""Agreements: deposits are credited pro rata, exactly, to the parties; wrong deposits are refused."""
+"""Agreements: deposits are credited pro rata, within one smallest unit, to the parties; wrong deposits and
+deposits past the lifetime limit are refused at the entrance."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ import pytest
 from conftest import NATIVE, now, reverts_with
 
 
-def test_erc20_deposit_is_credited_pro_rata_with_the_remainder_to_the_lead(
+def test_erc20_deposit_is_credited_pro_rata(
     agreements: Any, token: Any, active_id: int, members: list[Any], customer: Any
 ) -> None:
-    amount = 1_000_000 * 10**18 + 12_345  # 12 345 % 10 000 = 2 345 units go to the lead
+    amount = 1_000_000 * 10**18 + 12_345
     tx = agreements.deposit(active_id, token, amount, {"from": customer})
     event = tx.events["RevenueDeposited"]
     assert (event["id"], event["contributor"], event["amount"], event["held"]) == (
@@ -21,22 +22,47 @@ def test_erc20_deposit_is_credited_pro_rata_with_the_remainder_to_the_lead(
         amount,
         False,
     )
-    per_bps = amount // 10_000
-    assert agreements.creditedTo(active_id, members[0]) == per_bps * 5_000 + 2_345
-    assert agreements.creditedTo(active_id, members[1]) == per_bps * 3_000
-    assert agreements.creditedTo(active_id, members[2]) == per_bps * 2_000
-    assert sum(agreements.creditedTo(active_id, m) for m in members[:3]) == amount
+    assert agreements.creditedTo(active_id, members[0]) == amount * 5_000 // 10_000
+    assert agreements.creditedTo(active_id, members[1]) == amount * 3_000 // 10_000
+    assert agreements.creditedTo(active_id, members[2]) == amount * 2_000 // 10_000
+    credited = sum(agreements.creditedTo(active_id, m) for m in members[:3])
+    assert credited + agreements.unassigned(active_id) == amount
+    assert agreements.unassigned(active_id) < 3, "the dust is fewer units than there are parties"
     assert agreements.agreement(active_id)["totalCredited"] == amount
     assert token.balanceOf(agreements) == amount
 
 
-def test_remainders_accumulate_for_the_lead_across_deposits(
+def test_small_deposits_are_shared_not_handed_to_the_lead(
     agreements: Any, token: Any, active_id: int, members: list[Any], customer: Any
 ) -> None:
+    """Audit finding 5: each 9 999-unit deposit (99.99 of a 2-decimal token) went wholly to the lead. Now
+    rounding is applied once to the running total, so no party drifts a whole unit from its exact share."""
     for _ in range(3):
         agreements.deposit(active_id, token, 9_999, {"from": customer})
-    assert agreements.creditedTo(active_id, members[0]) == 3 * 9_999
-    assert agreements.creditedTo(active_id, members[1]) == 0
+    total = 3 * 9_999
+    shares = (5_000, 3_000, 2_000)
+    for member, share in zip(members[:3], shares, strict=True):
+        assert agreements.creditedTo(active_id, member) == total * share // 10_000
+    assert [agreements.creditedTo(active_id, m) for m in members[:3]] == [14_998, 8_999, 5_999]
+    assert agreements.unassigned(active_id) == 1
+
+
+def test_a_deposit_past_the_lifetime_limit_is_refused_at_the_entrance(
+    agreements: Any, token: Any, active_id: int, members: list[Any], customer: Any
+) -> None:
+    """Audit finding 3: credits stored in 112 bits froze once a party's lifetime credit passed 2^112. Now the
+    deposit that would pass the limit reverts, and everything accepted below it can be withdrawn."""
+    limit = agreements.MAX_REVENUE()
+    assert limit == 2**112 - 1
+    token.mint(customer, 2**113, {"from": customer})
+    token.approve(agreements, 2**256 - 1, {"from": customer})
+    agreements.deposit(active_id, token, limit - 5, {"from": customer})
+    with reverts_with("AgreementRevenueLimit", active_id, limit - 5, 6, limit):
+        agreements.deposit(active_id, token, 6, {"from": customer})
+    agreements.deposit(active_id, token, 5, {"from": customer})
+    for member in members[:3]:
+        agreements.withdraw(active_id, {"from": member})
+    assert token.balanceOf(agreements) == agreements.unassigned(active_id) < 3
 
 
 def test_native_deposit(

@@ -1,9 +1,11 @@
 """Stateful: random deposit / withdraw / dispute / resolve / release / amend / terminate sequences, with time
 passing, keep the books exact.
 
-After every step: the contract's token balance equals the unwithdrawn credits plus the held deposits; no party
-has withdrawn more than it was credited; each party's credit equals an independent model of the split; and an
-agreement that is not in force refuses deposits.
+After every step: the contract's token balance equals the unwithdrawn credits plus the held deposits plus the
+rounding dust assigned to nobody yet (fewer units than parties); no party has withdrawn more than it was
+credited; each party's credit equals an independent model of the split (its share of the share period's
+running total, rounded down once; the dust carried into the next period when an amendment takes effect); and
+an agreement that is not in force refuses deposits.
 """
 
 from __future__ import annotations
@@ -31,9 +33,9 @@ class Model:
 
     parties: list[Any]
     shares: list[int]
-    lead: int = 0
     status: str = "active"
-    credited: list[int] = field(default_factory=list)
+    settled: list[int] = field(default_factory=list)  # what earlier share periods earned
+    period: int = 0  # what the share period in force credited
     withdrawn: list[int] = field(default_factory=list)
     held: int = 0
     consents: set[int] = field(default_factory=set)
@@ -49,9 +51,24 @@ class Model:
         self.ended_at = timestamp
 
     def credit(self, amount: int) -> None:
-        for index, share in enumerate(self.shares):
-            self.credited[index] += amount // BPS * share
-        self.credited[self.lead] += amount % BPS
+        self.period += amount
+
+    @property
+    def credited(self) -> list[int]:
+        return [
+            settled + self.period * share // BPS
+            for settled, share in zip(self.settled, self.shares, strict=True)
+        ]
+
+    @property
+    def dust(self) -> int:
+        return self.period - sum(self.period * share // BPS for share in self.shares)
+
+    def reshare(self, shares: list[int]) -> None:
+        carried = self.dust
+        self.settled = self.credited
+        self.period = carried
+        self.shares = list(shares)
 
 
 class AgreementBooks:
@@ -83,7 +100,7 @@ class AgreementBooks:
             for party in parties[1:]:
                 self.agreements.sign(agreement_id, 1, {"from": party})
             self.models[agreement_id] = Model(
-                parties=list(parties), shares=list(SHARE_PLANS[0]), credited=[0] * 3, withdrawn=[0] * 3
+                parties=list(parties), shares=list(SHARE_PLANS[0]), settled=[0] * 3, withdrawn=[0] * 3
             )
         self.ids = sorted(self.models)
 
@@ -171,7 +188,7 @@ class AgreementBooks:
         for party in model.parties:
             if party != proposer:
                 self.agreements.sign(agreement_id, version, {"from": party})
-        model.shares = list(shares)
+        model.reshare(shares)
 
     def rule_terminate(self, which: int, index: int) -> None:
         agreement_id, model = self._pick(which)
@@ -186,9 +203,12 @@ class AgreementBooks:
             model.status = "terminated"
 
     def invariant_books(self) -> None:
-        """Balance = unwithdrawn credits + held; withdrawn <= credited; credits equal the model's."""
+        """Balance = unwithdrawn credits + held + dust; withdrawn <= credited; credits equal the model's."""
         owed = 0
         for agreement_id, model in self.models.items():
+            dust = self.agreements.unassigned(agreement_id)
+            assert dust == model.dust < len(model.parties)
+            owed += dust
             for index, party in enumerate(model.parties):
                 credited = self.agreements.creditedTo(agreement_id, party)
                 withdrawn = self.agreements.withdrawnBy(agreement_id, party)

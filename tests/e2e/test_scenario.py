@@ -54,9 +54,12 @@ def _deposit(
     token = deployment.contracts["MockERC20"]
     deployment.transact("Agreements", "deposit", agreement, token.address, amount, sender=sender)
     payer = deployment.accounts[sender]
-    per_bps = amount // BPS
-    credits = {party: per_bps * share for party, share in zip(parties, shares, strict=True)}
-    credits[parties[0]] += amount - per_bps * BPS  # the remainder goes to the lead, the proposer
+    before = expected.deposited[agreement]  # one share period: a party's credit is its share of the total
+    after = before + amount
+    credits = {
+        party: after * share // BPS - before * share // BPS
+        for party, share in zip(parties, shares, strict=True)
+    }
     expected.deposited[agreement] += amount
     for party, credit in credits.items():
         expected.credited[agreement][party] += credit
@@ -64,8 +67,8 @@ def _deposit(
         if payer in members:
             expected.received_from_members[party] += credit
             expected.ties.add(frozenset((payer, party)))
-    if payer in members:
-        expected.contributed[payer] += amount
+    if payer in members:  # what its deposit credited to its partners (the period's dust may ride along)
+        expected.contributed[payer] += sum(credit for party, credit in credits.items() if party != payer)
 
 
 def run_scenario(deployment: Deployment) -> Expected:

@@ -19,7 +19,8 @@ def test_agreement_detail_has_parties_balances_and_every_version(served: Served,
     assert body["status"] == "terminated"
     assert body["kind"] == "resource_pooling"
     assert body["total_deposited"] == str(row["total_deposited"])
-    assert int(body["total_credited"]) == sum(int(party["credited"]) for party in body["parties"])
+    dust = int(body["total_credited"]) - sum(int(party["credited"]) for party in body["parties"])
+    assert 0 <= dust < len(body["parties"]), "what rounding assigned to nobody yet: fewer units than parties"
     assert {party["party"]: party["share_bps"] for party in body["parties"]} == {
         party["party"]: party["share_bps"] for party in parties
     }

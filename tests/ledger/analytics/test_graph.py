@@ -84,17 +84,20 @@ def test_value_edges_carry_exactly_what_each_party_was_credited(
     lead, partner, other = deployment.accounts[:3]
     outsider = deployment.accounts[9]
     graph = incremental.graph
-    # account 9's deposits: 1 000 003 (shares 50/30/20 %), 77 777 (30/40/30 %), 30 001 held with 9 999 of
-    # the partner's and released together (40 000 -> 12 000 / 16 000 / 12 000), 12 345 held until termination
-    assert _value(graph, outsider, lead) == 500_003 + 28_777 + 9_001 + 5_345
-    assert _value(graph, outsider, partner) == 300_000 + 28_000 + 12_000 + 4_000
-    assert _value(graph, outsider, other) == 200_000 + 21_000 + 9_000 + 3_000
-    # the partner's own deposits: 20 011 (50/30/20 %) and its part of the released 40 000
-    assert _value(graph, partner, lead) == 10_011 + 2_999
-    assert _value(graph, partner, other) == 4_000 + 3_000
+    # Credits are shares of each share period's running total, rounded down once (ledger.protocol.sharing).
+    # Period 1 (50/30/20 %): account 9 pays 1 000 003 (-> 500 001 / 300 000 / 200 000), the partner 20 011
+    # (running total 1 020 014 -> +10 006 / +6 004 / +4 002); version 3 (30/40/30 %) opens with the dust, 1.
+    # Account 9 pays 77 777 (total 77 778 -> 23 333 / 31 111 / 23 333); 30 001 of account 9 and 9 999 of the
+    # partner are held and released together (40 000 -> 12 000 / 16 000 / 12 000, attributed back to the two
+    # deposits); 12 345 of account 9 is held until termination (total 130 123 -> +3 703 / +4 938 / +3 703).
+    assert _value(graph, outsider, lead) == 500_001 + 23_333 + 9_001 + 3_703
+    assert _value(graph, outsider, partner) == 300_000 + 31_111 + 12_000 + 4_938
+    assert _value(graph, outsider, other) == 200_000 + 23_333 + 9_000 + 3_703
+    assert _value(graph, partner, lead) == 10_006 + 2_999
+    assert _value(graph, partner, other) == 4_002 + 3_000
     assert not graph.has_edge(partner, partner), "a party's credit from its own deposit is not a flow"
     credited = {row["party"]: row["credited"] for row in store.projection_rows("agreement_parties")}
-    own_share = {lead: 0, partner: 6_000 + 4_000, other: 0}
+    own_share = {lead: 0, partner: 6_004 + 4_000, other: 0}
     for party in (lead, partner, other):
         received = sum(_value(graph, source, party) for source in graph.predecessors(party))
         assert received + own_share[party] == credited[party]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,14 +9,11 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.config import Config
-from hypothesis import given
-from hypothesis import strategies as st
 from sqlalchemy import create_engine, inspect
 
 from ledger.indexer.chain import ChainReader
 from ledger.indexer.sync import Indexer
 from ledger.protocol.manifest import load_manifest
-from ledger.protocol.sharing import split_credit
 from ledger.store import Store
 from ledger.store.projections import TABLE_KEYS, Projections
 from ledger.store.schema import PROJECTION_TABLES
@@ -48,19 +44,6 @@ def _all_projections(store: Store) -> dict[str, list[dict[str, Any]]]:
 
 def _by(rows: list[dict[str, Any]], *columns: str) -> dict[Any, dict[str, Any]]:
     return {tuple(row[column] for column in columns): row for row in rows}
-
-
-@given(
-    amount=st.integers(min_value=0, max_value=2**256 - 1),
-    cuts=st.lists(st.integers(min_value=1, max_value=9_999), min_size=1, max_size=20, unique=True),
-)
-def test_split_credit_hands_out_exactly_the_amount(amount: int, cuts: list[int]) -> None:
-    bounds = [0, *sorted(cuts), 10_000]
-    shares = {f"p{i}": high - low for i, (low, high) in enumerate(itertools.pairwise(bounds))}
-    credits = split_credit(amount, shares, lead="p0" if "p0" in shares else next(iter(shares)))
-    assert sum(credits.values()) == amount
-    for party, share in shares.items():
-        assert credits[party] >= amount // 10_000 * share
 
 
 def test_agreement_projection_equals_the_contracts_books(

@@ -260,7 +260,7 @@ def _deploy(
     contracts: dict[str, Any] = {}
     records: dict[str, ContractDeployment] = {}
     for name, args in (
-        ("Consortium", (profiles, 5_000, 7 * 24 * 3600)),
+        ("Consortium", (profiles, 5_001, 7 * 24 * 3600)),
         ("Agreements", None),
         ("ReferralRewards", None),
         ("MockERC20", ("Coop Dollar", "cUSD")),

@@ -52,7 +52,7 @@ def _consortium(members: list[Any]) -> Any:
     profiles = [
         (m.address, f"Member {i}", encode_code("bakery"), encode_code("north")) for i, m in enumerate(members)
     ]
-    return Consortium.deploy(profiles, 5_000, 7 * 24 * 3600, {"from": members[0]})
+    return Consortium.deploy(profiles, 5_001, 7 * 24 * 3600, {"from": members[0]})
 
 
 def _proposal(parties: list[Any], asset: Any) -> tuple[Any, ...]:

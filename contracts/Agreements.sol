@@ -141,11 +141,13 @@ contract Agreements is EIP712, ReentrancyGuard {
         uint112 withdrawn;
     }
 
-    /// @dev The dispute in progress, or the last one: who raised it (party index), when, and when it ended.
+    /// @dev The dispute in progress, or the last one: who raised it (party index), when, and when it ended;
+    ///      and when the termination consents now counted began (see `CONSENT_WINDOW`).
     struct Dispute {
         uint8 raiser;
         uint40 raisedAt;
         uint40 endedAt;
+        uint40 consentsSince;
     }
 
     /// @dev Bookkeeping of signatures, consents and disputes, one slot.
@@ -163,6 +165,9 @@ contract Agreements is EIP712, ReentrancyGuard {
     uint256 public constant DISPUTE_WINDOW = 30 days;
     /// @notice How long after a dispute ended before the next may be raised.
     uint256 public constant DISPUTE_COOLDOWN = 7 days;
+    /// @notice How long termination consents count: consents older than this, counted from the first of them,
+    ///         lapse, and the next consent starts a new round.
+    uint256 public constant CONSENT_WINDOW = 30 days;
     /// @notice The most an agreement accepts over its life, in the asset's smallest units: every stored
     ///         figure (a party's credit, what it withdrew) fits, so a credit can always be withdrawn.
     uint256 public constant MAX_REVENUE = type(uint112).max;
@@ -212,6 +217,9 @@ contract Agreements is EIP712, ReentrancyGuard {
     error AgreementVersionNotPending(uint256 id, uint32 version);
     /// @notice `account` already signed version `version` of agreement `id`.
     error AgreementAlreadySigned(uint256 id, uint32 version, address account);
+    /// @notice Version `version` of agreement `id` still needs the signature of a party that is an active member,
+    ///         or changes the share of a party that left.
+    error AgreementAwaitingSignatures(uint256 id, uint32 version);
     /// @notice `account` already voted or consented for this on agreement `id`.
     error AgreementAlreadyVoted(uint256 id, address account);
     /// @notice Agreement `id` accepts deposits only from `startTime`.
@@ -462,8 +470,13 @@ contract Agreements is EIP712, ReentrancyGuard {
         emit DisputeReleased(id, msg.sender, _releaseHeld(id));
     }
 
-    /// @notice Consents to terminate agreement `id` (proposed, active or disputed). When every party consented,
-    ///         it is terminated and any held deposits are credited. Credited balances stay withdrawable.
+    /// @notice Consents to terminate agreement `id` (proposed, active or disputed). When every party that is
+    ///         still an active member consented within `CONSENT_WINDOW`, it is terminated and any held deposits
+    ///         are credited. Credited balances stay withdrawable.
+    /// @dev Requirements: the caller is a party; the agreement is not terminated; the caller has not consented
+    ///      in the current round (a round lapses `CONSENT_WINDOW` after its first consent). A party that left
+    ///      the consortium (exited or suspended) is not waited for. Emits `TerminationConsented`, and
+    ///      `AgreementTerminated` with the consent that completes it.
     /// @param id The agreement.
     function consentToTerminate(uint256 id) external {
         Party storage party = _requireParty(id, msg.sender);
@@ -471,14 +484,34 @@ contract Agreements is EIP712, ReentrancyGuard {
         Status status = core.status;
         if (status == Status.Terminated) revert AgreementWrongStatus(id, status);
         Governance storage governance = _governance[id];
-        uint64 mask = _addVote(id, governance.terminationMask, party.index);
+        Dispute storage round = _disputes[id];
+        uint64 consents = governance.terminationMask;
+        if (consents != 0 && block.timestamp > uint256(round.consentsSince) + CONSENT_WINDOW) consents = 0;
+        if (consents == 0) round.consentsSince = uint40(block.timestamp);
+        uint64 mask = _addVote(id, consents, party.index);
         governance.terminationMask = mask;
         emit TerminationConsented(id, msg.sender);
-        if (_popCount(mask) == _parties[id].length) {
+        if (_everyActivePartyIn(id, mask, 0)) {
             core.status = Status.Terminated;
             governance.pendingVersion = 0;
             emit AgreementTerminated(id, _releaseHeld(id));
         }
+    }
+
+    /// @notice Puts the pending amendment of agreement `id` in force once every party that is still an active
+    ///         member signed it, when the parties that did not sign have all left the consortium (exited or
+    ///         suspended) after signing was asked of them, and the amendment leaves each of their shares as it
+    ///         is. Anybody may call it: it is how an agreement moves on when a party leaves.
+    /// @dev Requirements: an amendment is pending and still signable; each unsigned party is no longer an
+    ///      active member and keeps its share. Emits `AgreementVersionActivated`.
+    /// @param id The agreement.
+    function completeAmendment(uint256 id) external {
+        Governance storage governance = _governance[id];
+        uint32 version = governance.pendingVersion;
+        if (version < 2) revert AgreementVersionNotPending(id, version);
+        _requireSignable(id, version);
+        if (!_everyActivePartyIn(id, governance.signedMask, version)) revert AgreementAwaitingSignatures(id, version);
+        _activate(id, version, governance);
     }
 
     // ------------------------------------------------------------------------------------------- money
@@ -710,7 +743,25 @@ contract Agreements is EIP712, ReentrancyGuard {
         mask |= uint64(1) << index;
         governance.signedMask = mask;
         emit AgreementSigned(id, version, account);
-        if (_popCount(mask) == _parties[id].length) _activate(id, version, governance);
+        // Version 1 needs every party; an amendment only those still active (and keeps the others' shares).
+        if (_popCount(mask) == _parties[id].length || (version > 1 && _everyActivePartyIn(id, mask, version))) {
+            _activate(id, version, governance);
+        }
+    }
+
+    /// @dev Whether every party outside `mask` has left the consortium (is no longer an active member) and,
+    ///      for an amendment (`version` > 1), keeps its share in it. Stops at the first party still needed;
+    ///      bounded by MAX_PARTIES.
+    function _everyActivePartyIn(uint256 id, uint64 mask, uint32 version) private view returns (bool) {
+        address[] storage parties = _parties[id];
+        for (uint256 i = 0; i < parties.length; ++i) {
+            if ((mask >> i) & 1 == 1) continue;
+            if (consortium.isActiveMember(parties[i])) return false;
+            if (version > 1 && _versions[id][version].sharesBps[i] != _partyOf[id][parties[i]].shareBps) {
+                return false;
+            }
+        }
+        return true;
     }
 
     function _activate(uint256 id, uint32 version, Governance storage governance) private {

@@ -6,11 +6,17 @@ import {IConsortium} from "./interfaces/IConsortium.sol";
 /// @title Consortium
 /// @notice The member registry of one consortium of small and medium businesses, and its governance.
 /// @dev Founders are set at deployment. After that, members are admitted, suspended and reinstated by
-///      proposal and vote: any active member proposes, active members approve, and the proposal takes effect
-///      in the transaction of the approval that reaches the quorum. Voting is approval-only (there is no "no"
-///      vote: not approving is voting no), and the quorum is counted against the number of active members when
-///      the proposal was made, so admitting or suspending members cannot move the bar of a running vote.
-///      A proposal that has not reached its quorum by its deadline expires. A member may exit at any time.
+///      proposal and vote: any active member proposes, and the proposal takes effect in the transaction of the
+///      approval that reaches the quorum. Voting is approval-only (there is no "no" vote: not approving is
+///      voting no). Who decides:
+///      - The electorate of a proposal is the members active when it was made; only they approve it (a member
+///        admitted or reinstated later does not), and only while they are still active. The quorum is a share
+///        of that electorate, and always more than half of it: no half can act against the other half.
+///      - A proposal is bound to its subject's state when it was made: if the subject's status changed since
+///        (say, suspended by another vote and reinstated by a third), the proposal is stale and can no longer
+///        be approved.
+///      - A proposal that has not reached its quorum by its deadline expires, and its approvals with it.
+///      A member, active or suspended, may exit at any time.
 contract Consortium is IConsortium {
     /// @notice What a proposal would do to its subject.
     enum ProposalKind {
@@ -52,6 +58,7 @@ contract Consortium is IConsortium {
     /// @notice A governance proposal.
     /// @param kind What it does.
     /// @param subject The account it acts on.
+    /// @param subjectChanges Status changes of its subject when it was made (see `ConsortiumProposalStale`).
     /// @param proposer The member that made it.
     /// @param deadline Last timestamp at which it can be approved.
     /// @param electorate Active members when it was made; the quorum is a share of this.
@@ -60,6 +67,7 @@ contract Consortium is IConsortium {
     struct Proposal {
         ProposalKind kind;
         address subject;
+        uint32 subjectChanges;
         address proposer;
         uint64 deadline;
         uint32 electorate;
@@ -69,7 +77,7 @@ contract Consortium is IConsortium {
 
     /// @notice A consortium needs at least one founder.
     error ConsortiumNoFounders();
-    /// @notice The quorum must be between 1 and 10 000 basis points.
+    /// @notice The quorum must be more than half (5 001..10 000 basis points).
     error ConsortiumInvalidQuorum(uint256 quorumBps);
     /// @notice The voting period must be longer than zero.
     error ConsortiumInvalidVotingPeriod();
@@ -91,6 +99,12 @@ contract Consortium is IConsortium {
     error ConsortiumProposalAlreadyExecuted(uint256 proposalId);
     /// @notice `voter` already approved proposal `proposalId`.
     error ConsortiumAlreadyVoted(uint256 proposalId, address voter);
+    /// @notice `voter` was not an active member when proposal `proposalId` was made (or was suspended and
+    ///         reinstated since), so it is not in its electorate.
+    error ConsortiumNotInElectorate(uint256 proposalId, address voter);
+    /// @notice The subject `subject` of proposal `proposalId` changed status since the proposal was made: the
+    ///         proposal no longer says what it did; propose again.
+    error ConsortiumProposalStale(uint256 proposalId, address subject);
 
     /// @notice `account` became an active member.
     /// @param account The new member.
@@ -130,8 +144,17 @@ contract Consortium is IConsortium {
     uint64 public immutable votingPeriod;
 
     mapping(address account => Record) private _records;
-    /// @dev Kept apart from the record so `isActiveMember`, asked by every other contract, reads one slot.
-    mapping(address account => MemberStatus) private _status;
+    /// @dev A member's status, one slot, so that `isActiveMember`, asked by every other contract, reads one
+    ///      slot. `activeSince` is the number of proposals made when it last became active (admitted or
+    ///      reinstated): it votes on the proposals made from then on. `changes` counts its status changes, so a
+    ///      proposal can tell its subject is no longer in the state it was proposed in.
+    struct State {
+        MemberStatus status;
+        uint32 activeSince;
+        uint32 changes;
+    }
+
+    mapping(address account => State) private _states;
     address[] private _memberList;
     uint256 private _activeCount;
 
@@ -141,11 +164,12 @@ contract Consortium is IConsortium {
 
     /// @notice Creates the consortium with its founders, all active from the first block.
     /// @param founders The founding members; at least one, no duplicates, no zero address, each named.
-    /// @param quorumBps_ Share of active members (basis points, 1..10 000) whose approval passes a proposal.
+    /// @param quorumBps_ Share of the electorate (basis points, 5 001..10 000: more than half) whose approval
+    ///        passes a proposal.
     /// @param votingPeriod_ Seconds a proposal stays open.
     constructor(Profile[] memory founders, uint16 quorumBps_, uint64 votingPeriod_) {
         if (founders.length == 0) revert ConsortiumNoFounders();
-        if (quorumBps_ == 0 || quorumBps_ > _BPS) revert ConsortiumInvalidQuorum(quorumBps_);
+        if (quorumBps_ <= _BPS / 2 || quorumBps_ > _BPS) revert ConsortiumInvalidQuorum(quorumBps_);
         if (votingPeriod_ == 0) revert ConsortiumInvalidVotingPeriod();
         quorumBps = quorumBps_;
         votingPeriod = votingPeriod_;
@@ -157,11 +181,13 @@ contract Consortium is IConsortium {
     }
 
     modifier onlyActiveMember() {
-        if (_status[msg.sender] != MemberStatus.Active) revert ConsortiumNotActiveMember(msg.sender);
+        if (_states[msg.sender].status != MemberStatus.Active) revert ConsortiumNotActiveMember(msg.sender);
         _;
     }
 
-    /// @notice Proposes to admit `newcomer` with its profile. Only an active member may propose.
+    /// @notice Proposes to admit `newcomer` with its profile.
+    /// @dev Requirements: the caller is an active member; `newcomer` was never a member, is not the zero
+    ///      address and has a name. Emits `ProposalCreated`.
     /// @param newcomer The profile of the business to admit; it must never have been a member.
     /// @return proposalId The new proposal.
     function proposeAdmission(Profile calldata newcomer) external onlyActiveMember returns (uint256 proposalId) {
@@ -171,27 +197,38 @@ contract Consortium is IConsortium {
     }
 
     /// @notice Proposes to suspend the active member `account`.
+    /// @dev Requirements: the caller and `account` are active members. Emits `ProposalCreated`.
     /// @param account The member to suspend.
     /// @return proposalId The new proposal.
     function proposeSuspension(address account) external onlyActiveMember returns (uint256 proposalId) {
-        if (_status[account] != MemberStatus.Active) revert ConsortiumNotActiveMember(account);
+        if (_states[account].status != MemberStatus.Active) revert ConsortiumNotActiveMember(account);
         proposalId = _createProposal(ProposalKind.Suspension, account);
     }
 
     /// @notice Proposes to reinstate the suspended member `account`.
+    /// @dev Requirements: the caller is an active member; `account` is suspended. Emits `ProposalCreated`.
     /// @param account The member to reinstate.
     /// @return proposalId The new proposal.
     function proposeReinstatement(address account) external onlyActiveMember returns (uint256 proposalId) {
-        if (_status[account] != MemberStatus.Suspended) revert ConsortiumNotSuspended(account);
+        if (_states[account].status != MemberStatus.Suspended) revert ConsortiumNotSuspended(account);
         proposalId = _createProposal(ProposalKind.Reinstatement, account);
     }
 
     /// @notice Approves proposal `proposalId`. The approval that reaches the quorum executes it.
+    /// @dev Requirements: the caller is an active member that was in the proposal's electorate (active when it
+    ///      was made, and since); the proposal exists, has not taken effect, is before its deadline and not
+    ///      stale (its subject's status unchanged); the caller has not approved it. Emits `ProposalApproved`,
+    ///      and with the approval that reaches the quorum, `ProposalExecuted` and the subject's event
+    ///      (`MemberAdmitted`, `MemberSuspended` or `MemberReinstated`).
     /// @param proposalId The proposal to approve.
     function approve(uint256 proposalId) external onlyActiveMember {
         Proposal storage open = _existingProposal(proposalId);
         if (open.executed) revert ConsortiumProposalAlreadyExecuted(proposalId);
         if (block.timestamp > open.deadline) revert ConsortiumProposalExpired(proposalId, open.deadline);
+        if (_states[msg.sender].activeSince > proposalId) revert ConsortiumNotInElectorate(proposalId, msg.sender);
+        if (open.kind != ProposalKind.Admission && _states[open.subject].changes != open.subjectChanges) {
+            revert ConsortiumProposalStale(proposalId, open.subject);
+        }
         if (_approved[proposalId][msg.sender]) revert ConsortiumAlreadyVoted(proposalId, msg.sender);
         _approved[proposalId][msg.sender] = true;
         uint32 approvals = open.approvals + 1;
@@ -204,16 +241,23 @@ contract Consortium is IConsortium {
         }
     }
 
-    /// @notice Leaves the consortium. Balances already credited elsewhere stay the caller's.
-    function exit() external onlyActiveMember {
-        _status[msg.sender] = MemberStatus.Exited;
-        _activeCount -= 1;
+    /// @notice Leaves the consortium, for good. Balances already credited elsewhere stay the caller's.
+    /// @dev Requirements: the caller is an active or a suspended member (a suspended member may leave too).
+    ///      Emits `MemberExited`.
+    function exit() external {
+        State storage state = _states[msg.sender];
+        MemberStatus status = state.status;
+        if (status != MemberStatus.Active && status != MemberStatus.Suspended) {
+            revert ConsortiumNotActiveMember(msg.sender);
+        }
+        if (status == MemberStatus.Active) _activeCount -= 1;
+        _setStatus(state, MemberStatus.Exited);
         emit MemberExited(msg.sender);
     }
 
     /// @inheritdoc IConsortium
     function isActiveMember(address account) external view returns (bool) {
-        return _status[account] == MemberStatus.Active;
+        return _states[account].status == MemberStatus.Active;
     }
 
     /// @notice The record of `account` (status `None` if it never joined).
@@ -225,7 +269,7 @@ contract Consortium is IConsortium {
             sector: record.sector,
             region: record.region,
             joinedAt: record.joinedAt,
-            status: _status[account]
+            status: _states[account].status
         });
     }
 
@@ -276,6 +320,7 @@ contract Consortium is IConsortium {
             Proposal({
                 kind: kind,
                 subject: subject,
+                subjectChanges: _states[subject].changes,
                 proposer: msg.sender,
                 deadline: deadline,
                 electorate: electorate,
@@ -291,13 +336,14 @@ contract Consortium is IConsortium {
         if (executed.kind == ProposalKind.Admission) {
             _admit(_candidates[proposalId], proposalId);
         } else if (executed.kind == ProposalKind.Suspension) {
-            if (_status[subject] != MemberStatus.Active) revert ConsortiumNotActiveMember(subject);
-            _status[subject] = MemberStatus.Suspended;
+            // Not stale (checked in `approve`), so the subject is still active.
+            _setStatus(_states[subject], MemberStatus.Suspended);
             _activeCount -= 1;
             emit MemberSuspended(subject, proposalId);
         } else {
-            if (_status[subject] != MemberStatus.Suspended) revert ConsortiumNotSuspended(subject);
-            _status[subject] = MemberStatus.Active;
+            State storage state = _states[subject];
+            _setStatus(state, MemberStatus.Active);
+            state.activeSince = uint32(_proposals.length);
             _activeCount += 1;
             emit MemberReinstated(subject, proposalId);
         }
@@ -307,7 +353,8 @@ contract Consortium is IConsortium {
         _checkAdmissible(profile.account, profile.name);
         _records[profile.account] =
             Record({name: profile.name, sector: profile.sector, region: profile.region, joinedAt: uint64(block.timestamp)});
-        _status[profile.account] = MemberStatus.Active;
+        _states[profile.account] =
+            State({status: MemberStatus.Active, activeSince: uint32(_proposals.length), changes: 1});
         _memberList.push(profile.account);
         _activeCount += 1;
         emit MemberAdmitted(profile.account, profile.sector, profile.region, profile.name, proposalId);
@@ -316,7 +363,12 @@ contract Consortium is IConsortium {
     function _checkAdmissible(address account, string memory name) private view {
         if (account == address(0)) revert ConsortiumZeroAddress();
         if (bytes(name).length == 0) revert ConsortiumEmptyName(account);
-        if (_status[account] != MemberStatus.None) revert ConsortiumAlreadyMember(account);
+        if (_states[account].status != MemberStatus.None) revert ConsortiumAlreadyMember(account);
+    }
+
+    function _setStatus(State storage state, MemberStatus status) private {
+        state.status = status;
+        state.changes += 1;
     }
 
     function _existingProposal(uint256 proposalId) private view returns (Proposal storage) {
@@ -324,8 +376,9 @@ contract Consortium is IConsortium {
         return _proposals[proposalId];
     }
 
-    /// @dev Approvals needed out of `electorate`: ceil(electorate * quorumBps / 10 000). The electorate
-    ///      counts the proposer, who is active, so it is at least one and so is the result.
+    /// @dev Approvals needed out of `electorate`: ceil(electorate * quorumBps / 10 000), more than half of it
+    ///      since quorumBps > 5 000. The electorate counts the proposer, who is active, so it is at least one
+    ///      and so is the result.
     function _quorumVotes(uint32 electorate) private view returns (uint32) {
         return uint32((uint256(electorate) * quorumBps + _BPS - 1) / _BPS);
     }

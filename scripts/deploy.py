@@ -2,9 +2,9 @@
 
     brownie run scripts/deploy.py [--network development]
 
-Deploys the Consortium (founders, a 50 % quorum, a week to vote) and the Agreements and ReferralRewards
-contracts bound to it. On a development chain the first three test accounts become the founders and a mock
-ERC-20 ("Coop Dollar", cUSD) is deployed for revenue in a token. The manifest goes to
+Deploys the Consortium (founders, a strict-majority quorum, a week to vote) and the Agreements and
+ReferralRewards contracts bound to it. On a development chain the first three test accounts become the
+founders and a mock ERC-20 ("Coop Dollar", cUSD) is deployed for revenue in a token. The manifest goes to
 ``deployments/<chain_id>.json``.
 """
 
@@ -37,7 +37,7 @@ def deployment_record(contract: Any) -> ContractDeployment:
     )
 
 
-QUORUM_BPS = 5_000  # half of the active members approve an admission, suspension or reinstatement
+QUORUM_BPS = 5_001  # more than half of the electorate approves an admission, suspension or reinstatement
 VOTING_PERIOD = 7 * 24 * 3600  # a week to vote
 
 

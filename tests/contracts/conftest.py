@@ -104,7 +104,7 @@ def founder_profiles(founders: list[Any]) -> list[tuple[str, str, bytes, bytes]]
     ]
 
 
-QUORUM_BPS = 5_000
+QUORUM_BPS = 5_001  # a strict majority, the least the Consortium accepts
 VOTING_PERIOD = 7 * 24 * 3600
 
 
@@ -120,7 +120,7 @@ def deploy_consortium(Consortium: Any, founders: list[Any]) -> Callable[..., Any
 
 @pytest.fixture(scope="module")
 def consortium(deploy_consortium: Callable[..., Any], founder_profiles: list[Any]) -> Any:
-    """A consortium with the three founders, a 50 % quorum and a 7-day voting period."""
+    """A consortium with the three founders, a strict-majority quorum and a 7-day voting period."""
     return deploy_consortium(founder_profiles)
 
 

@@ -177,3 +177,47 @@ def test_a_replaced_version_never_counts_as_signed(
     assert not agreements.hasSigned(active_id, 2, members[1]), "version 2 never took effect"
     assert agreements.hasSigned(active_id, 3, members[1])
     assert agreements.hasSigned(active_id, 1, members[1]), "version 1 took effect"
+
+
+# -------------------------------------------------------- audit finding 4: a party that left blocks nothing
+
+
+def test_a_party_that_left_need_not_sign_an_amendment_that_keeps_its_share(
+    agreements: Any, coop: Any, active_id: int, members: list[Any]
+) -> None:
+    """Before, an exited party blocked every amendment of its agreements forever."""
+    coop.exit({"from": members[2]})
+    version = _amend(agreements, active_id, members[0], [4_000, 4_000, 2_000])
+    tx = agreements.sign(active_id, version, {"from": members[1]})
+    assert tx.events["AgreementVersionActivated"]["version"] == version
+    assert agreements.shareOf(active_id, members[2]) == 2_000
+
+
+def test_nobody_changes_the_share_of_a_party_that_left(
+    agreements: Any, coop: Any, active_id: int, members: list[Any]
+) -> None:
+    coop.exit({"from": members[2]})
+    version = _amend(agreements, active_id, members[0], [5_000, 4_000, 1_000])
+    tx = agreements.sign(active_id, version, {"from": members[1]})
+    assert "AgreementVersionActivated" not in tx.events
+    with reverts_with("AgreementAwaitingSignatures", active_id, version):
+        agreements.completeAmendment(active_id, {"from": members[1]})
+    assert agreements.shareOf(active_id, members[2]) == 2_000
+
+
+def test_an_amendment_completes_when_the_last_unsigned_party_leaves(
+    agreements: Any, coop: Any, active_id: int, members: list[Any], outsider: Any
+) -> None:
+    version = _amend(agreements, active_id, members[0], [4_000, 4_000, 2_000])
+    agreements.sign(active_id, version, {"from": members[1]})
+    with reverts_with("AgreementAwaitingSignatures", active_id, version):
+        agreements.completeAmendment(active_id, {"from": outsider})
+    coop.exit({"from": members[2]})
+    tx = agreements.completeAmendment(active_id, {"from": outsider})
+    assert tx.events["AgreementVersionActivated"]["version"] == version
+    assert agreements.shareOf(active_id, members[0]) == 4_000
+
+
+def test_complete_amendment_needs_a_pending_amendment(agreements: Any, active_id: int, outsider: Any) -> None:
+    with reverts_with("AgreementVersionNotPending", active_id, 0):
+        agreements.completeAmendment(active_id, {"from": outsider})

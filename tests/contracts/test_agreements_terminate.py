@@ -102,3 +102,30 @@ def test_a_dispute_past_the_end_time_is_expired_and_can_still_end(
     tx = agreements.voteToResolve(agreement_id, {"from": members[1]})
     assert tx.events["DisputeResolved"]["releasedAmount"] == 10_000
     assert agreements.statusOf(agreement_id) == EXPIRED
+
+
+# ------------------------------------------ audit finding 4: consents lapse, a departed party blocks nothing
+
+
+def test_termination_consents_lapse_after_the_window(
+    agreements: Any, active_id: int, members: list[Any], chain: Any
+) -> None:
+    window = agreements.CONSENT_WINDOW()
+    agreements.consentToTerminate(active_id, {"from": members[0]})
+    agreements.consentToTerminate(active_id, {"from": members[1]})
+    chain.sleep(window + 1)
+    tx = agreements.consentToTerminate(active_id, {"from": members[2]})
+    assert "AgreementTerminated" not in tx.events, "the two old consents lapsed"
+    agreements.consentToTerminate(active_id, {"from": members[0]})  # a new round: consenting again is allowed
+    tx = agreements.consentToTerminate(active_id, {"from": members[1]})
+    assert agreements.statusOf(active_id) == TERMINATED
+
+
+def test_a_party_that_left_is_not_waited_for_to_terminate(
+    agreements: Any, coop: Any, active_id: int, members: list[Any]
+) -> None:
+    coop.exit({"from": members[2]})
+    agreements.consentToTerminate(active_id, {"from": members[0]})
+    tx = agreements.consentToTerminate(active_id, {"from": members[1]})
+    assert tx.events["AgreementTerminated"]["id"] == active_id
+    assert agreements.statusOf(active_id) == TERMINATED

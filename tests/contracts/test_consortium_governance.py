@@ -42,7 +42,7 @@ def test_admission_takes_effect_when_the_quorum_approves(
         proposal_id,
     )
     assert tx.events["ProposalExecuted"]["proposalId"] == proposal_id
-    assert consortium.proposal(proposal_id)[6] is True
+    assert consortium.proposal(proposal_id)["executed"] is True
     assert consortium.memberCount() == 4
     assert consortium.activeMemberCount() == 4
 
@@ -59,7 +59,9 @@ def test_suspension_then_reinstatement(consortium: Any, founders: list[Any]) -> 
 
     reinstatement = consortium.proposeReinstatement(target, {"from": founders[1]}).return_value
     consortium.approve(reinstatement, {"from": founders[1]})
-    assert _status(consortium, target) == ACTIVE, "1 of 2 active members meets a 50 % quorum"
+    assert _status(consortium, target) == SUSPENDED, "1 of 2 is not a strict majority"
+    consortium.approve(reinstatement, {"from": founders[0]})
+    assert _status(consortium, target) == ACTIVE
     assert consortium.activeMemberCount() == 3
 
 
@@ -114,7 +116,7 @@ def test_approving_after_the_deadline_reverts(
     consortium: Any, founders: list[Any], candidate: Any, chain: Any
 ) -> None:
     proposal_id = consortium.proposeAdmission(profile(candidate, "Late"), {"from": founders[0]}).return_value
-    deadline = consortium.proposal(proposal_id)[3]
+    deadline = consortium.proposal(proposal_id)["deadline"]
     consortium.approve(proposal_id, {"from": founders[0]})
     chain.sleep(VOTING_PERIOD + 1)
     with reverts_with("ConsortiumProposalExpired", proposal_id, deadline):
@@ -173,7 +175,7 @@ def test_suspension_of_a_member_who_exited_meanwhile_reverts(consortium: Any, fo
     proposal_id = consortium.proposeSuspension(founders[2], {"from": founders[0]}).return_value
     consortium.approve(proposal_id, {"from": founders[0]})
     consortium.exit({"from": founders[2]})
-    with reverts_with("ConsortiumNotActiveMember", founders[2].address):
+    with reverts_with("ConsortiumProposalStale", proposal_id, founders[2].address):
         consortium.approve(proposal_id, {"from": founders[1]})
     assert _status(consortium, founders[2]) == EXITED
 
@@ -203,5 +205,85 @@ def test_second_reinstatement_of_the_same_member_reverts(consortium: Any, founde
     first = consortium.proposeReinstatement(founders[2], {"from": founders[0]}).return_value
     second = consortium.proposeReinstatement(founders[2], {"from": founders[1]}).return_value
     consortium.approve(first, {"from": founders[0]})
-    with reverts_with("ConsortiumNotSuspended", founders[2].address):
+    consortium.approve(first, {"from": founders[1]})
+    with reverts_with("ConsortiumProposalStale", second, founders[2].address):
         consortium.approve(second, {"from": founders[1]})
+
+
+# ------------------------------------------------------------------ audit finding 4: who decides
+
+
+def test_half_of_the_members_cannot_suspend_the_other_half(coop: Any, members: list[Any]) -> None:
+    """With the old 50 % quorum, 4 of 8 members could suspend the other 4 one by one."""
+    coop.exit({"from": members[8]})  # 8 active members
+    target = members[7]
+    proposal_id = coop.proposeSuspension(target, {"from": members[0]}).return_value
+    for voter in members[:4]:
+        coop.approve(proposal_id, {"from": voter})
+    assert coop.isActiveMember(target), "4 of 8 is not a strict majority"
+    coop.approve(proposal_id, {"from": members[4]})
+    assert not coop.isActiveMember(target)
+
+
+@pytest.mark.parametrize("quorum", [0, 5_000, 10_001])
+def test_a_quorum_of_half_or_less_is_refused(
+    deploy_consortium: Any, founder_profiles: list[Any], quorum: int
+) -> None:
+    with reverts_with("ConsortiumInvalidQuorum", quorum):
+        deploy_consortium(founder_profiles, quorum_bps=quorum)
+
+
+def test_a_stale_suspension_does_not_execute_after_a_reinstatement(coop: Any, members: list[Any]) -> None:
+    """The old proposal would re-suspend a member the consortium suspended and then reinstated."""
+    target = members[8]
+    stale = coop.proposeSuspension(target, {"from": members[0]}).return_value
+    coop.approve(stale, {"from": members[0]})
+    suspension = coop.proposeSuspension(target, {"from": members[1]}).return_value
+    for voter in members[1:6]:  # 5 of 9
+        coop.approve(suspension, {"from": voter})
+    reinstatement = coop.proposeReinstatement(target, {"from": members[1]}).return_value
+    for voter in members[1:6]:  # 5 of 8
+        coop.approve(reinstatement, {"from": voter})
+    assert coop.isActiveMember(target)
+    with reverts_with("ConsortiumProposalStale", stale, target.address):
+        coop.approve(stale, {"from": members[1]})
+
+
+def test_members_admitted_after_a_proposal_do_not_vote_on_it(
+    consortium: Any, founders: list[Any], accounts: Any
+) -> None:
+    suspension = consortium.proposeSuspension(founders[2], {"from": founders[0]}).return_value
+    admission = consortium.proposeAdmission(
+        profile(accounts[5], "Newcomer"), {"from": founders[0]}
+    ).return_value
+    consortium.approve(admission, {"from": founders[0]})
+    consortium.approve(admission, {"from": founders[1]})
+    assert consortium.isActiveMember(accounts[5])
+    with reverts_with("ConsortiumNotInElectorate", suspension, accounts[5].address):
+        consortium.approve(suspension, {"from": accounts[5]})
+
+
+def test_a_reinstated_member_does_not_vote_on_what_was_proposed_while_it_was_away(
+    consortium: Any, founders: list[Any], accounts: Any
+) -> None:
+    suspension = consortium.proposeSuspension(founders[2], {"from": founders[0]}).return_value
+    consortium.approve(suspension, {"from": founders[0]})
+    consortium.approve(suspension, {"from": founders[1]})
+    admission = consortium.proposeAdmission(
+        profile(accounts[5], "Newcomer"), {"from": founders[0]}
+    ).return_value
+    reinstatement = consortium.proposeReinstatement(founders[2], {"from": founders[0]}).return_value
+    consortium.approve(reinstatement, {"from": founders[0]})
+    consortium.approve(reinstatement, {"from": founders[1]})
+    with reverts_with("ConsortiumNotInElectorate", admission, founders[2].address):
+        consortium.approve(admission, {"from": founders[2]})
+
+
+def test_a_suspended_member_may_exit(consortium: Any, founders: list[Any]) -> None:
+    suspension = consortium.proposeSuspension(founders[2], {"from": founders[0]}).return_value
+    consortium.approve(suspension, {"from": founders[0]})
+    consortium.approve(suspension, {"from": founders[1]})
+    tx = consortium.exit({"from": founders[2]})
+    assert tx.events["MemberExited"]["account"] == founders[2]
+    assert _status(consortium, founders[2]) == EXITED
+    assert consortium.activeMemberCount() == 2, "a suspended member was not counted active"

@@ -80,16 +80,6 @@ def test_founder_without_name_reverts(deploy_consortium: Any, founder_profiles: 
         deploy_consortium([(account, "", sector, region)])
 
 
-def test_zero_quorum_reverts(deploy_consortium: Any, founder_profiles: list[Any]) -> None:
-    with reverts_with("ConsortiumInvalidQuorum", 0):
-        deploy_consortium(founder_profiles, quorum_bps=0)
-
-
-def test_quorum_above_100_percent_reverts(deploy_consortium: Any, founder_profiles: list[Any]) -> None:
-    with reverts_with("ConsortiumInvalidQuorum", 10_001):
-        deploy_consortium(founder_profiles, quorum_bps=10_001)
-
-
 def test_zero_voting_period_reverts(deploy_consortium: Any, founder_profiles: list[Any]) -> None:
     with reverts_with("ConsortiumInvalidVotingPeriod"):
         deploy_consortium(founder_profiles, voting_period=0)

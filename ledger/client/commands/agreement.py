@@ -226,11 +226,20 @@ id_command(
 id_command(
     app,
     "terminate",
-    "Consent to end an agreement (all parties end it).",
+    "Consent to end an agreement (every party still a member ends it, within 30 days of the first consent).",
     "agreement",
     "Agreements",
     "consentToTerminate",
     "Consent to terminate",
+)
+id_command(
+    app,
+    "complete-amendment",
+    "Put a pending amendment in force when the parties that did not sign it left (their shares unchanged).",
+    "agreement",
+    "Agreements",
+    "completeAmendment",
+    "Put the pending amendment in force on",
 )
 id_command(
     app,

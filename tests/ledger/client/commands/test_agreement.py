@@ -102,6 +102,16 @@ def test_a_revert_is_decoded_to_its_error_and_nothing_is_sent(member: Member) ->
     assert member.nonce(4) == before
 
 
+def test_complete_amendment_without_one_pending_is_explained(member: Member) -> None:
+    agreement = _propose(member, {0: 5_000, 1: 5_000}, 0, "Co-development")
+    before = member.nonce(4)
+    result = member.run("agreement", "complete-amendment", str(agreement), "--json", account=4)
+    assert result.exit_code == 1
+    body = json.loads(result.stdout)
+    assert (body["error"], body["sent"]) == ("AgreementVersionNotPending", False)
+    assert member.nonce(4) == before
+
+
 def test_bad_input_is_refused_with_what_to_fix(member: Member) -> None:
     missing = member.run(
         "agreement",

@@ -298,6 +298,10 @@ contract Agreements is EIP712, ReentrancyGuard {
     // ------------------------------------------------------------------------------------------ proposing
 
     /// @notice Proposes an agreement; the proposer signs version 1 by proposing and becomes the lead party.
+    /// @dev Requirements: the caller is an active member and one of the parties; 2 to `MAX_PARTIES` parties,
+    ///      each an active member, without duplicates; one share per party, each > 0, summing to 10 000; the
+    ///      asset is the native coin or a contract; the end time is after the start time and in the future.
+    ///      Emits `AgreementProposed`, `VersionProposed` and `AgreementSigned` (the proposer's signature).
     /// @param proposal The agreement (see `Proposal`).
     /// @return id The new agreement's id (ids start at 1).
     function propose(Proposal calldata proposal) external onlyActiveMember returns (uint256 id) {
@@ -341,6 +345,10 @@ contract Agreements is EIP712, ReentrancyGuard {
 
     /// @notice Proposes new terms, shares and end time for an active agreement, as its next version. The
     ///         proposing party signs it by proposing. It replaces an amendment still awaiting signatures.
+    /// @dev Requirements: the caller is an active member and a party; the agreement is in force (active or
+    ///      disputed, not past its end time); one share per party, each > 0, summing to 10 000; the end time
+    ///      is in the future. Emits `VersionProposed` and `AgreementSigned`, and `AgreementVersionActivated`
+    ///      if no other party still active needs to sign it.
     /// @param id The agreement.
     /// @param termsHash Digest of the amended terms document.
     /// @param uri Pointer to that document (may be empty).
@@ -377,6 +385,9 @@ contract Agreements is EIP712, ReentrancyGuard {
     // ------------------------------------------------------------------------------------------- signing
 
     /// @notice Signs version `version` of agreement `id` as the calling party.
+    /// @dev Requirements: the caller is an active member and a party that has not signed this version; the
+    ///      version is the one awaiting signatures and the agreement is not past its end time. Emits
+    ///      `AgreementSigned`, and `AgreementVersionActivated` with the signature that completes it.
     /// @param id The agreement.
     /// @param version The version awaiting signatures (1 for a new agreement).
     function sign(uint256 id, uint32 version) external onlyActiveMember {
@@ -388,6 +399,9 @@ contract Agreements is EIP712, ReentrancyGuard {
     /// @notice Submits parties' EIP-712 signatures of version `version` of agreement `id`. Anybody may submit.
     /// @dev Each signature is over `AgreementApproval(agreementId, version, contentHash)` in this contract's
     ///      domain (name "coopledger Agreements", version "1", this chain id, this address); see `approvalDigest`.
+    ///      Requirements: the version is awaiting signatures and the agreement not past its end time; each
+    ///      signer is a party, an active member, and has not signed this version. Emits `AgreementSigned` per
+    ///      signature, and `AgreementVersionActivated` with the one that completes it.
     /// @param id The agreement.
     /// @param version The version awaiting signatures.
     /// @param signatures 65-byte ECDSA signatures, one per signing party.
@@ -407,7 +421,7 @@ contract Agreements is EIP712, ReentrancyGuard {
     /// @notice Raises a dispute on an agreement in force: deposits are held, not credited, until it ends.
     /// @dev Requirements: the caller is a party and an active member; the agreement is active, started and not
     ///      past its end time; the last dispute ended at least `DISPUTE_COOLDOWN` ago.
-    ///      Emits {DisputeRaised}.
+    ///      Emits `DisputeRaised`.
     /// @param id The agreement.
     /// @param reasonHash Digest of the off-chain statement of the dispute.
     function raiseDispute(uint256 id, bytes32 reasonHash) external {
@@ -433,7 +447,7 @@ contract Agreements is EIP712, ReentrancyGuard {
     ///         dispute); otherwise it is resolved when more than half of the other parties voted. The agreement
     ///         is then active again and the deposits held meanwhile are credited.
     /// @dev Requirements: the caller is a party that has not voted on this dispute; the agreement is disputed.
-    ///      Emits {DisputeResolutionVoted}, and {DisputeResolved} when the vote resolves it.
+    ///      Emits `DisputeResolutionVoted`, and `DisputeResolved` when the vote resolves it.
     /// @param id The agreement.
     function voteToResolve(uint256 id) external {
         Party storage party = _requireParty(id, msg.sender);
@@ -456,7 +470,7 @@ contract Agreements is EIP712, ReentrancyGuard {
     ///         as a resolution does: the agreement is active again and the held deposits are credited.
     ///         Anybody may call it.
     /// @dev Requirements: the agreement is disputed, and its dispute was raised at least `DISPUTE_WINDOW` ago.
-    ///      Emits {DisputeReleased}.
+    ///      Emits `DisputeReleased`.
     /// @param id The agreement.
     function releaseDispute(uint256 id) external {
         _existing(id);
@@ -518,6 +532,10 @@ contract Agreements is EIP712, ReentrancyGuard {
 
     /// @notice Deposits revenue into an agreement that is in force. Anybody may deposit; the depositor is
     ///         recorded as the contributor. Credited to the parties at once, or held while disputed.
+    /// @dev Requirements: `amount` > 0; the agreement is active or disputed, started and not past its end time;
+    ///      `asset` is the agreement's; the agreement's lifetime total stays within `MAX_REVENUE`; for the native
+    ///      coin, `amount` is sent as value, for an ERC-20, approved and delivered in full (a token that
+    ///      delivers less is refused). Emits `RevenueDeposited`.
     /// @param id The agreement.
     /// @param asset The asset the depositor means to pay: must be the agreement's (address(0) = native coin).
     /// @param amount The amount, in the asset's smallest unit; for the native coin, also the value sent.
@@ -550,7 +568,8 @@ contract Agreements is EIP712, ReentrancyGuard {
 
     /// @notice Withdraws everything agreement `id` credited to the caller and it has not withdrawn yet.
     ///         Works in every status, forever: credited money is the party's.
-    /// @dev Reentrancy-safe by checks-effects-interactions: the party's withdrawn total is raised to its whole
+    /// @dev Requirements: the caller is a party with something to withdraw. Emits `Withdrawn`.
+    ///      Reentrancy-safe by checks-effects-interactions: the party's withdrawn total is raised to its whole
     ///      credit before the transfer, so a reentrant call finds nothing left to withdraw (a test proves it
     ///      with a party that reenters). No ReentrancyGuard here on purpose: its cold storage slot costs
     ///      ~2 300 gas on the call that every party makes most, and it would guard nothing this order does not.

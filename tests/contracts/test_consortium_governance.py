@@ -21,6 +21,13 @@ def _status(consortium: Any, account: Any) -> int:
     return int(consortium.member(account)[4])
 
 
+def _suspend_third_founder(consortium: Any, founders: list[Any]) -> None:
+    """The first two founders propose and approve the suspension of the third (2 of 3: a strict majority)."""
+    suspension = consortium.proposeSuspension(founders[2], {"from": founders[0]}).return_value
+    consortium.approve(suspension, {"from": founders[0]})
+    consortium.approve(suspension, {"from": founders[1]})
+
+
 def test_admission_takes_effect_when_the_quorum_approves(
     consortium: Any, founders: list[Any], candidate: Any
 ) -> None:
@@ -199,9 +206,7 @@ def test_a_member_who_exited_cannot_exit_or_vote(
 
 
 def test_second_reinstatement_of_the_same_member_reverts(consortium: Any, founders: list[Any]) -> None:
-    suspension = consortium.proposeSuspension(founders[2], {"from": founders[0]}).return_value
-    consortium.approve(suspension, {"from": founders[0]})
-    consortium.approve(suspension, {"from": founders[1]})
+    _suspend_third_founder(consortium, founders)
     first = consortium.proposeReinstatement(founders[2], {"from": founders[0]}).return_value
     second = consortium.proposeReinstatement(founders[2], {"from": founders[1]}).return_value
     consortium.approve(first, {"from": founders[0]})
@@ -266,9 +271,7 @@ def test_members_admitted_after_a_proposal_do_not_vote_on_it(
 def test_a_reinstated_member_does_not_vote_on_what_was_proposed_while_it_was_away(
     consortium: Any, founders: list[Any], accounts: Any
 ) -> None:
-    suspension = consortium.proposeSuspension(founders[2], {"from": founders[0]}).return_value
-    consortium.approve(suspension, {"from": founders[0]})
-    consortium.approve(suspension, {"from": founders[1]})
+    _suspend_third_founder(consortium, founders)
     admission = consortium.proposeAdmission(
         profile(accounts[5], "Newcomer"), {"from": founders[0]}
     ).return_value
@@ -280,9 +283,7 @@ def test_a_reinstated_member_does_not_vote_on_what_was_proposed_while_it_was_awa
 
 
 def test_a_suspended_member_may_exit(consortium: Any, founders: list[Any]) -> None:
-    suspension = consortium.proposeSuspension(founders[2], {"from": founders[0]}).return_value
-    consortium.approve(suspension, {"from": founders[0]})
-    consortium.approve(suspension, {"from": founders[1]})
+    _suspend_third_founder(consortium, founders)
     tx = consortium.exit({"from": founders[2]})
     assert tx.events["MemberExited"]["account"] == founders[2]
     assert _status(consortium, founders[2]) == EXITED

@@ -148,6 +148,18 @@ def test_rebuilding_from_the_events_gives_the_incremental_projections(
     assert all(incremental[table] for table in PROJECTION_TABLES)
 
 
+def _migrate(url: str, *steps: tuple[str, str]) -> None:
+    """Run alembic ``steps`` (("downgrade", "0001"), ("upgrade", "head"), ...) on the store at ``url``."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        for step, revision in steps:
+            getattr(command, step)(config, revision)
+    engine.dispose()
+
+
 def test_a_store_from_before_projections_gets_them_when_the_indexer_starts(
     tmp_path: Path, store: Store, lifecycle: dict[str, int], deployment: Deployment
 ) -> None:
@@ -156,13 +168,7 @@ def test_a_store_from_before_projections_gets_them_when_the_indexer_starts(
     assert any(parties), "the lifecycle names members in its events"
     store.close()
     url = f"sqlite:///{tmp_path}/store.db"
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0001")
-    engine.dispose()
+    _migrate(url, ("downgrade", "0001"))
     with Store.open(url) as upgraded:
         upgraded.record_deployment(load_manifest(deployment.manifest_path))  # the indexer's first step
         assert _all_projections(upgraded) == expected
@@ -175,13 +181,9 @@ def test_migration_0005_keys_referrals_by_referrer_and_keeps_every_row(
     before = sorted(store.projection_rows("referrals"), key=lambda row: row["commitment"])
     store.close()
     url = f"sqlite:///{tmp_path}/store.db"
+    _migrate(url, ("downgrade", "0004"), ("upgrade", "head"))
     engine = create_engine(url)
-    with engine.begin() as connection:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0004")
-        command.upgrade(config, "head")
+    with engine.connect() as connection:
         key = inspect(connection).get_pk_constraint("referrals")["constrained_columns"]
     engine.dispose()
     assert key == ["program_id", "referrer", "commitment"]

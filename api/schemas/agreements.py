@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 
 from api.schemas.common import Address, Amount, Hash, label
 
@@ -46,6 +46,14 @@ class Agreement(BaseModel):
     activated_block: int | None
     ended_block: int | None
     parties: list[Party]
+
+    @computed_field(
+        description="credited to the agreement but to no party yet: the share period's rounding "
+        "dust, fewer smallest units than there are parties (Agreements.unassigned)"
+    )
+    def unassigned(self) -> str:
+        """What the agreement credited but assigned to no party yet (ledger.protocol.sharing.dust)."""
+        return str(int(self.total_credited) - sum(int(party.credited) for party in self.parties))
 
 
 class Version(BaseModel):

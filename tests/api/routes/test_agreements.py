@@ -21,6 +21,8 @@ def test_agreement_detail_has_parties_balances_and_every_version(served: Served,
     assert body["total_deposited"] == str(row["total_deposited"])
     dust = int(body["total_credited"]) - sum(int(party["credited"]) for party in body["parties"])
     assert 0 <= dust < len(body["parties"]), "what rounding assigned to nobody yet: fewer units than parties"
+    on_chain = served.deployment.contracts["Agreements"].functions.unassigned(agreement).call()
+    assert body["unassigned"] == str(dust) == str(on_chain)
     assert {party["party"]: party["share_bps"] for party in body["parties"]} == {
         party["party"]: party["share_bps"] for party in parties
     }

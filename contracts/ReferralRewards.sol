@@ -326,8 +326,7 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
     /// @param programId The program.
     /// @return amount What was sent back.
     function reclaimBudget(uint256 programId) external returns (uint256 amount) {
-        Header memory header = _existingProgram(programId);
-        if (header.sponsor != msg.sender) revert ReferralNotSponsor(programId, msg.sender);
+        Header memory header = _ownProgram(programId);
         if (!header.closed && block.timestamp < header.expiry) {
             revert ReferralProgramNotExpired(programId, header.expiry);
         }
@@ -345,8 +344,7 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
     /// @param programId The program.
     /// @return nonce The nonce new vouchers carry.
     function revokeVouchers(uint256 programId) external returns (uint256 nonce) {
-        Header memory header = _existingProgram(programId);
-        if (header.sponsor != msg.sender) revert ReferralNotSponsor(programId, msg.sender);
+        Header memory header = _ownProgram(programId);
         nonce = uint256(header.voucherNonce) + 1;
         _headers[programId].voucherNonce = nonce.toUint32();
         emit VouchersRevoked(programId, msg.sender, nonce);
@@ -494,7 +492,8 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
     ///         `min(fixedReward + conversionValue * rewardBps / 10 000, cap)`.
     function rewardFor(uint256 programId, uint256 conversionValue) public view returns (uint256) {
         Header memory header = _existingProgram(programId);
-        return _reward(_payouts[programId].fixedReward, header.rewardBps, _budgets[programId], conversionValue);
+        uint256 cap = _budgets[programId].perConversionCap;
+        return _reward(_payouts[programId].fixedReward, header.rewardBps, cap, conversionValue);
     }
 
     /// @notice The EIP-712 digest the sponsor signs for `voucher`.
@@ -533,7 +532,7 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
         Payout memory payout = _payouts[programId];
         Budget storage budget = _budgets[programId];
         Budget memory figures = budget;
-        reward = _reward(payout.fixedReward, header.rewardBps, figures, conversionValue);
+        reward = _reward(payout.fixedReward, header.rewardBps, figures.perConversionCap, conversionValue);
         if (reward > figures.unreserved) revert ReferralBudgetExceeded(programId, reward, figures.unreserved);
         if (payout.referrerCapped) _chargeReferrerCap(programId, referrer, reward);
         budget.unreserved = uint128(figures.unreserved - reward);
@@ -550,12 +549,11 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
         _earned[programId][referrer] = earnedSoFar + reward;
     }
 
-    function _reward(uint256 fixedReward, uint256 rewardBps, Budget memory figures, uint256 conversionValue)
+    function _reward(uint256 fixedReward, uint256 rewardBps, uint256 cap, uint256 conversionValue)
         private
         pure
         returns (uint256 reward)
     {
-        uint256 cap = figures.perConversionCap;
         // Past `cap * 10 000 / rewardBps` the variable part alone reaches the cap; testing first keeps the
         // product below 2^256 for any conversion value.
         if (rewardBps != 0 && conversionValue > cap * _BPS / rewardBps) return cap;
@@ -585,10 +583,15 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
         if (header.sponsor == address(0)) revert ReferralUnknownProgram(programId);
     }
 
-    /// @dev The sponsor may only manage its program while it is an active member.
-    function _requireSponsor(uint256 programId) private view returns (Header memory header) {
+    /// @dev The caller's program `programId`: what a sponsor reclaims and revokes, active member or not.
+    function _ownProgram(uint256 programId) private view returns (Header memory header) {
         header = _existingProgram(programId);
         if (header.sponsor != msg.sender) revert ReferralNotSponsor(programId, msg.sender);
+    }
+
+    /// @dev The sponsor may only manage its program while it is an active member.
+    function _requireSponsor(uint256 programId) private view returns (Header memory header) {
+        header = _ownProgram(programId);
         _requireSponsorActive(programId, header);
     }
 

@@ -17,6 +17,7 @@ from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.routes import (
     admin,
     agreements,
+    assets,
     audit,
     dashboard,
     events,
@@ -67,6 +68,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     version_1 = APIRouter(prefix="/v1")
     for router in (
         members.router,
+        assets.router,
         agreements.router,
         referrals.programs,
         referrals.referrals,

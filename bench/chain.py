@@ -260,13 +260,17 @@ def _deploy(
     contracts: dict[str, Any] = {}
     records: dict[str, ContractDeployment] = {}
     for name, args in (
-        ("Consortium", (profiles, 5_001, 7 * 24 * 3600)),
+        ("MockERC20", ("Coop Dollar", "cUSD")),
+        ("Consortium", None),
         ("Agreements", None),
         ("ReferralRewards", None),
-        ("MockERC20", ("Coop Dollar", "cUSD")),
     ):
         artifact = json.loads((BUILD / f"{name}.json").read_text())
-        constructor_args = args if args is not None else (contracts["Consortium"].address,)
+        constructor_args: tuple[Any, ...]
+        if name == "Consortium":
+            constructor_args = (profiles, [contracts["MockERC20"].address], 5_001, 7 * 24 * 3600)
+        else:
+            constructor_args = args if args is not None else (contracts["Consortium"].address,)
         factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
         transaction = {"from": deployer, "gasPrice": 0, "gas": BLOCK_GAS_LIMIT // 2}
         tx_hash = factory.constructor(*constructor_args).transact(transaction)

@@ -48,11 +48,13 @@ def _members(count: int) -> list[Any]:
     return [*accounts[: min(count, 10)], *generated]
 
 
-def _consortium(members: list[Any]) -> Any:
+def _consortium(members: list[Any], assets: tuple[Any, ...] = ()) -> Any:
+    """A consortium of ``members`` (all founders) that accepts ``assets`` besides the native coin."""
     profiles = [
         (m.address, f"Member {i}", encode_code("bakery"), encode_code("north")) for i, m in enumerate(members)
     ]
-    return Consortium.deploy(profiles, 5_001, 7 * 24 * 3600, {"from": members[0]})
+    approved = [asset.address for asset in assets]
+    return Consortium.deploy(profiles, approved, 5_001, 7 * 24 * 3600, {"from": members[0]})
 
 
 def _proposal(parties: list[Any], asset: Any) -> tuple[Any, ...]:
@@ -103,10 +105,10 @@ def _active_agreement(agreements: Any, parties: list[Any], asset: Any) -> tuple[
 def agreements_figures() -> dict[str, int]:
     """Agreements: every state-changing function, deposits with 2 and 20 parties."""
     members = _members(20)
-    consortium = _consortium(members)
-    agreements = Agreements.deploy(consortium, {"from": accounts[0]})
     customer = accounts[0]
     token = MockERC20.deploy("Coop Dollar", "cUSD", {"from": customer})
+    consortium = _consortium(members, (token,))
+    agreements = Agreements.deploy(consortium, {"from": accounts[0]})
     token.mint(customer, 10**30, {"from": customer})
     token.approve(agreements, 10**29, {"from": customer})  # finite: the allowance is written on every deposit
     figures: dict[str, int] = {"Agreements.deploy": agreements.tx.gas_used}
@@ -199,10 +201,10 @@ def agreements_figures() -> dict[str, int]:
 def referrals_figures() -> dict[str, int]:
     """ReferralRewards: every state-changing function; claims by a referrer who already holds the token."""
     members = _members(12)
-    consortium = _consortium(members)
-    referrals = ReferralRewards.deploy(consortium, {"from": accounts[0]})
     sponsor, referrer = members[10], members[1]  # the sponsor is a generated account, to sign vouchers
     token = MockERC20.deploy("Coop Dollar", "cUSD", {"from": sponsor})
+    consortium = _consortium(members, (token,))
+    referrals = ReferralRewards.deploy(consortium, {"from": accounts[0]})
     token.mint(sponsor, 10**30, {"from": sponsor})
     token.approve(referrals, 10**29, {"from": sponsor})
     token.mint(referrer, 1, {"from": referrer})

@@ -68,7 +68,7 @@ contract Agreements is EIP712, ReentrancyGuard {
     /// @param uri Optional pointer to the document (may be empty).
     /// @param parties 2 to 64 active members, without duplicates, the proposer among them.
     /// @param sharesBps Each party's share of revenue in basis points, each > 0, summing to 10 000.
-    /// @param asset The payment asset: address(0) for the native coin, else an ERC-20 contract.
+    /// @param asset The payment asset: address(0) for the native coin, else an ERC-20 the consortium approved.
     /// @param startTime First second at which deposits are accepted.
     /// @param endTime First second at which the agreement has expired.
     struct Proposal {
@@ -209,8 +209,9 @@ contract Agreements is EIP712, ReentrancyGuard {
     error AgreementSharesNotFull(uint256 sum);
     /// @notice The period [`startTime`, `endTime`) is empty or already over.
     error AgreementInvalidPeriod(uint256 startTime, uint256 endTime);
-    /// @notice `asset` is neither address(0) (native coin) nor a contract.
-    error AgreementInvalidAsset(address asset);
+    /// @notice `asset` is not approved by the consortium for payments (the native coin, address(0), always is):
+    ///         propose its approval to the members first (`Consortium.proposeAssetApproval`).
+    error AgreementAssetNotApproved(address asset);
     /// @notice Agreement `id` is `status`, which does not allow this.
     error AgreementWrongStatus(uint256 id, Status status);
     /// @notice Version `version` of agreement `id` is not the one awaiting signatures.
@@ -300,7 +301,8 @@ contract Agreements is EIP712, ReentrancyGuard {
     /// @notice Proposes an agreement; the proposer signs version 1 by proposing and becomes the lead party.
     /// @dev Requirements: the caller is an active member and one of the parties; 2 to `MAX_PARTIES` parties,
     ///      each an active member, without duplicates; one share per party, each > 0, summing to 10 000; the
-    ///      asset is the native coin or a contract; the end time is after the start time and in the future.
+    ///      asset is the native coin or an ERC-20 the consortium approved (`IConsortium.isApprovedAsset`); the
+    ///      end time is after the start time and in the future.
     ///      Emits `AgreementProposed`, `VersionProposed` and `AgreementSigned` (the proposer's signature).
     /// @param proposal The agreement (see `Proposal`).
     /// @return id The new agreement's id (ids start at 1).
@@ -308,9 +310,7 @@ contract Agreements is EIP712, ReentrancyGuard {
         uint256 count = proposal.parties.length;
         if (count < 2 || count > MAX_PARTIES) revert AgreementInvalidPartyCount(count);
         if (proposal.sharesBps.length != count) revert AgreementLengthMismatch(count, proposal.sharesBps.length);
-        if (proposal.asset != address(0) && proposal.asset.code.length == 0) {
-            revert AgreementInvalidAsset(proposal.asset);
-        }
+        if (!consortium.isApprovedAsset(proposal.asset)) revert AgreementAssetNotApproved(proposal.asset);
         _checkPeriod(proposal.startTime, proposal.endTime);
 
         id = ++_agreementCount;

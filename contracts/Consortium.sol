@@ -4,9 +4,10 @@ pragma solidity ^0.8.24;
 import {IConsortium} from "./interfaces/IConsortium.sol";
 
 /// @title Consortium
-/// @notice The member registry of one consortium of small and medium businesses, and its governance.
-/// @dev Founders are set at deployment. After that, members are admitted, suspended and reinstated by
-///      proposal and vote: any active member proposes, and the proposal takes effect in the transaction of the
+/// @notice The member registry of one consortium of small and medium businesses, its register of payment
+///         assets, and its governance.
+/// @dev Founders and the first approved assets are set at deployment. After that, members are admitted,
+///      suspended and reinstated, and ERC-20 assets approved and revoked, by proposal and vote: any active member proposes, and the proposal takes effect in the transaction of the
 ///      approval that reaches the quorum. Voting is approval-only (there is no "no" vote: not approving is
 ///      voting no). Who decides:
 ///      - The electorate of a proposal is the members active when it was made; only they approve it (a member
@@ -17,12 +18,21 @@ import {IConsortium} from "./interfaces/IConsortium.sol";
 ///        be approved.
 ///      - A proposal that has not reached its quorum by its deadline expires, and its approvals with it.
 ///      A member, active or suspended, may exit at any time.
+///
+///      Payment assets: a contract cannot tell a well-behaved ERC-20 from a rebasing one (whose balances move
+///      without transfers) or one that charges a fee on transfer, and either would leave the last party or
+///      referrer of an agreement or program unable to withdraw what it was credited. So the members decide:
+///      new agreements and referral programs may be paid only in the native coin or in an ERC-20 the members
+///      approved (`isApprovedAsset`). Revoking an asset stops new agreements and programs in it; those already
+///      made run on (their parties may terminate them), and what they credited stays withdrawable.
 contract Consortium is IConsortium {
     /// @notice What a proposal would do to its subject.
     enum ProposalKind {
         Admission,
         Suspension,
-        Reinstatement
+        Reinstatement,
+        AssetApproval,
+        AssetRevocation
     }
 
     /// @notice A member's record, as `member` returns it.
@@ -57,7 +67,7 @@ contract Consortium is IConsortium {
 
     /// @notice A governance proposal.
     /// @param kind What it does.
-    /// @param subject The account it acts on.
+    /// @param subject The account it acts on: a member, or an asset's ERC-20 contract.
     /// @param subjectChanges Status changes of its subject when it was made (see `ConsortiumProposalStale`).
     /// @param proposer The member that made it.
     /// @param deadline Last timestamp at which it can be approved.
@@ -105,6 +115,13 @@ contract Consortium is IConsortium {
     /// @notice The subject `subject` of proposal `proposalId` changed status since the proposal was made: the
     ///         proposal no longer says what it did; propose again.
     error ConsortiumProposalStale(uint256 proposalId, address subject);
+    /// @notice `asset` is not an ERC-20 contract that can be approved (the zero address, the native coin, is
+    ///         always approved; any other asset must be a contract).
+    error ConsortiumInvalidAsset(address asset);
+    /// @notice `asset` is already approved.
+    error ConsortiumAssetAlreadyApproved(address asset);
+    /// @notice `asset` is not approved, so it cannot be revoked.
+    error ConsortiumAssetNotApproved(address asset);
 
     /// @notice `account` became an active member.
     /// @param account The new member.
@@ -135,6 +152,11 @@ contract Consortium is IConsortium {
     event ProposalApproved(uint256 indexed proposalId, address indexed voter, uint32 approvals);
     /// @notice Proposal `proposalId` reached its quorum and took effect.
     event ProposalExecuted(uint256 indexed proposalId);
+    /// @notice New agreements and referral programs may be paid in `asset` from now on.
+    /// @param proposalId The approval proposal, or 0 for an asset approved at deployment.
+    event AssetApproved(address indexed asset, uint256 indexed proposalId);
+    /// @notice New agreements and referral programs may no longer be paid in `asset`.
+    event AssetRevoked(address indexed asset, uint256 indexed proposalId);
 
     uint16 private constant _BPS = 10_000;
 
@@ -155,6 +177,13 @@ contract Consortium is IConsortium {
     }
 
     mapping(address account => State) private _states;
+    /// @dev An ERC-20's standing: approved or not, and how many times that changed (for stale proposals).
+    struct AssetState {
+        bool approved;
+        uint32 changes;
+    }
+
+    mapping(address asset => AssetState) private _assets;
     address[] private _memberList;
     uint256 private _activeCount;
 
@@ -162,12 +191,15 @@ contract Consortium is IConsortium {
     mapping(uint256 proposalId => Profile) private _candidates;
     mapping(uint256 proposalId => mapping(address voter => bool)) private _approved;
 
-    /// @notice Creates the consortium with its founders, all active from the first block.
+    /// @notice Creates the consortium with its founders, all active from the first block, and the ERC-20 assets
+    ///         it accepts from the start.
+    /// @dev Emits `MemberAdmitted` per founder and `AssetApproved` per asset (proposal 0).
     /// @param founders The founding members; at least one, no duplicates, no zero address, each named.
+    /// @param assets ERC-20 contracts approved for payments from the start (may be empty; no duplicates).
     /// @param quorumBps_ Share of the electorate (basis points, 5 001..10 000: more than half) whose approval
     ///        passes a proposal.
     /// @param votingPeriod_ Seconds a proposal stays open.
-    constructor(Profile[] memory founders, uint16 quorumBps_, uint64 votingPeriod_) {
+    constructor(Profile[] memory founders, address[] memory assets, uint16 quorumBps_, uint64 votingPeriod_) {
         if (founders.length == 0) revert ConsortiumNoFounders();
         if (quorumBps_ <= _BPS / 2 || quorumBps_ > _BPS) revert ConsortiumInvalidQuorum(quorumBps_);
         if (votingPeriod_ == 0) revert ConsortiumInvalidVotingPeriod();
@@ -177,6 +209,10 @@ contract Consortium is IConsortium {
         _proposals.push();
         for (uint256 i = 0; i < founders.length; ++i) {
             _admit(founders[i], 0);
+        }
+        for (uint256 i = 0; i < assets.length; ++i) {
+            _checkApprovable(assets[i]);
+            _setApproved(assets[i], true, 0);
         }
     }
 
@@ -214,19 +250,40 @@ contract Consortium is IConsortium {
         proposalId = _createProposal(ProposalKind.Reinstatement, account);
     }
 
+    /// @notice Proposes to approve the ERC-20 `asset` for new agreements and referral programs.
+    /// @dev Vote for a plain ERC-20 only: tokens that rebase, charge a fee on transfer or can be frozen by
+    ///      their issuer break the promise that what is credited can be withdrawn. Requirements: the caller is
+    ///      an active member; `asset` is a contract, not yet approved. Emits `ProposalCreated`.
+    /// @param asset The ERC-20 contract.
+    /// @return proposalId The new proposal.
+    function proposeAssetApproval(address asset) external onlyActiveMember returns (uint256 proposalId) {
+        _checkApprovable(asset);
+        proposalId = _createProposal(ProposalKind.AssetApproval, asset);
+    }
+
+    /// @notice Proposes to revoke the approval of `asset`: no new agreement or program may be paid in it.
+    /// @dev Requirements: the caller is an active member; `asset` is approved (the native coin cannot be
+    ///      revoked). Emits `ProposalCreated`.
+    /// @param asset The ERC-20 contract.
+    /// @return proposalId The new proposal.
+    function proposeAssetRevocation(address asset) external onlyActiveMember returns (uint256 proposalId) {
+        if (!_assets[asset].approved) revert ConsortiumAssetNotApproved(asset);
+        proposalId = _createProposal(ProposalKind.AssetRevocation, asset);
+    }
+
     /// @notice Approves proposal `proposalId`. The approval that reaches the quorum executes it.
     /// @dev Requirements: the caller is an active member that was in the proposal's electorate (active when it
     ///      was made, and since); the proposal exists, has not taken effect, is before its deadline and not
     ///      stale (its subject's status unchanged); the caller has not approved it. Emits `ProposalApproved`,
     ///      and with the approval that reaches the quorum, `ProposalExecuted` and the subject's event
-    ///      (`MemberAdmitted`, `MemberSuspended` or `MemberReinstated`).
+    ///      (`MemberAdmitted`, `MemberSuspended`, `MemberReinstated`, `AssetApproved` or `AssetRevoked`).
     /// @param proposalId The proposal to approve.
     function approve(uint256 proposalId) external onlyActiveMember {
         Proposal storage open = _existingProposal(proposalId);
         if (open.executed) revert ConsortiumProposalAlreadyExecuted(proposalId);
         if (block.timestamp > open.deadline) revert ConsortiumProposalExpired(proposalId, open.deadline);
         if (_states[msg.sender].activeSince > proposalId) revert ConsortiumNotInElectorate(proposalId, msg.sender);
-        if (open.kind != ProposalKind.Admission && _states[open.subject].changes != open.subjectChanges) {
+        if (open.kind != ProposalKind.Admission && _subjectChanges(open.kind, open.subject) != open.subjectChanges) {
             revert ConsortiumProposalStale(proposalId, open.subject);
         }
         if (_approved[proposalId][msg.sender]) revert ConsortiumAlreadyVoted(proposalId, msg.sender);
@@ -258,6 +315,11 @@ contract Consortium is IConsortium {
     /// @inheritdoc IConsortium
     function isActiveMember(address account) external view returns (bool) {
         return _states[account].status == MemberStatus.Active;
+    }
+
+    /// @inheritdoc IConsortium
+    function isApprovedAsset(address asset) external view returns (bool) {
+        return asset == address(0) || _assets[asset].approved;
     }
 
     /// @notice The record of `account` (status `None` if it never joined).
@@ -320,7 +382,7 @@ contract Consortium is IConsortium {
             Proposal({
                 kind: kind,
                 subject: subject,
-                subjectChanges: _states[subject].changes,
+                subjectChanges: _subjectChanges(kind, subject),
                 proposer: msg.sender,
                 deadline: deadline,
                 electorate: electorate,
@@ -335,6 +397,10 @@ contract Consortium is IConsortium {
         address subject = executed.subject;
         if (executed.kind == ProposalKind.Admission) {
             _admit(_candidates[proposalId], proposalId);
+        } else if (executed.kind == ProposalKind.AssetApproval) {
+            _setApproved(subject, true, proposalId);
+        } else if (executed.kind == ProposalKind.AssetRevocation) {
+            _setApproved(subject, false, proposalId);
         } else if (executed.kind == ProposalKind.Suspension) {
             // Not stale (checked in `approve`), so the subject is still active.
             _setStatus(_states[subject], MemberStatus.Suspended);
@@ -364,6 +430,30 @@ contract Consortium is IConsortium {
         if (account == address(0)) revert ConsortiumZeroAddress();
         if (bytes(name).length == 0) revert ConsortiumEmptyName(account);
         if (_states[account].status != MemberStatus.None) revert ConsortiumAlreadyMember(account);
+    }
+
+    function _checkApprovable(address asset) private view {
+        if (asset.code.length == 0) revert ConsortiumInvalidAsset(asset);
+        if (_assets[asset].approved) revert ConsortiumAssetAlreadyApproved(asset);
+    }
+
+    /// @dev Not stale (checked in `approve`), so an approval finds the asset unapproved and a revocation finds
+    ///      it approved.
+    function _setApproved(address asset, bool approved, uint256 proposalId) private {
+        AssetState storage state = _assets[asset];
+        state.approved = approved;
+        state.changes += 1;
+        if (approved) emit AssetApproved(asset, proposalId);
+        else emit AssetRevoked(asset, proposalId);
+    }
+
+    /// @dev How many times the subject of a proposal of kind `kind` changed: a member's status, or an asset's
+    ///      approval.
+    function _subjectChanges(ProposalKind kind, address subject) private view returns (uint32) {
+        if (kind == ProposalKind.AssetApproval || kind == ProposalKind.AssetRevocation) {
+            return _assets[subject].changes;
+        }
+        return _states[subject].changes;
     }
 
     function _setStatus(State storage state, MemberStatus status) private {

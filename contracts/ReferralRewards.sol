@@ -49,7 +49,7 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
     }
 
     /// @notice What a sponsor sets when it creates a program.
-    /// @param asset Reward asset: address(0) for the native coin, else an ERC-20 contract.
+    /// @param asset Reward asset: address(0) for the native coin, else an ERC-20 the consortium approved.
     /// @param fixedReward Fixed part of the reward per conversion (at most `cap`).
     /// @param rewardBps Variable part, in basis points (0..10 000) of the conversion value.
     /// @param cap Most a single conversion can earn (1..2^88-1).
@@ -151,8 +151,9 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
     error ReferralInvalidRule();
     /// @notice The expiry `expiry` is not in the future.
     error ReferralInvalidExpiry(uint256 expiry);
-    /// @notice `asset` is neither address(0) (native coin) nor a contract.
-    error ReferralInvalidAsset(address asset);
+    /// @notice `asset` is not approved by the consortium for payments (the native coin, address(0), always is):
+    ///         propose its approval to the members first (`Consortium.proposeAssetApproval`).
+    error ReferralAssetNotApproved(address asset);
     /// @notice An amount must be positive.
     error ReferralZeroAmount();
     /// @notice Program `programId` stopped taking referrals and confirmations at `expiry`.
@@ -240,9 +241,9 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
 
     /// @notice Creates a program sponsored by the caller and funds it with `budget`.
     /// @dev Requirements: the caller is an active member; `terms` is a valid rule (`ReferralInvalidRule`), its
-    ///      expiry in the future and its asset the native coin or a contract; `budget` > 0 and, for the native
-    ///      coin, sent as value (for an ERC-20, approved to this contract). Emits `ProgramCreated` and
-    ///      `ProgramFunded`.
+    ///      expiry in the future and its asset the native coin or an ERC-20 the consortium approved
+    ///      (`IConsortium.isApprovedAsset`); `budget` > 0 and, for the native coin, sent as value (for an
+    ///      ERC-20, approved to this contract). Emits `ProgramCreated` and `ProgramFunded`.
     /// @param terms The reward rule, asset and expiry (see `ProgramTerms`).
     /// @param budget The initial budget; for the native coin, the value sent.
     /// @return programId The new program (ids start at 1).
@@ -258,7 +259,7 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
         }
         if (terms.rewardBps > _BPS || (terms.fixedReward == 0 && terms.rewardBps == 0)) revert ReferralInvalidRule();
         if (terms.expiry <= block.timestamp) revert ReferralInvalidExpiry(terms.expiry);
-        if (terms.asset != address(0) && terms.asset.code.length == 0) revert ReferralInvalidAsset(terms.asset);
+        if (!consortium.isApprovedAsset(terms.asset)) revert ReferralAssetNotApproved(terms.asset);
         if (budget == 0) revert ReferralZeroAmount();
 
         programId = ++_programCount;

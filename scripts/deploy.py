@@ -4,8 +4,8 @@
 
 Deploys the Consortium (founders, a strict-majority quorum, a week to vote) and the Agreements and
 ReferralRewards contracts bound to it. On a development chain the first three test accounts become the
-founders and a mock ERC-20 ("Coop Dollar", cUSD) is deployed for revenue in a token. The manifest goes to
-``deployments/<chain_id>.json``.
+founders, and a mock ERC-20 ("Coop Dollar", cUSD) is deployed first and approved by the consortium for
+payments. The manifest goes to ``deployments/<chain_id>.json``.
 """
 
 from __future__ import annotations
@@ -42,17 +42,16 @@ VOTING_PERIOD = 7 * 24 * 3600  # a week to vote
 
 
 def deploy(deployer: Any, founders: list[tuple[str, str, bytes, bytes]]) -> dict[str, Any]:
-    """Deploy every contract from ``deployer`` and return them by name."""
-    consortium = Consortium.deploy(founders, QUORUM_BPS, VOTING_PERIOD, {"from": deployer})
-    agreements = Agreements.deploy(consortium, {"from": deployer})
-    referrals = ReferralRewards.deploy(consortium, {"from": deployer})
-    deployed: dict[str, Any] = {
-        "Consortium": consortium,
-        "Agreements": agreements,
-        "ReferralRewards": referrals,
-    }
+    """Deploy every contract from ``deployer`` and return them by name. On a development chain the mock
+    token comes first, so that the consortium accepts it from its deployment."""
+    deployed: dict[str, Any] = {}
     if network.show_active() in ("development", "ganache-cli"):
         deployed["MockERC20"] = MockERC20.deploy("Coop Dollar", "cUSD", {"from": deployer})
+    approved_assets = [contract.address for contract in deployed.values()]
+    consortium = Consortium.deploy(founders, approved_assets, QUORUM_BPS, VOTING_PERIOD, {"from": deployer})
+    deployed["Consortium"] = consortium
+    deployed["Agreements"] = Agreements.deploy(consortium, {"from": deployer})
+    deployed["ReferralRewards"] = ReferralRewards.deploy(consortium, {"from": deployer})
     return deployed
 
 

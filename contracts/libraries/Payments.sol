@@ -7,13 +7,18 @@ import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 
 /// @title Payments
 /// @notice How coopledger's contracts take money in and send it out, in the native coin (asset `address(0)`)
-///         or an ERC-20: exact amounts in, never a token that delivers less than it was asked to move.
+///         or an ERC-20 the consortium approved.
+/// @dev Which tokens are safe is the members' decision (`IConsortium.isApprovedAsset`): no contract can tell
+///      a rebasing token (whose balances move without transfers) from a plain one when it receives it.
+///      `collect` adds a second line of defence against tokens that deliver less than they were asked to move
+///      (fee-on-transfer), which it can see.
 library Payments {
     using SafeERC20 for IERC20;
 
     /// @notice The payment had to send exactly `expected` as native value; `sent` was sent.
     error PaymentsWrongValue(uint256 expected, uint256 sent);
-    /// @notice The token moved `received` instead of `amount` (fee-on-transfer or rebasing tokens are refused).
+    /// @notice The token delivered `received` instead of `amount` (a token that charges a fee on transfer is
+    ///         refused even when approved).
     error PaymentsTransferMismatch(uint256 amount, uint256 received);
 
     /// @notice Takes `amount` of `asset` from the caller: the native value sent with the call, or an ERC-20

@@ -1,4 +1,4 @@
-"""Projections: the current state of members, agreements, programs and referrals, folded from events.
+"""Projections: the current state of members, assets, agreements, programs and referrals, folded from events.
 
 The events table is the source of truth; projections are a convenience derived from it, always in the
 same database transaction as the events they fold (see :meth:`ledger.store.Store.commit_prepared`), and
@@ -60,10 +60,12 @@ def referral_keys(events: Iterable[LedgerEvent]) -> set[ReferralKey]:
 class Projections(EventFold):
     """Projection rows keyed like their tables; :meth:`apply` folds one event in and marks what changed.
 
-    Tables: ``members`` (by address), ``agreements`` (by id), ``agreement_parties`` (by agreement id and
-    party; each party's current share and its credited and withdrawn balances), ``agreement_versions`` (by
-    agreement id and version), ``programs`` (by id), ``referrals`` (by program id, referrer and commitment:
-    a referral is recorded under its referrer, and two referrers may record the same commitment).
+    Tables: ``members`` (by address), ``assets`` (the ERC-20s the members approved for payments, by
+    address; revoked ones stay, with ``approved`` false), ``agreements`` (by id), ``agreement_parties`` (by
+    agreement id and party; each party's current share and its credited and withdrawn balances),
+    ``agreement_versions`` (by agreement id and version), ``programs`` (by id), ``referrals`` (by program
+    id, referrer and commitment: a referral is recorded under its referrer, and two referrers may record the
+    same commitment).
 
     Parameters
     ----------
@@ -74,6 +76,7 @@ class Projections(EventFold):
 
     TABLES = (
         "members",
+        "assets",
         "agreements",
         "agreement_parties",
         "agreement_versions",
@@ -84,6 +87,7 @@ class Projections(EventFold):
     def __init__(self, kinds: Sequence[str]) -> None:
         super().__init__(kinds)
         self.members: dict[str, Row] = {}
+        self.assets: dict[str, Row] = {}
         self.agreements: dict[int, Row] = {}
         self.agreement_parties: dict[tuple[int, str], Row] = {}
         self.agreement_versions: dict[tuple[int, int], Row] = {}
@@ -185,6 +189,23 @@ class Projections(EventFold):
     def _member_status(self, item: LedgerEvent, status: str) -> None:
         row = self._touch("members", item.args["account"])
         row["status"] = status
+        row["updated_block"] = item.block_number
+
+    # ----------------------------------------------------------------------------------------- assets
+
+    def on_asset_approved(self, item: LedgerEvent) -> None:
+        address = item.args["asset"]
+        if address not in self.assets:
+            self._put("assets", address, {"address": address, "approved_block": item.block_number})
+        self._asset_standing(item, approved=True)
+
+    def on_asset_revoked(self, item: LedgerEvent) -> None:
+        self._asset_standing(item, approved=False)
+
+    def _asset_standing(self, item: LedgerEvent, approved: bool) -> None:
+        row = self._touch("assets", item.args["asset"])
+        row["approved"] = approved
+        row["proposal_id"] = int(item.args["proposalId"])
         row["updated_block"] = item.block_number
 
     # ------------------------------------------------------------------------------------- agreements
@@ -433,6 +454,7 @@ class Projections(EventFold):
 #: The primary-key columns of each projection table.
 TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "members": ("address",),
+    "assets": ("address",),
     "agreements": ("id",),
     "agreement_parties": ("agreement_id", "party"),
     "agreement_versions": ("agreement_id", "version"),

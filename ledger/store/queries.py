@@ -17,6 +17,7 @@ from ledger.store.schema import (
     agreement_parties,
     agreement_versions,
     agreements,
+    assets,
     blocks,
     events,
     members,
@@ -29,6 +30,7 @@ __all__ = [
     "Page",
     "agreement_detail",
     "agreement_page",
+    "asset_page",
     "blocks_with_events",
     "event_page",
     "events_in_blocks",
@@ -104,6 +106,19 @@ def member_page(
         (members.c.region, region),
     )
     return _page(connection, select(members), [members.c.address], conditions, after, limit)
+
+
+def asset_page(
+    connection: Connection,
+    *,
+    approved: bool | None = None,
+    after: Sequence[Any] | None = None,
+    limit: int = 50,
+) -> Page:
+    """The ERC-20 assets the members ever approved for payments, ordered by address; ``approved`` keeps only
+    those approved now (True) or revoked (False)."""
+    conditions = _equal((assets.c.approved, approved))
+    return _page(connection, select(assets), [assets.c.address], conditions, after, limit)
 
 
 def member_detail(connection: Connection, address: str) -> Row | None:

@@ -160,6 +160,16 @@ members = Table(
     Column("updated_block", BigInteger, nullable=False),
 )
 
+assets = Table(
+    "assets",
+    metadata,
+    Column("address", ADDRESS, primary_key=True),
+    Column("approved", Boolean, nullable=False),
+    Column("proposal_id", BigInteger, nullable=False),  # the vote of the last change; 0 = at deployment
+    Column("approved_block", BigInteger, nullable=False),  # the first approval
+    Column("updated_block", BigInteger, nullable=False),
+)
+
 agreements = Table(
     "agreements",
     metadata,
@@ -262,5 +272,5 @@ referrals = Table(
 #: The projection tables by name, in the order they are written.
 PROJECTION_TABLES: dict[str, Table] = {
     table.name: table
-    for table in (members, agreements, agreement_parties, agreement_versions, programs, referrals)
+    for table in (members, assets, agreements, agreement_parties, agreement_versions, programs, referrals)
 }

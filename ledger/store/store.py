@@ -66,7 +66,7 @@ __all__ = ["Store"]
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _KEYS_PER_QUERY = 500  # bound the IN lists: SQLite allows a limited number of parameters per statement
 _STREAM_ROWS = 5_000
-_CACHED_TABLES = ("members", "agreements", "agreement_parties", "agreement_versions", "programs")
+_CACHED_TABLES = ("members", "assets", "agreements", "agreement_parties", "agreement_versions", "programs")
 
 
 class Store:

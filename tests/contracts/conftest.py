@@ -110,10 +110,17 @@ VOTING_PERIOD = 7 * 24 * 3600
 
 @pytest.fixture(scope="module")
 def deploy_consortium(Consortium: Any, founders: list[Any]) -> Callable[..., Any]:
-    """Deploy a Consortium from the first founder: founder tuples, quorum (bps) and voting period (s)."""
+    """Deploy a Consortium from the first founder: founder tuples, approved assets, quorum (bps) and voting
+    period (s)."""
 
-    def deploy(profiles: list[Any], quorum_bps: int = QUORUM_BPS, voting_period: int = VOTING_PERIOD) -> Any:
-        return Consortium.deploy(profiles, quorum_bps, voting_period, {"from": founders[0]})
+    def deploy(
+        profiles: list[Any],
+        quorum_bps: int = QUORUM_BPS,
+        voting_period: int = VOTING_PERIOD,
+        assets: tuple[Any, ...] = (),
+    ) -> Any:
+        approved = [str(asset) for asset in assets]
+        return Consortium.deploy(profiles, approved, quorum_bps, voting_period, {"from": founders[0]})
 
     return deploy
 
@@ -165,12 +172,33 @@ def customer(accounts: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def coop(Consortium: Any, members: list[Any]) -> Any:
-    """The consortium behind the agreement tests: every account in ``members`` is a founder."""
+def cusd(MockERC20: Any, accounts: Any) -> Any:
+    """cUSD, a plain ERC-20 ("Coop Dollar"), approved for payments when the consortium is deployed."""
+    return MockERC20.deploy("Coop Dollar", "cUSD", {"from": accounts[0]})
+
+
+@pytest.fixture(scope="module")
+def coop(Consortium: Any, members: list[Any], cusd: Any) -> Any:
+    """The consortium behind the agreement tests: every account in ``members`` is a founder; cUSD is an
+    approved asset."""
     profiles = [
         profile(member, f"Member {index}", "retail", "centre") for index, member in enumerate(members)
     ]
-    return Consortium.deploy(profiles, QUORUM_BPS, VOTING_PERIOD, {"from": members[0]})
+    return Consortium.deploy(profiles, [cusd.address], QUORUM_BPS, VOTING_PERIOD, {"from": members[0]})
+
+
+@pytest.fixture(scope="module")
+def approve_asset(coop: Any, members: list[Any]) -> Callable[[Any], None]:
+    """Have the members of ``coop`` vote an asset in (a proposal, then approvals up to the quorum)."""
+
+    def vote_in(asset: Any) -> None:
+        proposal_id = coop.proposeAssetApproval(asset, {"from": members[0]}).return_value
+        for voter in members:
+            if coop.isApprovedAsset(asset):
+                break
+            coop.approve(proposal_id, {"from": voter})
+
+    return vote_in
 
 
 @pytest.fixture(scope="module")
@@ -179,9 +207,8 @@ def agreements(Agreements: Any, coop: Any, accounts: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def token(MockERC20: Any, accounts: Any, customer: Any, agreements: Any) -> Any:
+def token(cusd: Any, customer: Any, agreements: Any) -> Any:
     """cUSD, with a large balance for the customer, approved for the Agreements contract."""
-    cusd = MockERC20.deploy("Coop Dollar", "cUSD", {"from": accounts[0]})
     cusd.mint(customer, 10**30, {"from": customer})
     cusd.approve(agreements, 2**256 - 1, {"from": customer})
     return cusd

@@ -116,9 +116,12 @@ def test_end_must_be_in_the_future(propose: Any, chain: Any) -> None:
         propose(start=start, end=start + 10)
 
 
-def test_asset_must_be_native_or_a_contract(propose: Any, accounts: Any) -> None:
-    with reverts_with("AgreementInvalidAsset", accounts[4].address):
+def test_asset_must_be_approved_by_the_consortium(propose: Any, accounts: Any, MockERC20: Any) -> None:
+    with reverts_with("AgreementAssetNotApproved", accounts[4].address):
         propose(asset=accounts[4])
+    unvetted = MockERC20.deploy("Unvetted", "UNV", {"from": accounts[0]})
+    with reverts_with("AgreementAssetNotApproved", unvetted.address):
+        propose(asset=unvetted)
 
 
 def test_unknown_agreement_reverts(agreements: Any, members: list[Any]) -> None:

@@ -89,9 +89,14 @@ def test_expiry_must_be_in_the_future(create_program: Callable[..., int]) -> Non
         create_program(expiry=past)
 
 
-def test_asset_must_be_native_or_a_contract(create_program: Callable[..., int], accounts: Any) -> None:
-    with reverts_with("ReferralInvalidAsset", accounts[4].address):
+def test_asset_must_be_approved_by_the_consortium(
+    create_program: Callable[..., int], accounts: Any, MockERC20: Any, sponsor: Any
+) -> None:
+    with reverts_with("ReferralAssetNotApproved", accounts[4].address):
         create_program(asset=accounts[4])
+    unvetted = MockERC20.deploy("Unvetted", "UNV", {"from": sponsor})
+    with reverts_with("ReferralAssetNotApproved", unvetted.address):
+        create_program(asset=unvetted)
 
 
 def test_zero_budget_reverts(create_program: Callable[..., int]) -> None:
@@ -111,10 +116,15 @@ def test_native_value_with_an_erc20_budget_reverts(referrals: Any, sponsor_funds
         )
 
 
-def test_fee_on_transfer_budget_is_refused(
-    referrals: Any, FeeOnTransferToken: Any, create_program: Callable[..., int], sponsor: Any
+def test_fee_on_transfer_budget_is_refused_even_when_approved(
+    referrals: Any,
+    FeeOnTransferToken: Any,
+    approve_asset: Any,
+    create_program: Callable[..., int],
+    sponsor: Any,
 ) -> None:
     leaky = FeeOnTransferToken.deploy({"from": sponsor})
+    approve_asset(leaky)
     leaky.mint(sponsor, 10**6, {"from": sponsor})
     leaky.approve(referrals, 10**6, {"from": sponsor})
     with reverts_with("PaymentsTransferMismatch", 10_000, 9_900):

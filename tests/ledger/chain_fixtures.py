@@ -81,26 +81,33 @@ class Deployment:
         return self.chain.send(contract, function, *args, value=value, signer=signer).receipt
 
 
+def deploy_contract(w3: Web3, name: str, *args: Any) -> tuple[Any, TxReceipt]:
+    """Deploy contract ``name`` from the build folder, from the chain's first account; the contract and the
+    deployment's receipt."""
+    artifact = _artifact(name)
+    factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+    tx_hash = factory.constructor(*args).transact({"from": w3.eth.accounts[0], "gasPrice": 0})
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
+    address = receipt["contractAddress"]
+    if address is None:
+        raise RuntimeError(f"deploying {name} created no contract")
+    return w3.eth.contract(address=address, abi=artifact["abi"]), receipt
+
+
 def deploy(w3: Web3, directory: Path, founders: int = 6) -> Deployment:
-    """Deploy Consortium, Agreements, ReferralRewards and mock cUSD; write the manifest into ``directory``."""
+    """Deploy mock cUSD, then Consortium (cUSD approved), Agreements and ReferralRewards; write the manifest
+    into ``directory``."""
     accounts = list(w3.eth.accounts)
-    deployer = accounts[0]
     records: dict[str, ContractDeployment] = {}
     contracts: dict[str, Any] = {}
 
     def deploy_one(name: str, *args: Any) -> Any:
-        artifact = _artifact(name)
-        factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-        tx_hash = factory.constructor(*args).transact({"from": deployer, "gasPrice": 0})
-        receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
-        address = receipt["contractAddress"]
-        if address is None:
-            raise RuntimeError(f"deploying {name} created no contract")
+        contract, receipt = deploy_contract(w3, name, *args)
         records[name] = ContractDeployment.from_build(
-            name, address, receipt["blockNumber"], "0x" + bytes(tx_hash).hex(), BUILD
+            name, contract.address, receipt["blockNumber"], receipt["transactionHash"].to_0x_hex(), BUILD
         )
-        contracts[name] = w3.eth.contract(address=address, abi=artifact["abi"])
-        return contracts[name]
+        contracts[name] = contract
+        return contract
 
     profiles = [
         (
@@ -111,10 +118,10 @@ def deploy(w3: Web3, directory: Path, founders: int = 6) -> Deployment:
         )
         for i in range(founders)
     ]
-    consortium = deploy_one("Consortium", profiles, 5_001, 7 * 24 * 3600)
+    token = deploy_one("MockERC20", "Coop Dollar", "cUSD")
+    consortium = deploy_one("Consortium", profiles, [token.address], 5_001, 7 * 24 * 3600)
     deploy_one("Agreements", consortium.address)
     deploy_one("ReferralRewards", consortium.address)
-    deploy_one("MockERC20", "Coop Dollar", "cUSD")
     write_manifest(w3.eth.chain_id, "development", records, deployments_dir=directory)
     return Deployment(w3, contracts, directory / f"{w3.eth.chain_id}.json")
 
@@ -189,9 +196,11 @@ ANVIL_KEY_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff8
 def make_lifecycle(deployment: Deployment) -> dict[str, int]:
     """Every lifecycle the projections fold, on chain: an admission, a suspension and an exit; an agreement
     amended, disputed (deposits held), resolved, paid, withdrawn from and terminated; a proposal cancelled;
-    a referral program with a claim, a voucher redemption and a reclaim after closing.
+    a referral program with a claim, a voucher redemption and a reclaim after closing; a second token
+    approved by vote and then revoked.
 
-    Returns the ids it created (``agreement``, ``cancelled``, ``program``).
+    Returns the ids it created (``agreement``, ``cancelled``, ``program``, and ``revocation``, the proposal
+    that revoked the second token).
     """
     w3, accounts = deployment.w3, deployment.accounts
     token = deployment.contracts["MockERC20"]
@@ -300,4 +309,19 @@ def make_lifecycle(deployment: Deployment) -> dict[str, int]:
     deployment.transact("ReferralRewards", "fund", program, 5 * 10**6)
     deployment.transact("ReferralRewards", "closeProgram", program)
     deployment.transact("ReferralRewards", "reclaimBudget", program)
-    return {"agreement": agreement, "cancelled": 2, "program": program}
+
+    # assets: 5 members are active now (founders 0..4), so each vote needs 3 approvals
+    pound, _ = deploy_contract(w3, "MockERC20", "Bakers' Pound", "BKP")
+    deployment.transact("Consortium", "proposeAssetApproval", pound.address, sender=1)
+    deployment.transact("Consortium", "proposeAssetRevocation", token.address, sender=2)  # never carried
+    for voter in (0, 1, 2):
+        deployment.transact("Consortium", "approve", 3, sender=voter)
+    deployment.transact("Consortium", "proposeAssetRevocation", pound.address, sender=3)
+    for voter in (2, 3, 4):
+        deployment.transact("Consortium", "approve", 5, sender=voter)
+    return {
+        "agreement": agreement,
+        "cancelled": 2,
+        "program": program,
+        "revocation": 5,
+    }

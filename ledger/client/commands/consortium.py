@@ -1,4 +1,5 @@
-"""``coopledger consortium``: list members, propose an admission or a suspension, vote, exit."""
+"""``coopledger consortium``: list members, propose an admission, a suspension or a payment asset's approval
+or revocation, vote, exit."""
 
 from __future__ import annotations
 
@@ -85,6 +86,36 @@ def propose_suspension(
         "Consortium",
         "proposeSuspension",
         member,
+    )
+    session.announce(sent, "Consortium", "ProposalCreated", "proposalId", "proposal")
+
+
+@member_command(app, "propose-asset")
+def propose_asset(
+    session: Session,
+    asset: Annotated[str, typer.Argument(help="the ERC-20 token's contract address")],
+) -> None:
+    """Propose accepting an ERC-20 for new agreements and referral programs; active members then vote.
+
+    Vote for a plain token only: one that rebases, charges a fee on transfer or can be frozen by its issuer
+    can leave the last party or referrer unable to withdraw what it was credited.
+    """
+    token = address(asset, "asset")
+    sent = session.transact(
+        f"Propose approving the asset {token}", "Consortium", "proposeAssetApproval", token
+    )
+    session.announce(sent, "Consortium", "ProposalCreated", "proposalId", "proposal")
+
+
+@member_command(app, "propose-asset-revocation")
+def propose_asset_revocation(
+    session: Session,
+    asset: Annotated[str, typer.Argument(help="the approved ERC-20's contract address")],
+) -> None:
+    """Propose no longer accepting an ERC-20 for new agreements and programs (those running keep it)."""
+    token = address(asset, "asset")
+    sent = session.transact(
+        f"Propose revoking the asset {token}", "Consortium", "proposeAssetRevocation", token
     )
     session.announce(sent, "Consortium", "ProposalCreated", "proposalId", "proposal")
 

@@ -112,6 +112,24 @@ def test_member_projection_follows_admissions_suspensions_and_exits(
     assert newcomer["status"] == "suspended"
 
 
+def test_asset_projection_follows_deployment_approvals_and_revocations(
+    deployment: Deployment, store: Store, lifecycle: dict[str, int]
+) -> None:
+    consortium = deployment.contracts["Consortium"].functions
+    cusd = deployment.contracts["MockERC20"].address
+    revocation = lifecycle["revocation"]
+    pound = consortium.proposal(revocation).call()[1]
+    assets = _by(store.projection_rows("assets"), "address")
+    assert set(assets) == {(cusd,), (pound,)}
+    deployed = assets[(cusd,)]
+    assert (deployed["approved"], deployed["proposal_id"]) == (True, 0), "approved at deployment"
+    revoked = assets[(pound,)]
+    assert (revoked["approved"], revoked["proposal_id"]) == (False, revocation)
+    assert revoked["approved_block"] < revoked["updated_block"]
+    for (address,), row in assets.items():
+        assert row["approved"] == consortium.isApprovedAsset(address).call()
+
+
 def test_program_and_referral_projections_equal_the_contracts_books(
     deployment: Deployment, store: Store, lifecycle: dict[str, int]
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ledger.cli import app
+from tests.ledger.chain_fixtures import deploy_contract
 from tests.ledger.client.commands.conftest import Member
 
 
@@ -77,3 +78,24 @@ def test_a_suspension_is_proposed_after_a_confirmation_and_not_without(member: M
     assert accepted.exit_code == 0, accepted.stderr
     assert "proposal id 2" in accepted.stdout
     assert member.nonce(0) == before + 1
+
+
+def test_an_asset_is_approved_by_vote_and_an_approved_one_explained(member: Member) -> None:
+    consortium = member.deployment.contracts["Consortium"].functions
+    cusd = member.deployment.contracts["MockERC20"].address
+    refused = member.run("consortium", "propose-asset", cusd, account=0)
+    assert refused.exit_code == 1
+    assert "ConsortiumAssetAlreadyApproved" in refused.stderr, "cUSD was approved at deployment"
+    assert "Nothing was sent" in refused.stderr
+
+    pound, _ = deploy_contract(member.deployment.w3, "MockERC20", "Bakers' Pound", "BKP")
+    proposed = member.run("consortium", "propose-asset", pound.address.lower(), account=1)
+    assert proposed.exit_code == 0, proposed.stderr
+    proposal_id = consortium.proposalCount().call()
+    assert f"proposal id {proposal_id}" in proposed.stdout
+    voters = iter(range(6))
+    while not consortium.isApprovedAsset(pound.address).call():
+        member.json("consortium", "vote", str(proposal_id), account=next(voters))
+    revocation = member.run("consortium", "propose-asset-revocation", pound.address, account=2)
+    assert f"proposal id {proposal_id + 1}" in revocation.stdout
+    assert consortium.proposal(proposal_id + 1).call()[1] == pound.address

@@ -25,7 +25,7 @@ SOLC_STAMP := .solcx/.installed-$(SOLC_VERSION)
 BROWNIE := $(BIN)/brownie
 PYTEST := $(BIN)/pytest -p no:pytest-brownie
 
-.PHONY: help setup compile demo stop check test test-contracts test-ganache test-python test-browser browser slither lint format bench bench-gas bench-indexer bench-metrics lock clean
+.PHONY: help setup compile demo stop check test test-contracts test-ganache test-fuzz test-python test-browser browser fuzz slither lint format bench bench-gas bench-indexer bench-metrics lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -69,11 +69,12 @@ stop: ## stop a demo left running (its chain, indexer and API)
 
 # ----------------------------------------------------------------------------------------------- test
 
-test: setup ## run the whole suite: check, Slither, contracts on anvil and ganache, Python, the browser
+test: setup ## run the whole suite: check, Slither, contracts on anvil and ganache, the invariant campaign, Python, the browser
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory slither
 	@$(MAKE) --no-print-directory test-contracts
 	@$(MAKE) --no-print-directory test-ganache
+	@$(MAKE) --no-print-directory test-fuzz
 	@$(MAKE) --no-print-directory test-python
 	@$(MAKE) --no-print-directory test-browser
 
@@ -100,6 +101,19 @@ test-contracts: setup ## contract tests on anvil (Brownie's default network)
 test-ganache: setup ## fast pass of the contract tests on ganache (same bytecode; slow property tests left out)
 	$(require_free_chain_port)
 	$(BROWNIE) test tests/contracts --network ganache-cli -m "not slow"
+
+# The deep invariant campaign: Foundry's forge (npm @foundry-rs/forge, compiling through the offline solc
+# bridge) drives every action of the three contracts from tests/invariant/Handler.sol and checks the
+# invariants of tests/invariant/Invariants.t.sol after every call. `make test` runs 50 000 calls per
+# invariant; `make fuzz` runs 200 000 per invariant (over a million in all) and then the planted mutants.
+FUZZ := $(BIN)/python scripts/toolchain/fuzz.py
+
+test-fuzz: setup ## the bounded invariant campaign (forge): 500 runs x 100 calls per invariant
+	$(FUZZ) campaign --runs 500 --depth 100
+
+fuzz: setup ## the deep invariant campaign (1 000 runs x 200 calls per invariant) and the planted mutants
+	$(FUZZ) campaign --runs 1000 --depth 200
+	$(FUZZ) mutants --runs 100 --depth 100
 
 # The ledger tests deploy the contracts from Brownie's build folder with web3, so compile first.
 test-python: setup ## ledger, API and end-to-end tests on local chains (the browser test apart)

@@ -4,8 +4,11 @@
 // py-solc-x (and so Brownie) talks to solc in exactly two ways, and this program answers both:
 //   solc --version                                   -> prints "Version: <x.y.z>+commit.<hash>..."
 //   solc --standard-json [--allow-paths a,b,...]     -> reads Standard JSON on stdin, writes it on stdout
-// Imports are resolved from the project folder (the working directory) and the --allow-paths folders,
-// never from anywhere else, so a compile cannot read files outside what Brownie allowed.
+// Foundry's forge (the invariant campaign, tests/invariant) also passes --base-path and --include-path, as a
+// native solc takes them: folders to resolve imports from.
+// Imports are resolved from the project folder (the working directory), the --base-path folder and the
+// --allow-paths and --include-path folders, never from anywhere else, so a compile cannot read files outside
+// what its caller allowed.
 "use strict";
 
 const fs = require("fs");
@@ -34,10 +37,15 @@ function parseArgs(argv) {
       if (value === undefined) fail("--allow-paths needs a comma-separated list of folders");
       options.allowPaths.push(...value.split(",").filter(Boolean));
       i += 1;
+    } else if (arg === "--base-path" || arg === "--include-path") {
+      const value = argv[i + 1];
+      if (value === undefined) fail(`${arg} needs a folder`);
+      options.allowPaths.push(value);
+      i += 1;
     } else if (arg === "-") {
       // "read from stdin": implied by --standard-json
     } else {
-      fail(`unsupported option '${arg}': this bridge answers only --version and --standard-json`);
+      fail(`unsupported option '${arg}': this bridge answers only --version and --standard-json (with --allow-paths, --base-path, --include-path)`);
     }
   }
   return options;

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Agreements} from "../../contracts/Agreements.sol";
+import {Consortium} from "../../contracts/Consortium.sol";
+import {IConsortium} from "../../contracts/interfaces/IConsortium.sol";
+import {ReferralRewards} from "../../contracts/ReferralRewards.sol";
+import {MockERC20} from "../../contracts/test/MockERC20.sol";
+
+import {Handler, memberKeys} from "./Handler.sol";
+import {VM_ADDRESS, Vm} from "./Vm.sol";
+
+/// @title Invariants
+/// @notice The deep invariant campaign over Consortium, Agreements and ReferralRewards, run by Foundry's
+///         forge (`make test` a bounded campaign, `make fuzz` a deep one and the planted mutants): after every
+///         call of the `Handler` the invariants below must hold.
+contract Invariants {
+    address private constant _NATIVE = address(0);
+
+    Handler public handler;
+    Consortium public consortium;
+    Agreements public agreements;
+    ReferralRewards public referrals;
+    MockERC20 public token;
+
+    function setUp() public {
+        token = new MockERC20("Coop Dollar", "cUSD");
+        uint256[] memory keys = memberKeys();
+        Consortium.Profile[] memory founders = new Consortium.Profile[](keys.length);
+        for (uint256 i = 0; i < keys.length; ++i) {
+            founders[i] = Consortium.Profile(Vm(VM_ADDRESS).addr(keys[i]), "Member", "retail", "centre");
+        }
+        address[] memory assets = new address[](1);
+        assets[0] = address(token);
+        consortium = new Consortium(founders, assets, 5_001, 7 days);
+        agreements = new Agreements(consortium);
+        referrals = new ReferralRewards(consortium);
+        handler = new Handler(consortium, agreements, referrals, token);
+    }
+
+    /// @notice Foundry fuzzes the calls of these contracts only.
+    function targetContracts() public view returns (address[] memory targets) {
+        targets = new address[](1);
+        targets[0] = address(handler);
+    }
+
+    /// @notice Per asset, Agreements holds exactly what it owes: held deposits, plus what it credited to parties
+    ///         and they have not withdrawn, plus the rounding dust assigned to nobody yet; and that equals what
+    ///         went in minus what came out. Per agreement, its credits and dust add up to what it credited.
+    function invariant_agreementsHoldWhatTheyOwe() public view {
+        uint256 owedNative = 0;
+        uint256 owedToken = 0;
+        for (uint256 id = 1; id <= agreements.agreementCount(); ++id) {
+            Agreements.Summary memory summary = agreements.agreement(id);
+            uint256 dust = agreements.unassigned(id);
+            uint256 credited = dust;
+            uint256 owed = summary.held + dust;
+            address[] memory parties = agreements.partiesOf(id);
+            for (uint256 i = 0; i < parties.length; ++i) {
+                uint256 credit = agreements.creditedTo(id, parties[i]);
+                uint256 withdrawn = agreements.withdrawnBy(id, parties[i]);
+                require(withdrawn <= credit, "a party withdrew more than it was credited");
+                credited += credit;
+                owed += credit - withdrawn;
+            }
+            require(dust < parties.length, "dust of a whole unit per party or more");
+            require(credited == summary.totalCredited, "credits and dust differ from what was credited");
+            if (summary.asset == _NATIVE) owedNative += owed;
+            else owedToken += owed;
+        }
+        require(address(agreements).balance == owedNative, "Agreements: native balance differs from what it owes");
+        require(token.balanceOf(address(agreements)) == owedToken, "Agreements: token balance differs from owed");
+        require(
+            address(agreements).balance == handler.agreementsIn(_NATIVE) - handler.agreementsOut(_NATIVE),
+            "Agreements: native in - out differs from its balance"
+        );
+        require(
+            token.balanceOf(address(agreements))
+                == handler.agreementsIn(address(token)) - handler.agreementsOut(address(token)),
+            "Agreements: token in - out differs from its balance"
+        );
+    }
+
+    /// @notice Per asset, ReferralRewards holds exactly what it owes: every program's unreserved budget plus
+    ///         the confirmed rewards not yet claimed; and that equals what went in minus what came out.
+    function invariant_referralsHoldWhatTheyOwe() public view {
+        uint256 owedNative = 0;
+        uint256 owedToken = 0;
+        for (uint256 programId = 1; programId <= referrals.programCount(); ++programId) {
+            ReferralRewards.ProgramView memory program = referrals.program(programId);
+            if (program.asset == _NATIVE) owedNative += program.budget;
+            else owedToken += program.budget;
+        }
+        for (uint256 i = 0; i < handler.recordedCount(); ++i) {
+            Handler.Recorded memory entry = handler.recorded(i);
+            ReferralRewards.Referral memory referral =
+                referrals.referral(entry.programId, entry.referrer, entry.commitment);
+            if (referral.status != ReferralRewards.ReferralStatus.Confirmed) continue;
+            if (referral.asset == _NATIVE) owedNative += referral.reward;
+            else owedToken += referral.reward;
+        }
+        require(address(referrals).balance == owedNative, "ReferralRewards: native balance differs from owed");
+        require(token.balanceOf(address(referrals)) == owedToken, "ReferralRewards: token balance differs from owed");
+        require(
+            address(referrals).balance == handler.referralsIn(_NATIVE) - handler.referralsOut(_NATIVE),
+            "ReferralRewards: native in - out differs from its balance"
+        );
+        require(
+            token.balanceOf(address(referrals))
+                == handler.referralsIn(address(token)) - handler.referralsOut(address(token)),
+            "ReferralRewards: token in - out differs from its balance"
+        );
+    }
+
+    /// @notice Nothing is paid twice: no referral's reward twice, and no party more than its own withdrawals
+    ///         as the contract books them.
+    function invariant_nothingPaidTwice() public view {
+        require(!handler.paidTwice(), "a referral reward was paid twice");
+        for (uint256 id = 1; id <= agreements.agreementCount(); ++id) {
+            address[] memory parties = agreements.partiesOf(id);
+            for (uint256 i = 0; i < parties.length; ++i) {
+                require(
+                    handler.paidTo(id, parties[i]) == agreements.withdrawnBy(id, parties[i]),
+                    "a party was paid other than what the agreement booked as withdrawn"
+                );
+            }
+        }
+    }
+
+    /// @notice Caps hold: no reward above its program's per-conversion cap, no referrer above its
+    ///         per-referrer cap.
+    function invariant_capsHold() public view {
+        for (uint256 i = 0; i < handler.recordedCount(); ++i) {
+            Handler.Recorded memory entry = handler.recorded(i);
+            ReferralRewards.ProgramView memory program = referrals.program(entry.programId);
+            ReferralRewards.Referral memory referral =
+                referrals.referral(entry.programId, entry.referrer, entry.commitment);
+            require(referral.reward <= program.cap, "a reward above its program's cap");
+            if (program.perReferrerCap != 0) {
+                require(
+                    referrals.earned(entry.programId, entry.referrer) <= program.perReferrerCap,
+                    "a referrer earned more than its cap"
+                );
+            }
+        }
+    }
+
+    /// @notice A terminated agreement stays terminated, and nothing can be credited to it again.
+    function invariant_terminatedStaysTerminated() public view {
+        for (uint256 i = 0; i < handler.terminatedCount(); ++i) {
+            uint256 id = handler.terminated(i);
+            require(agreements.statusOf(id) == Agreements.Status.Terminated, "a terminated agreement came back");
+            require(agreements.agreement(id).held == 0, "a terminated agreement holds deposits");
+        }
+    }
+
+    /// @notice The registry's count of active members is the number of members whose status is active.
+    function invariant_activeMembersCounted() public view {
+        uint256 active = 0;
+        for (uint256 i = 0; i < consortium.memberCount(); ++i) {
+            if (consortium.member(consortium.memberAt(i)).status == IConsortium.MemberStatus.Active) active += 1;
+        }
+        require(active == consortium.activeMemberCount(), "the active member count drifted");
+    }
+}

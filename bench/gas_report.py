@@ -7,6 +7,10 @@ committed baseline, bench/gas-baseline.json, holds the figures of the last accep
 prints both and the difference, so a change that makes a function dearer shows in the same run, and marks
 the figures that have a target (from the issues) as within it or not. To accept new figures, review the
 report and copy bench/results/gas.json over the baseline.
+
+The same run measures the anchors (:mod:`bench.gas_anchors`: OpenZeppelin 4.9.6's PaymentSplitter and
+Uniswap's MerkleDistributor, their published builds) on the same anvil and hardfork, and prints each of our
+figures beside the anchor doing the same job, with the ratio and its target.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 
 from brownie import Agreements, Consortium, MockERC20, ReferralRewards, accounts, chain, web3
 
+from bench import gas_anchors
 from ledger.protocol.codes import encode_code
 from ledger.protocol.commitments import make_commitment
 from ledger.protocol.eip712 import agreement_approval, conversion_voucher, sign_typed_data, split_signature
@@ -244,7 +249,28 @@ def referrals_figures() -> dict[str, int]:
     return figures
 
 
-SCENARIOS: list[Callable[[], dict[str, int]]] = [consortium_figures, agreements_figures, referrals_figures]
+def anchor_figures() -> dict[str, int]:
+    """The anchors (PaymentSplitter, MerkleDistributor) paid in the same kind of token as ours, every
+    recipient holding it already."""
+    holder = accounts[0]
+    token = MockERC20.deploy("Coop Dollar", "cUSD", {"from": holder})
+    people = list(accounts[:10])
+    for person in people:
+        token.mint(person, 10**30, {"from": person})
+    erc20 = web3.eth.contract(address=token.address, abi=token.abi)
+    addresses = [person.address for person in people]
+    return {
+        **gas_anchors.splitter_figures(web3, erc20, holder.address, addresses[1:3]),
+        **gas_anchors.merkle_figures(web3, erc20, holder.address, addresses),
+    }
+
+
+SCENARIOS: list[Callable[[], dict[str, int]]] = [
+    consortium_figures,
+    agreements_figures,
+    referrals_figures,
+    anchor_figures,
+]
 
 
 def _format_delta(current: int, baseline: int | None) -> str:
@@ -282,6 +308,9 @@ def main() -> dict[str, Any]:
     )
     growth = twenty - two
     print(f"\ndeposit, 20 parties vs 2 parties: {growth:+,} gas ({growth / two:+.2%}; target: within 2 %)")
+    print("\nagainst the anchors (same anvil, same hardfork, every recipient holding the token):")
+    for line in gas_anchors.compare(figures):
+        print(f"  {line}")
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
     print(f"figures written to {RESULTS.relative_to(BENCH_DIR.parent)}")

@@ -4,7 +4,6 @@ pragma solidity ^0.8.24;
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 
 import {IConsortium} from "./interfaces/IConsortium.sol";
 import {Payments} from "./libraries/Payments.sol";
@@ -37,7 +36,7 @@ import {Payments} from "./libraries/Payments.sol";
 ///      Limits, refused at the entrance: an agreement accepts at most `MAX_REVENUE` (2^112 - 1 smallest units)
 ///      over its life, held deposits included; a deposit past it reverts with `AgreementRevenueLimit`, so no
 ///      stored figure can overflow later and a credit can always be withdrawn.
-contract Agreements is EIP712, ReentrancyGuard {
+contract Agreements is EIP712 {
     using SafeCast for uint256;
 
     /// @notice What kind of co-operation an agreement records.
@@ -536,10 +535,15 @@ contract Agreements is EIP712, ReentrancyGuard {
     ///      `asset` is the agreement's; the agreement's lifetime total stays within `MAX_REVENUE`; for the native
     ///      coin, `amount` is sent as value, for an ERC-20, approved and delivered in full (a token that
     ///      delivers less is refused). Emits `RevenueDeposited`.
+    ///      Checks, effects, then the interaction: the deposit is booked before the token is asked for it, and
+    ///      `Payments.collect` then checks that exactly `amount` arrived, so a token that calls back into this
+    ///      contract meanwhile (to deposit or withdraw) changes what arrives and the whole deposit reverts. No
+    ///      ReentrancyGuard, on purpose: its slot costs ~2 300 gas on every deposit and would guard nothing
+    ///      this order and that check do not (a test reenters from a token's hook).
     /// @param id The agreement.
     /// @param asset The asset the depositor means to pay: must be the agreement's (address(0) = native coin).
     /// @param amount The amount, in the asset's smallest unit; for the native coin, also the value sent.
-    function deposit(uint256 id, address asset, uint256 amount) external payable nonReentrant {
+    function deposit(uint256 id, address asset, uint256 amount) external payable {
         if (amount == 0) revert AgreementZeroAmount();
         Core memory core = _cores[id];
         if (core.status != Status.Active && core.status != Status.Disputed) {
@@ -552,8 +556,6 @@ contract Agreements is EIP712, ReentrancyGuard {
         uint256 accepted = uint256(ledger.acceptedPlusOne) - 1;
         if (amount > MAX_REVENUE - accepted) revert AgreementRevenueLimit(id, accepted, amount, MAX_REVENUE);
 
-        Payments.collect(asset, amount, msg.value);
-
         // Both figures stay below 2^112 (checked above), so the casts hold.
         bool held = core.status == Status.Disputed;
         if (held) {
@@ -564,6 +566,8 @@ contract Agreements is EIP712, ReentrancyGuard {
         ledger.acceptedPlusOne = uint128(accepted + amount + 1);
         _ledgers[id] = ledger;
         emit RevenueDeposited(id, msg.sender, amount, held);
+
+        Payments.collect(asset, amount, msg.value);
     }
 
     /// @notice Withdraws everything agreement `id` credited to the caller and it has not withdrawn yet.

@@ -173,3 +173,35 @@ def test_deposit_after_the_end_time_reverts_and_reports_expired(
     assert agreements.statusOf(agreement_id) == 5  # Expired
     with reverts_with("AgreementExpired", agreement_id, end):
         agreements.deposit(agreement_id, token, 100, {"from": customer})
+
+
+def test_a_token_that_reenters_during_a_deposit_makes_it_revert_whole(
+    agreements: Any,
+    HookToken: Any,
+    approve_asset: Any,
+    propose: Any,
+    activate: Any,
+    customer: Any,
+) -> None:
+    """The deposit is booked before the token is asked for it; a token that deposits again from inside its
+    transferFrom delivers more than the outer deposit asked for, so the outer deposit (and the inner one with
+    it) reverts and nothing is credited."""
+    hooked = HookToken.deploy({"from": customer})
+    approve_asset(hooked)
+    agreement_id = propose(asset=hooked)
+    activate(agreement_id)
+    hooked.mint(customer, 1_000, {"from": customer})
+    hooked.approve(agreements, 1_000, {"from": customer})
+    hooked.mint(hooked, 500, {"from": customer})
+    hooked.approveOwnTokens(agreements, {"from": customer})
+    reenter = agreements.deposit.encode_input(agreement_id, hooked, 500)
+    hooked.setHook(agreements, reenter, {"from": customer})
+
+    with reverts_with("PaymentsTransferMismatch", 1_000, 1_500):
+        agreements.deposit(agreement_id, hooked, 1_000, {"from": customer})
+    assert agreements.agreement(agreement_id)["totalCredited"] == 0
+    assert hooked.balanceOf(agreements) == 0
+
+    hooked.setHook(agreements, b"", {"from": customer})
+    agreements.deposit(agreement_id, hooked, 1_000, {"from": customer})
+    assert agreements.agreement(agreement_id)["totalCredited"] == 1_000

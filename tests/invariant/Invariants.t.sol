@@ -68,16 +68,11 @@ contract Invariants {
             if (summary.asset == _NATIVE) owedNative += owed;
             else owedToken += owed;
         }
-        require(address(agreements).balance == owedNative, "Agreements: native balance differs from what it owes");
-        require(token.balanceOf(address(agreements)) == owedToken, "Agreements: token balance differs from owed");
-        require(
-            address(agreements).balance == handler.agreementsIn(_NATIVE) - handler.agreementsOut(_NATIVE),
-            "Agreements: native in - out differs from its balance"
-        );
-        require(
-            token.balanceOf(address(agreements))
-                == handler.agreementsIn(address(token)) - handler.agreementsOut(address(token)),
-            "Agreements: token in - out differs from its balance"
+        _requireBooks(
+            address(agreements),
+            [owedNative, owedToken],
+            [handler.agreementsIn(_NATIVE), handler.agreementsIn(address(token))],
+            [handler.agreementsOut(_NATIVE), handler.agreementsOut(address(token))]
         );
     }
 
@@ -99,16 +94,11 @@ contract Invariants {
             if (referral.asset == _NATIVE) owedNative += referral.reward;
             else owedToken += referral.reward;
         }
-        require(address(referrals).balance == owedNative, "ReferralRewards: native balance differs from owed");
-        require(token.balanceOf(address(referrals)) == owedToken, "ReferralRewards: token balance differs from owed");
-        require(
-            address(referrals).balance == handler.referralsIn(_NATIVE) - handler.referralsOut(_NATIVE),
-            "ReferralRewards: native in - out differs from its balance"
-        );
-        require(
-            token.balanceOf(address(referrals))
-                == handler.referralsIn(address(token)) - handler.referralsOut(address(token)),
-            "ReferralRewards: token in - out differs from its balance"
+        _requireBooks(
+            address(referrals),
+            [owedNative, owedToken],
+            [handler.referralsIn(_NATIVE), handler.referralsIn(address(token))],
+            [handler.referralsOut(_NATIVE), handler.referralsOut(address(token))]
         );
     }
 
@@ -151,6 +141,19 @@ contract Invariants {
             uint256 id = handler.terminated(i);
             require(agreements.statusOf(id) == Agreements.Status.Terminated, "a terminated agreement came back");
             require(agreements.agreement(id).held == 0, "a terminated agreement holds deposits");
+        }
+    }
+
+    /// @dev Per asset (native coin, token), `holder`'s balance is what it owes, and what went in minus what
+    ///      came out.
+    function _requireBooks(address holder, uint256[2] memory owed, uint256[2] memory paidIn, uint256[2] memory paidOut)
+        private
+        view
+    {
+        uint256[2] memory balances = [holder.balance, token.balanceOf(holder)];
+        for (uint256 i = 0; i < 2; ++i) {
+            require(balances[i] == owed[i], "a contract's balance differs from what it owes");
+            require(balances[i] == paidIn[i] - paidOut[i], "a contract's balance differs from in - out");
         }
     }
 

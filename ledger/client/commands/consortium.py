@@ -65,13 +65,7 @@ def propose_admission(
         profile = (newcomer, name, encode_code(sector), encode_code(region))
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    sent = session.transact(
-        f"Propose admitting {name} ({newcomer})",
-        "Consortium",
-        "proposeAdmission",
-        profile,
-    )
-    session.announce(sent, "Consortium", "ProposalCreated", "proposalId", "proposal")
+    _propose(session, f"Propose admitting {name} ({newcomer})", "proposeAdmission", profile)
 
 
 @member_command(app, "propose-suspension")
@@ -81,13 +75,7 @@ def propose_suspension(
 ) -> None:
     """Propose suspending a member; active members then vote."""
     member = address(account, "account")
-    sent = session.transact(
-        f"Propose suspending {member}",
-        "Consortium",
-        "proposeSuspension",
-        member,
-    )
-    session.announce(sent, "Consortium", "ProposalCreated", "proposalId", "proposal")
+    _propose(session, f"Propose suspending {member}", "proposeSuspension", member)
 
 
 @member_command(app, "propose-asset")
@@ -101,10 +89,7 @@ def propose_asset(
     can leave the last party or referrer unable to withdraw what it was credited.
     """
     token = address(asset, "asset")
-    sent = session.transact(
-        f"Propose approving the asset {token}", "Consortium", "proposeAssetApproval", token
-    )
-    session.announce(sent, "Consortium", "ProposalCreated", "proposalId", "proposal")
+    _propose(session, f"Propose approving the asset {token}", "proposeAssetApproval", token)
 
 
 @member_command(app, "propose-asset-revocation")
@@ -114,10 +99,7 @@ def propose_asset_revocation(
 ) -> None:
     """Propose no longer accepting an ERC-20 for new agreements and programs (those running keep it)."""
     token = address(asset, "asset")
-    sent = session.transact(
-        f"Propose revoking the asset {token}", "Consortium", "proposeAssetRevocation", token
-    )
-    session.announce(sent, "Consortium", "ProposalCreated", "proposalId", "proposal")
+    _propose(session, f"Propose revoking the asset {token}", "proposeAssetRevocation", token)
 
 
 @member_command(app)
@@ -135,3 +117,9 @@ def leave(
 ) -> None:
     """Leave the consortium (what agreements credited you stays yours to withdraw)."""
     session.transact("Leave the consortium", "Consortium", "exit")
+
+
+def _propose(session: Session, what: str, function: str, *args: object) -> None:
+    """Send the Consortium's ``function`` (a proposal) and say the id of the proposal it made."""
+    sent = session.transact(what, "Consortium", function, *args)
+    session.announce(sent, "Consortium", "ProposalCreated", "proposalId", "proposal")

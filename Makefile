@@ -25,7 +25,7 @@ SOLC_STAMP := .solcx/.installed-$(SOLC_VERSION)
 BROWNIE := $(BIN)/brownie
 PYTEST := $(BIN)/pytest -p no:pytest-brownie
 
-.PHONY: help setup compile demo stop check test test-contracts test-ganache test-fuzz test-python test-browser browser fuzz slither lint format bench bench-gas bench-indexer bench-metrics lock clean
+.PHONY: help setup compile demo stop check test test-contracts test-ganache test-fuzz test-python test-browser browser postgres fuzz slither lint format bench bench-gas bench-indexer bench-metrics lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -78,14 +78,14 @@ test: setup ## run the whole suite: check, Slither, contracts on anvil and ganac
 	@$(MAKE) --no-print-directory test-python
 	@$(MAKE) --no-print-directory test-browser
 
-# The fast loop: no chain, no browser. Unit tests are those tests/conftest.py does not mark `chain` or
-# `browser`; the facts tests read the compiler's output, so the contracts are compiled first (a no-op when
-# nothing changed).
-check: setup ## lint, formatting, types, the dependency rule, doctests and the unit tests (no chain, no browser)
+# The fast loop: no chain, no database server, no browser. Unit tests are those tests/conftest.py does not
+# mark `chain`, `postgres` or `browser`; the facts tests read the compiler's output, so the contracts are
+# compiled first (a no-op when nothing changed).
+check: setup ## lint, formatting, types, the dependency rule, doctests and the unit tests (no chain, no server, no browser)
 	@$(MAKE) --no-print-directory lint
 	@$(BROWNIE) compile >/dev/null
 	$(PYTEST) -q --doctest-modules ledger api tests/ledger tests/api --ignore=ledger/store/migrations \
-	  -m "not chain and not browser"
+	  -m "not chain and not postgres and not browser"
 
 # Brownie attaches to whatever already listens on the chain port, so a left-over chain would silently
 # take the place of the one a test run asks for; refuse instead.
@@ -115,8 +115,9 @@ fuzz: setup ## the deep invariant campaign (1 000 runs x 200 calls per invariant
 	$(FUZZ) campaign --runs 1000 --depth 200
 	$(FUZZ) mutants --runs 100 --depth 100
 
-# The ledger tests deploy the contracts from Brownie's build folder with web3, so compile first.
-test-python: setup ## ledger, API and end-to-end tests on local chains (the browser test apart)
+# The ledger tests deploy the contracts from Brownie's build folder with web3, so compile first. The store,
+# indexer and API tests run on SQLite and on a throwaway PostgreSQL cluster (scripts/toolchain/postgres.py).
+test-python: setup postgres ## ledger, API and end-to-end tests on local chains, on SQLite and PostgreSQL (the browser test apart)
 	@$(BROWNIE) compile >/dev/null
 	$(require_free_chain_port)
 	$(PYTEST) tests/ledger tests/api tests/e2e -m "not browser"
@@ -129,13 +130,28 @@ test-browser: setup browser ## the dashboard's browser test: the demo, driven in
 # The dashboard's browser test drives Debian's chromium with Playwright (from PyPI, in requirements.lock).
 # Installs it with apt where it is missing (as root, or through sudo); where it cannot, stops and says what
 # to install: the browser test never skips.
+# apt_install PACKAGE: install a Debian package with apt (as root, or through passwordless sudo); quietly
+# does nothing where neither is possible (the caller then checks and says what to install).
+define apt_install
+	if [ "$$(id -u)" = 0 ]; then APT="apt-get"; elif command -v sudo >/dev/null; then APT="sudo -n -E apt-get"; else APT=""; fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	if [ -n "$$APT" ]; then $$APT install -y -q $(1) >/dev/null || { $$APT update -q >/dev/null && $$APT install -y -q $(1) >/dev/null; } || true; fi
+endef
+
 browser: ## install Debian's chromium for the browser test, where it is missing
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
 	  echo "installing Debian's chromium (apt) for the dashboard's browser test"; \
-	  if [ "$$(id -u)" = 0 ]; then APT="apt-get"; elif command -v sudo >/dev/null; then APT="sudo -n -E apt-get"; else APT=""; fi; \
-	  export DEBIAN_FRONTEND=noninteractive; \
-	  if [ -n "$$APT" ]; then $$APT install -y -q chromium >/dev/null || { $$APT update -q >/dev/null && $$APT install -y -q chromium >/dev/null; } || true; fi; \
+	  $(call apt_install,chromium); \
 	  command -v chromium >/dev/null || { echo "The browser test needs Chromium and it could not be installed here: install it (Debian/Ubuntu: sudo apt-get install chromium) and run make test again." >&2; exit 1; }; }
+
+# The store tests start their own PostgreSQL cluster from the server's binaries (not a running service).
+HAS_POSTGRES := ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || test -x "$$(pg_config --bindir 2>/dev/null)/initdb"
+
+postgres: ## install Debian's PostgreSQL server for the store tests, where it is missing
+	@$(HAS_POSTGRES) || { \
+	  echo "installing Debian's postgresql (apt) for the store tests on PostgreSQL"; \
+	  $(call apt_install,postgresql); \
+	  $(HAS_POSTGRES) || { echo "The store tests need PostgreSQL's server and it could not be installed here: install it (Debian/Ubuntu: sudo apt-get install postgresql) and run make test again." >&2; exit 1; }; }
 
 # ----------------------------------------------------------------------------------------- quality
 

@@ -13,6 +13,7 @@ python-dotenv >= 0.21, Brownie pins 0.16.0); this module is the small part of it
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ledger.exceptions import CoopLedgerError
 
-__all__ = ["ENV_PREFIX", "Settings", "SettingsError", "load_settings", "read_settings"]
+__all__ = ["ENV_PREFIX", "Settings", "SettingsError", "load_settings", "read_settings", "redact_url"]
 
 S = TypeVar("S", bound="Settings")
 
@@ -131,9 +132,25 @@ def read_settings(
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else "settings"
             where = sources.get(field, _env_name(field))
-            given = f" (given: {error['input']!r})" if error["type"] != "extra_forbidden" else ""
+            shown = redact_url(error["input"]) if isinstance(error["input"], str) else error["input"]
+            given = f" (given: {shown!r})" if error["type"] != "extra_forbidden" else ""
             problems.append(f"{where}: {error['msg']}{given}")
         raise SettingsError("Invalid settings:\n  " + "\n  ".join(problems)) from None
+
+
+def redact_url(url: str) -> str:
+    """``url`` with the password of its ``user:password@`` part, if any, replaced by ``***``: what may be
+    printed or logged (a store URL may carry the database's password).
+
+    >>> redact_url("postgresql://ledger:s3cret@db.example:5432/coop")
+    'postgresql://ledger:***@db.example:5432/coop'
+    >>> redact_url("sqlite:///data/store.db")
+    'sqlite:///data/store.db'
+    """
+    return _CREDENTIALS.sub(r"\g<head>***@", url)
+
+
+_CREDENTIALS = re.compile(r"(?P<head>^[A-Za-z][A-Za-z0-9+.-]*://[^/:@]*:)[^/]*@")
 
 
 def _fields_of_other_processes(model: type[Settings]) -> set[str]:

@@ -15,6 +15,7 @@ in memory as committed, and reads them again after any failed write.
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from operator import itemgetter
@@ -49,6 +50,7 @@ from ledger.indexer.prepared import (
     prepare_range,
 )
 from ledger.protocol.manifest import DeploymentManifest
+from ledger.settings import redact_url
 from ledger.store.projections import TABLE_KEYS, Projections, referral_keys
 from ledger.store.schema import (
     PROJECTION_TABLES,
@@ -66,6 +68,9 @@ __all__ = ["Store"]
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _KEYS_PER_QUERY = 500  # bound the IN lists: SQLite allows a limited number of parameters per statement
 _STREAM_ROWS = 5_000
+#: The PostgreSQL advisory lock the migrations run under ("coopledg" in ASCII, as a 64-bit key); see
+#: :func:`_migrating_alone`.
+_MIGRATION_LOCK = 0x636F6F706C656467
 _CACHED_TABLES = ("members", "assets", "agreements", "agreement_parties", "agreement_versions", "programs")
 
 
@@ -92,19 +97,20 @@ class Store:
             engine = _create_engine(url)
         except (SQLAlchemyError, OSError) as exc:
             raise StoreError(
-                f"Cannot open the event store {url}: {_reason(exc)}. Check COOPLEDGER_STORE_URL."
+                f"Cannot open the event store {redact_url(url)}: {_reason(exc)}. Check COOPLEDGER_STORE_URL."
             ) from None
         try:
-            with engine.begin() as connection:
+            with _migrating_alone(engine), engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
                 config = Config()
                 config.set_main_option("script_location", str(_MIGRATIONS))
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         except (SQLAlchemyError, OSError) as exc:
             engine.dispose()
-            shown = engine.url.render_as_string(hide_password=True)
             raise StoreError(
-                f"Cannot open the event store {shown}: {_reason(exc)}. Check COOPLEDGER_STORE_URL."
+                f"Cannot open the event store {redact_url(url)}: {_reason(exc)}. Check COOPLEDGER_STORE_URL."
             ) from None
         return cls(engine)
 
@@ -371,8 +377,13 @@ def _driver_rows(
 ) -> list[tuple[Any, ...]]:
     """``rows`` as tuples of ``columns``, each value as the database driver takes it: each column type's own
     bind processor (``UInt`` to text, JSON serialised, ...), applied once here instead of per statement, and
-    only to the columns that have one."""
-    processors = [table.c[name].type.bind_processor(connection.dialect) for name in columns]
+    only to the columns that have one.
+
+    The processor is the dialect's implementation's: a generic ``JSON`` column has none of its own under
+    PostgreSQL with psycopg 3, whose ``JSON`` implementation wraps the value for the driver (without it, a
+    list reached the driver as an array: "cannot cast type smallint[] to json")."""
+    dialect = connection.dialect
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
     converted = [(index, processor) for index, processor in enumerate(processors) if processor is not None]
     values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
     if not converted:
@@ -435,6 +446,25 @@ def _stream_events(
             tx_hash=row.tx_hash,
             log_index=row.log_index,
         )
+
+
+@contextmanager
+def _migrating_alone(engine: Engine) -> Iterator[None]:
+    """Processes opening one new store at the same moment take turns to migrate it: the first creates the
+    schema, the others then find it current (without turns, two of them create the same table and one
+    fails: "table blocks already exists" on SQLite, a duplicate key in PostgreSQL's catalog). On PostgreSQL
+    the migration's transaction takes an advisory lock (:data:`_MIGRATION_LOCK`); a SQLite file is locked
+    with ``flock`` for the migration, which SQLite's own (``fcntl``) locks do not see."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with open(database, "ab") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _create_engine(url: str) -> Engine:

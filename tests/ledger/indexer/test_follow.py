@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,8 +37,9 @@ class _FlakyReader(ChainReader):
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(f"sqlite:///{tmp_path}/store.db") as opened:
+def store(store_url: str) -> Iterator[Store]:
+    """A new store, on SQLite and on PostgreSQL."""
+    with Store.open(store_url) as opened:
         yield opened
 
 

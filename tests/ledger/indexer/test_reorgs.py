@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
 import networkx as nx
 import pytest
@@ -19,10 +18,11 @@ from tests.ledger.chain_fixtures import Anvil, Deployment, make_activity
 
 
 @pytest.fixture
-def stores(tmp_path: Path) -> Iterator[tuple[Store, Store]]:
+def stores(new_store_url: Callable[[str], str]) -> Iterator[tuple[Store, Store]]:
+    """A store that follows the reorganised chain and one indexed afresh, on SQLite and on PostgreSQL."""
     with (
-        Store.open(f"sqlite:///{tmp_path}/live.db") as live,
-        Store.open(f"sqlite:///{tmp_path}/clean.db") as clean,
+        Store.open(new_store_url("live")) as live,
+        Store.open(new_store_url("clean")) as clean,
     ):
         yield live, clean
 

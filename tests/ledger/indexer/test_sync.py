@@ -40,8 +40,9 @@ def _addresses(deployment: Deployment) -> list[str]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Any:
-    with Store.open(f"sqlite:///{tmp_path}/store.db") as opened:
+def store(store_url: str) -> Any:
+    """A new store, on SQLite and on PostgreSQL."""
+    with Store.open(store_url) as opened:
         yield opened
 
 

@@ -24,8 +24,9 @@ MIGRATIONS = Path(__file__).resolve().parents[3] / "ledger" / "store" / "migrati
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(f"sqlite:///{tmp_path}/store.db") as opened:
+def store(store_url: str) -> Iterator[Store]:
+    """A new store, on SQLite and on PostgreSQL."""
+    with Store.open(store_url) as opened:
         yield opened
 
 
@@ -179,13 +180,13 @@ def _migrate(url: str, *steps: tuple[str, str]) -> None:
 
 
 def test_a_store_from_before_projections_gets_them_when_the_indexer_starts(
-    tmp_path: Path, store: Store, lifecycle: dict[str, int], deployment: Deployment
+    store_url: str, store: Store, lifecycle: dict[str, int], deployment: Deployment
 ) -> None:
     expected = _all_projections(store)
     parties = [row["parties"] for row in store.event_rows()]
     assert any(parties), "the lifecycle names members in its events"
     store.close()
-    url = f"sqlite:///{tmp_path}/store.db"
+    url = store_url
     _migrate(url, ("downgrade", "0001"))
     with Store.open(url) as upgraded:
         upgraded.record_deployment(load_manifest(deployment.manifest_path))  # the indexer's first step
@@ -194,11 +195,11 @@ def test_a_store_from_before_projections_gets_them_when_the_indexer_starts(
 
 
 def test_migration_0005_keys_referrals_by_referrer_and_keeps_every_row(
-    tmp_path: Path, store: Store, lifecycle: dict[str, int]
+    store_url: str, store: Store, lifecycle: dict[str, int]
 ) -> None:
     before = sorted(store.projection_rows("referrals"), key=lambda row: row["commitment"])
     store.close()
-    url = f"sqlite:///{tmp_path}/store.db"
+    url = store_url
     _migrate(url, ("downgrade", "0004"), ("upgrade", "head"))
     engine = create_engine(url)
     with engine.connect() as connection:

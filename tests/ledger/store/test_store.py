@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from ledger.exceptions import StoreError
 from ledger.indexer.decoding import DecodedEvent, LogPosition, UndecodedLog
+from ledger.settings import SettingsError, load_settings
 from ledger.store import Store
 from ledger.types import BlockHeader, Checkpoint
 
@@ -29,21 +32,26 @@ def event(number: int, log_index: int, fork: str = "a", amount: int = 10**30) ->
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(f"sqlite:///{tmp_path}/nested/store.db") as opened:
+def store(store_url: str) -> Iterator[Store]:
+    """A new store, on SQLite and on PostgreSQL."""
+    with Store.open(store_url) as opened:
         yield opened
 
 
-def test_open_creates_the_schema_and_an_empty_store(store: Store, tmp_path: Path) -> None:
-    assert (tmp_path / "nested" / "store.db").exists()
-    tables = set(inspect(create_engine(f"sqlite:///{tmp_path}/nested/store.db")).get_table_names())
-    assert {"blocks", "events", "undecoded_logs", "checkpoint", "alembic_version"} <= tables
+def test_open_creates_the_schema_and_an_empty_store(store: Store, store_url: str) -> None:
+    tables = set(inspect(create_engine(store_url)).get_table_names())
+    assert {"blocks", "events", "undecoded_logs", "checkpoint", "alembic_version", "assets"} <= tables
     assert store.checkpoint() is None
     assert store.event_count() == 0
 
 
-def test_reopening_keeps_the_data_and_the_schema_version(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path}/store.db"
+def test_a_sqlite_store_creates_its_folder(tmp_path: Path) -> None:
+    with Store.open(f"sqlite:///{tmp_path}/nested/store.db"):
+        assert (tmp_path / "nested" / "store.db").exists()
+
+
+def test_reopening_keeps_the_data_and_the_schema_version(store_url: str) -> None:
+    url = store_url
     with Store.open(url) as first:
         first.commit_range(CHAIN, [header(5)], [event(5, 0)], [], header(9))
     with Store.open(url) as again:
@@ -129,7 +137,58 @@ def test_a_database_that_is_not_sqlite_is_a_clear_error(tmp_path: Path) -> None:
         Store.open(f"sqlite:///{bogus}")
 
 
-def test_sqlite_store_uses_write_ahead_logging(store: Store, tmp_path: Path) -> None:
+def test_sqlite_store_uses_write_ahead_logging(tmp_path: Path) -> None:
+    Store.open(f"sqlite:///{tmp_path}/nested/store.db").close()
     engine = create_engine(f"sqlite:///{tmp_path}/nested/store.db")
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def _open_when_all_are_ready(url: str, start: Any, outcomes: Any) -> None:
+    start.wait()
+    try:
+        Store.open(url).close()
+        outcomes.put("opened")
+    except StoreError as exc:
+        outcomes.put(str(exc))
+
+
+def test_processes_opening_a_new_store_at_once_take_turns_migrating(store_url: str) -> None:
+    """Four processes open one new database at the same moment (the indexer and API replicas starting
+    together): each opens it, none fails on another's half-made schema."""
+    context = multiprocessing.get_context("fork")
+    start, outcomes = context.Barrier(4), context.Queue()
+    openers = [
+        context.Process(target=_open_when_all_are_ready, args=(store_url, start, outcomes)) for _ in range(4)
+    ]
+    for opener in openers:
+        opener.start()
+    for opener in openers:
+        opener.join(timeout=60)
+    assert [outcomes.get(timeout=5) for _ in openers] == ["opened"] * 4
+    with Store.open(store_url) as store:
+        assert store.event_count() == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+nosuchdriver://alice:s3cret@127.0.0.1:1/coop",
+        "postgresql://alice:s3cret@127.0.0.1:1/coop",
+    ],
+)
+def test_a_store_that_cannot_be_opened_never_shows_its_password(url: str) -> None:
+    with pytest.raises(StoreError) as raised:
+        Store.open(url)
+    message = str(raised.value)
+    assert "s3cret" not in message
+    assert "alice:***@127.0.0.1:1/coop" in message
+    assert "COOPLEDGER_STORE_URL" in message
+
+
+def test_an_invalid_store_url_setting_never_shows_its_password() -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings(environ={"COOPLEDGER_STORE_URL": "postgres://alice:s3cret@db.example/coop"})
+    message = str(raised.value)
+    assert "s3cret" not in message
+    assert "postgres://alice:***@db.example/coop" in message

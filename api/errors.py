@@ -1,4 +1,4 @@
-"""The API's errors: one JSON shape for every 4xx, naming the parameter that was wrong and what to do.
+"""The API's errors: one JSON shape for every 4xx and 503, naming the parameter that was wrong and what to do.
 
 Every error body is ``{"error": {"status": 422, "parameter": "as_of_block", "message": "..."}}``. Request
 validation failures (FastAPI's ``RequestValidationError``) are rewritten to this shape too, so a client reads
@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from api.service import HeightError
+from ledger.exceptions import StoreUnavailableError
 
 __all__ = ["ERROR_RESPONSES", "ApiError", "ErrorBody", "install_error_handlers"]
 
@@ -91,15 +92,27 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(_body(exc.status_code, message, None), exc.status_code, headers=exc.headers)
 
 
+async def _store_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    """The store's database is down or restarting: 503, with a hint to retry (the next request reconnects)."""
+    assert isinstance(exc, StoreUnavailableError)
+    message = (
+        f"The event store does not answer ({exc.reason or 'unreachable'}). Retry in a few seconds; /health "
+        "says when it answers again."
+    )
+    return JSONResponse(_body(503, message, None), 503, headers={"Retry-After": "5"})
+
+
 async def _height_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HeightError)
     return JSONResponse(_body(409, str(exc), exc.parameter), 409)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Answer :class:`ApiError`, the service's :class:`~api.service.HeightError` (409), Starlette's own
-    errors (an unknown path) and request validation errors with :class:`ErrorBody`."""
+    """Answer :class:`ApiError`, the service's :class:`~api.service.HeightError` (409), a store that does not
+    answer (:class:`~ledger.exceptions.StoreUnavailableError`, 503), Starlette's own errors (an unknown path)
+    and request validation errors with :class:`ErrorBody`."""
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(HeightError, _height_error)
+    app.add_exception_handler(StoreUnavailableError, _store_unavailable)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["ChainError", "CoopLedgerError", "ManifestError", "RangeTooLargeError", "StoreError"]
+__all__ = [
+    "ChainError",
+    "CoopLedgerError",
+    "ManifestError",
+    "RangeTooLargeError",
+    "StoreError",
+    "StoreUnavailableError",
+]
 
 
 class CoopLedgerError(Exception):
@@ -15,6 +22,15 @@ class ManifestError(CoopLedgerError):
 
 class StoreError(CoopLedgerError):
     """The event store cannot be opened, migrated or written."""
+
+
+class StoreUnavailableError(StoreError):
+    """The store's database does not answer (down, restarting, unreachable): waiting and retrying is safe,
+    since a write that did not complete left nothing behind. ``reason`` is the driver's word for it."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class ChainError(CoopLedgerError):

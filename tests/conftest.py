@@ -21,6 +21,8 @@ from scripts.toolchain.postgres import Postgres, start_postgres
 #: Fixtures that start (or stand on) a local chain; a test that uses one, directly or through another
 #: fixture, needs a chain. A test that starts a node itself is marked ``chain`` by hand.
 CHAIN_FIXTURES = frozenset({"anvil", "deployment", "member", "served", "stack", "demo"})
+#: Fixtures that start a PostgreSQL server.
+POSTGRES_FIXTURES = frozenset({"postgres", "own_postgres"})
 #: The stores ``store_url`` gives each test.
 STORES = ("sqlite", "postgresql")
 
@@ -32,13 +34,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.chain)
         callspec = getattr(item, "callspec", None)
         on_postgres = callspec is not None and callspec.params.get("new_store_url") == "postgresql"
-        if on_postgres or "postgres" in fixtures:
+        if on_postgres or POSTGRES_FIXTURES & fixtures:
             item.add_marker(pytest.mark.postgres)
 
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[Postgres]:
     """A PostgreSQL cluster for the session (stopped and removed after it)."""
+    cluster = start_postgres()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[Postgres]:
+    """A PostgreSQL cluster of one test's own, which the test may halt and resume (a database restart)."""
     cluster = start_postgres()
     yield cluster
     cluster.stop()

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import Service
-from ledger.exceptions import ChainError
+from ledger.exceptions import ChainError, StoreError
 
 router = APIRouter(tags=["health"])
 
@@ -29,7 +29,7 @@ def health(service: Service) -> Health:
     try:
         checkpoint = service.store.checkpoint()
         store, indexed = "ok", (None if checkpoint is None else checkpoint.block_number)
-    except SQLAlchemyError:
+    except (SQLAlchemyError, StoreError):
         store, indexed = "unreachable", None
     try:
         chain, head = "ok", service.chain().head()

@@ -1,4 +1,5 @@
-"""Running the indexer: backfill with a progress bar, then follow the head, waiting out node outages.
+"""Running the indexer: backfill with a progress bar, then follow the head, waiting out outages of the node
+and of the store's database.
 
 This is the loop behind ``coopledger index``; it holds no indexing logic of its own (see
 :mod:`ledger.indexer.sync`), only pacing, retries and what the user sees.
@@ -15,7 +16,7 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from ledger.exceptions import ChainError
+from ledger.exceptions import ChainError, StoreUnavailableError
 from ledger.indexer.sync import Indexer, SyncReport
 
 __all__ = ["StatusLine", "backfill", "follow"]
@@ -96,32 +97,34 @@ def follow(
     sleep: Callable[[float], None] = time.sleep,
     stop: Callable[[], bool] = lambda: False,
 ) -> None:
-    """Sync every ``poll_interval`` seconds until ``stop()``; on a node outage, wait with doubling backoff.
+    """Sync every ``poll_interval`` seconds until ``stop()``; while the node or the store's database does not
+    answer (down, restarting), wait with doubling backoff and retry: a write that failed left nothing behind.
 
     The status line says the block indexed, the events stored and what the last poll added; during an
-    outage it says the indexer is waiting for the node and when it retries.
+    outage it says what the indexer is waiting for and when it retries.
     """
     backoff = poll_interval
-    waiting = False
+    waiting = ""  # what the indexer waits for: "the node", "the store", or nothing
     stored = indexer.store.event_count()
     with StatusLine(console) as line:
         while not stop():
             try:
                 report = indexer.sync()
-            except ChainError as exc:
-                if not waiting:
-                    console.print(f"[yellow]waiting for the node:[/] {exc}")
-                waiting = True
-                log.warning("node unavailable retry_in=%.1f error=%s", backoff, exc)
-                line.show(f"[yellow]waiting for the node[/] · retrying in {backoff:g} s")
+                checkpoint = indexer.store.checkpoint()
+            except (ChainError, StoreUnavailableError) as exc:
+                what = "the node" if isinstance(exc, ChainError) else "the store"
+                if waiting != what:
+                    console.print(f"[yellow]waiting for {what}:[/] {exc}")
+                waiting = what
+                log.warning("%s unavailable retry_in=%.1f error=%s", what, backoff, exc)
+                line.show(f"[yellow]waiting for {what}[/] · retrying in {backoff:g} s")
                 sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
                 continue
             if waiting:
-                console.print("[green]node is back;[/] resuming")
-                waiting, backoff = False, poll_interval
+                console.print(f"[green]{waiting} is back;[/] resuming")
+                waiting, backoff = "", poll_interval
             stored += report.events - report.rolled_back_events
-            checkpoint = indexer.store.checkpoint()
             head = checkpoint.block_number if checkpoint else report.to_block
             rolled = f" · rolled back {report.rolled_back_events} events" if report.rolled_back_events else ""
             line.show(f"following · block {head:,} · {stored:,} events stored · +{report.events} new{rolled}")

@@ -16,7 +16,7 @@ in memory as committed, and reads them again after any failed write.
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from operator import itemgetter
 from pathlib import Path
@@ -37,10 +37,11 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.sql.dml import Insert
 
-from ledger.exceptions import StoreError
+from ledger.exceptions import StoreError, StoreUnavailableError
 from ledger.indexer.decoding import DecodedEvent, UndecodedLog
 from ledger.indexer.prepared import (
     BLOCK_COLUMNS,
@@ -91,7 +92,8 @@ class Store:
         Raises
         ------
         StoreError
-            If the database cannot be reached or migrated; the message names the URL (password hidden).
+            If the database cannot be opened or migrated; the message names the URL (password hidden).
+            :class:`~ledger.exceptions.StoreUnavailableError` when its server does not answer.
         """
         try:
             engine = _create_engine(url)
@@ -107,6 +109,13 @@ class Store:
                 config.set_main_option("script_location", str(_MIGRATIONS))
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
+        except StoreUnavailableError as exc:
+            engine.dispose()
+            raise StoreUnavailableError(
+                f"Cannot open the event store {redact_url(url)}: it does not answer ({exc.reason}). Check "
+                "COOPLEDGER_STORE_URL, and that the database server is running.",
+                exc.reason,
+            ) from None
         except (SQLAlchemyError, OSError) as exc:
             engine.dispose()
             raise StoreError(
@@ -291,8 +300,11 @@ class Store:
                     )
                 end = prepared.end
                 self._set_checkpoint(connection, Checkpoint(prepared.chain_id, end.number, end.hash))
-        except (SQLAlchemyError, TypeError, ValueError) as exc:  # the database's refusal, or unstorable args
+        except StoreUnavailableError:
             self._projections = None  # it may hold what was not committed: read it again
+            raise
+        except (SQLAlchemyError, TypeError, ValueError) as exc:  # the database's refusal, or unstorable args
+            self._projections = None
             raise _range_failed(prepared.end, exc) from exc
 
     def rollback_to(self, fork_point: BlockHeader, chain_id: int) -> int:
@@ -470,10 +482,34 @@ def _migrating_alone(engine: Engine) -> Iterator[None]:
 def _create_engine(url: str) -> Engine:
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True)
+    postgres = url.startswith("postgresql")
+    # On PostgreSQL a pooled connection is checked before use, so that one broken by a server restart is
+    # replaced rather than failing the next statement.
+    engine = create_engine(url, future=True, pool_pre_ping=postgres)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    if postgres:
+        event.listen(engine, "handle_error", _unavailable_when_down(redact_url(url)))
     return engine
+
+
+def _unavailable_when_down(shown_url: str) -> Callable[[ExceptionContext], None]:
+    """A ``handle_error`` listener raising :class:`~ledger.exceptions.StoreUnavailableError` for a PostgreSQL
+    server that is down, restarting or unreachable (a connection lost, or refused) instead of the driver's
+    error: the indexer then waits and retries, and the API answers 503."""
+
+    def listener(context: ExceptionContext) -> None:
+        lost = context.is_disconnect
+        refused = context.connection is None and isinstance(context.sqlalchemy_exception, OperationalError)
+        if lost or refused:
+            reason = str(context.original_exception).strip().splitlines()[0]
+            raise StoreUnavailableError(
+                f"The event store {shown_url} does not answer ({reason}); waiting and retrying is safe: "
+                "nothing half-written is kept.",
+                reason,
+            ) from context.original_exception
+
+    return listener
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

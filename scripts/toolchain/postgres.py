@@ -70,9 +70,13 @@ class Postgres:
         self._pg_ctl("stop", "-m", "fast")
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def restart(self) -> None:
-        """Stop the server and start it again (what an operator's restart does to open connections)."""
-        self._pg_ctl("restart", "-m", "fast")
+    def halt(self) -> None:
+        """Stop the server, keeping its data (open connections are cut, new ones refused)."""
+        self._pg_ctl("stop", "-m", "fast")
+
+    def resume(self) -> None:
+        """Start a halted server again."""
+        self._pg_ctl("start")
 
     def _pg_ctl(self, *action: str) -> None:
         data = self.folder / "data"

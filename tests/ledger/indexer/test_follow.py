@@ -15,6 +15,7 @@ from ledger.indexer.follow import MAX_BACKOFF, follow
 from ledger.indexer.sync import Indexer
 from ledger.protocol.manifest import load_manifest
 from ledger.store import Store
+from scripts.toolchain.postgres import Postgres
 from tests.ledger.chain_fixtures import Anvil, Deployment, chain_log_keys, make_activity
 
 
@@ -82,3 +83,42 @@ def test_follow_waits_out_an_outage_and_resumes_without_loss(
     assert [(row["tx_hash"], row["log_index"]) for row in store.event_rows()] == chain_log_keys(
         anvil.url, addresses
     )
+
+
+def test_follow_waits_out_a_database_restart_and_loses_nothing(
+    anvil: Anvil, deployment: Deployment, own_postgres: Postgres
+) -> None:
+    with Store.open(own_postgres.new_database()) as store:
+        indexer = Indexer(ChainReader(anvil.url), store, load_manifest(deployment.manifest_path))
+        output = io.StringIO()
+        sleeps: list[float] = []
+        script = iter(["activity", "database-down", "down", "database-up-with-activity", "stop"])
+        step = {"now": ""}
+
+        def sleep(seconds: float) -> None:
+            sleeps.append(seconds)
+            step["now"] = next(script)
+            if step["now"] == "activity":
+                make_activity(deployment, rounds=1)
+            elif step["now"] == "database-down":
+                own_postgres.halt()
+                make_activity(deployment, rounds=1, tag="while-down")
+            elif step["now"] == "database-up-with-activity":
+                own_postgres.resume()
+                make_activity(deployment, rounds=1, tag="later")
+
+        follow(
+            indexer,
+            Console(file=output, width=300),
+            poll_interval=0.5,
+            sleep=sleep,
+            stop=lambda: step["now"] == "stop",
+        )
+        text = output.getvalue()
+        assert text.count("waiting for the store:") == 1, "announced once, not at every retry"
+        assert "does not answer" in text
+        assert "the store is back" in text
+        assert sleeps == [0.5, 0.5, 0.5, 1.0, 0.5], "retries back off while the store is down"
+        stored = [(row["tx_hash"], row["log_index"]) for row in store.event_rows()]
+        addresses = [contract.address for contract in deployment.contracts.values()]
+        assert stored == chain_log_keys(anvil.url, addresses), "nothing lost, nothing twice"

@@ -4,6 +4,7 @@ the API to its settings, and the member's commands to the chain)."""
 from __future__ import annotations
 
 import logging
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -108,9 +109,13 @@ def index(
         batch_blocks=settings.batch_blocks,
         max_batch_blocks=settings.max_batch_blocks,
     )
+    _stop_on_sigterm()
     try:
         report = backfill(indexer, console)
-        console.print(f"indexed blocks {report.from_block}..{report.to_block}: {report.events} events")
+        if report.to_block < report.from_block:
+            console.print(f"the store is up to date at block {report.to_block}: nothing new to index")
+        else:
+            console.print(f"indexed blocks {report.from_block}..{report.to_block}: {report.events} events")
         if report.undecoded:
             errors.print(
                 f"[yellow]warning:[/] {report.undecoded} logs could not be decoded; see undecoded_logs"
@@ -118,7 +123,7 @@ def index(
         if not once:
             console.print(f"following {settings.rpc_url} (Ctrl-C stops)")
             follow(indexer, console, settings.poll_interval)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM from a service manager
         checkpoint = store.checkpoint()
         where = f"block {checkpoint.block_number}" if checkpoint else "the start"
         console.print(f"stopped; the store is complete up to {where}")
@@ -127,6 +132,16 @@ def index(
         raise typer.Exit(code=1) from None
     finally:
         store.close()
+
+
+def _stop_on_sigterm() -> None:
+    """Stop on SIGTERM (what systemd and other service managers send) as on Ctrl-C: the range being
+    written is rolled back whole, and the command says where the store stands and exits 0."""
+
+    def interrupt(_signal: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 @app.command()

@@ -12,6 +12,7 @@ python-dotenv >= 0.21, Brownie pins 0.16.0); this module is the small part of it
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -104,6 +105,7 @@ def read_settings(
         If the file cannot be read or parsed, holds unknown keys, or any value is invalid.
     """
     environ = os.environ if environ is None else environ
+    _refuse_unknown_variables(environ, model)
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     file_path = config_file or (
@@ -151,6 +153,41 @@ def redact_url(url: str) -> str:
 
 
 _CREDENTIALS = re.compile(r"(?P<head>^[A-Za-z][A-Za-z0-9+.-]*://[^/:@]*:)[^/]*@")
+
+
+#: ``COOPLEDGER_*`` variables read outside the settings models of this process: the command line's own
+#: (the settings file, the member's keystore, its password, a dev account, the referral salts) and the API's
+#: settings (:class:`api.settings.ApiSettings`, which this module may not import; a test keeps them in step).
+VARIABLES_READ_ELSEWHERE = frozenset(
+    {
+        "CONFIG",
+        "KEYSTORE",
+        "KEYSTORE_PASSWORD",
+        "DEV_ACCOUNT",
+        "SALTS",
+        "API_HOST",
+        "API_PORT",
+        "API_TOKEN",
+        "ALERT_MAX_HHI",
+        "ALERT_FREE_RIDER_RATIO",
+    }
+)
+
+
+def _refuse_unknown_variables(environ: Mapping[str, str], model: type[Settings]) -> None:
+    """A misspelt ``COOPLEDGER_*`` variable would be ignored silently and its default used: refuse it, naming
+    the closest variable coopledger reads."""
+    fields = set(model.model_fields) | _fields_of_other_processes(model)
+    known = {_env_name(field) for field in fields} | {ENV_PREFIX + name for name in VARIABLES_READ_ELSEWHERE}
+    unknown = sorted(name for name in environ if name.startswith(ENV_PREFIX) and name not in known)
+    if not unknown:
+        return
+    problems = []
+    for name in unknown:
+        closest = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f"did you mean {closest[0]}?" if closest else f"coopledger reads {', '.join(sorted(known))}"
+        problems.append(f"{name} is not a coopledger setting; {hint} (fix its name or unset it)")
+    raise SettingsError("Invalid settings:\n  " + "\n  ".join(problems))
 
 
 def _fields_of_other_processes(model: type[Settings]) -> set[str]:

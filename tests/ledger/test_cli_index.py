@@ -198,3 +198,29 @@ def test_a_store_that_cannot_be_opened_is_named(anvil: Anvil, deployment: Deploy
     result = _run(_env(anvil, deployment, blocker / "store.db"), "--once")
     assert result.returncode == 2
     assert "Cannot open the event store" in " ".join(result.stderr.split())
+
+
+def test_sigterm_stops_the_indexer_cleanly_and_a_second_run_finds_nothing_new(
+    anvil: Anvil, deployment: Deployment, tmp_path: Path
+) -> None:
+    """What a service manager's stop does (SIGTERM): exit 0, saying where the store stands; and a later run on
+    an up-to-date store says so instead of an empty block range."""
+    make_activity(deployment, rounds=1)
+    store, output = tmp_path / "store.db", tmp_path / "indexer.out"
+    env = _env(anvil, deployment, store, COOPLEDGER_POLL_INTERVAL="0.2")
+    with output.open("wb") as sink:
+        indexer = subprocess.Popen([str(COOPLEDGER), "index"], env=env, stdout=sink, stderr=sink)
+    try:
+        head = anvil.w3.eth.block_number
+        _wait_for(lambda: _checkpoint(store) >= head, "the backfill")
+        _wait_for(lambda: "following" in output.read_text(), "the indexer to follow the head")
+        indexer.send_signal(signal.SIGTERM)
+        assert indexer.wait(timeout=30) == 0, output.read_text()
+    finally:
+        if indexer.poll() is None:
+            indexer.kill()
+    assert f"stopped; the store is complete up to block {head}" in output.read_text()
+
+    again = _run(env, "--once")
+    assert again.returncode == 0, again.stderr
+    assert f"the store is up to date at block {head}: nothing new to index" in again.stdout

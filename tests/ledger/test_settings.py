@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger.settings import Settings, SettingsError, load_settings
+from api.settings import ApiSettings
+from ledger.settings import VARIABLES_READ_ELSEWHERE, Settings, SettingsError, load_settings
 
 
 def test_defaults_suit_a_local_dev_chain() -> None:
@@ -76,3 +77,20 @@ def test_a_corrupt_file_is_refused(tmp_path: Path, content: str, message: str) -
 def test_a_missing_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="does not exist"):
         load_settings(environ={}, config_file=tmp_path / "nope.toml")
+
+
+def test_a_misspelt_variable_is_refused_with_the_closest_name() -> None:
+    with pytest.raises(
+        SettingsError,
+        match=r"COOPLEDGER_STORE_ULR is not a coopledger setting; did you mean "
+        r"COOPLEDGER_STORE_URL\?",
+    ):
+        load_settings(environ={"COOPLEDGER_STORE_ULR": "sqlite:///elsewhere.db"})
+
+
+def test_every_variable_another_process_reads_is_known_here() -> None:
+    """The API's settings and the command line's own variables are not refused by the indexer's process."""
+    known = set(Settings.model_fields) | VARIABLES_READ_ELSEWHERE
+    assert {field.upper() for field in ApiSettings.model_fields} <= {name.upper() for name in known}
+    environ = {f"COOPLEDGER_{name}": "1" for name in VARIABLES_READ_ELSEWHERE - {"CONFIG"}}
+    assert load_settings(environ=environ) == Settings()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +17,7 @@ from api.settings import load_api_settings
 from ledger import __version__
 from ledger.client.commands import agreement, consortium, referral
 from ledger.client.commands.common import ConfigOption
-from ledger.exceptions import CoopLedgerError
+from ledger.exceptions import CoopLedgerError, StoreError
 from ledger.indexer.chain import ChainReader
 from ledger.indexer.follow import backfill, follow
 from ledger.indexer.sync import Indexer, verify_deployment
@@ -174,15 +175,43 @@ def serve(
             api_host=host,
             api_port=port,
         )
-        Store.open(settings.store_url).close()  # a store that cannot be opened is reported here, plainly
+        _require_store(settings.store_url)
+        with Store.open(
+            settings.store_url
+        ) as store:  # a store that cannot be opened is reported here, plainly
+            indexed = store.checkpoint()
     except CoopLedgerError as exc:
         errors.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(code=2) from None
-    console.print(f"serving http://{settings.api_host}:{settings.api_port} (docs at /docs; Ctrl-C stops)")
-    uvicorn.run(
-        create_app(settings),
-        host=settings.api_host,
-        port=settings.api_port,
-        log_level="info" if verbose else "warning",
-        access_log=verbose,
+    address = f"{settings.api_host}:{settings.api_port}"
+    try:
+        listener = socket.create_server((settings.api_host, settings.api_port))
+    except OSError as exc:
+        errors.print(
+            f"[bold red]error:[/] cannot listen on {address} ({exc.strerror}). Is another `coopledger serve` "
+            "running there? Choose another port with --port (or COOPLEDGER_API_PORT)."
+        )
+        raise typer.Exit(code=2) from None
+    if indexed is None:
+        errors.print(
+            "[yellow]warning:[/] the store holds no indexed block yet; the API answers 'nothing indexed' "
+            "until `coopledger index` has run on it"
+        )
+    console.print(f"serving http://{address} (docs at /docs; Ctrl-C stops)")
+    server = uvicorn.Config(
+        create_app(settings), log_level="info" if verbose else "warning", access_log=verbose
     )
+    uvicorn.Server(server).run(sockets=[listener])
+
+
+def _require_store(url: str) -> None:
+    """Refuse to serve a SQLite store that does not exist (opening it would create an empty one and serve
+    that): the URL is then most likely not the one the indexer writes."""
+    if not url.startswith("sqlite:///") or url == "sqlite:///:memory:":
+        return
+    path = Path(url.removeprefix("sqlite:///")).expanduser()
+    if not path.exists():
+        raise StoreError(
+            f"There is no store at {path}: index the chain into it first (`coopledger index`), or point "
+            "--store-url (COOPLEDGER_STORE_URL) at the store the indexer writes."
+        )

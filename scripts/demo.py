@@ -4,9 +4,11 @@
                                      following), serve the API and dashboard; Ctrl-C stops everything
     python scripts/demo.py stop      stop a demo whose terminal was closed (what `make stop` runs)
 
-Every run starts a fresh chain, so the demo store (`data/demo.db`) is started afresh too. The processes it
-starts are recorded in `.run/demo.pids` (their logs in `.run/`); Ctrl-C — or `make stop` from another terminal
-— stops them all, the chain last, so that nothing is left running.
+Every run starts a fresh chain, so the demo's store is started afresh too. It is the default store
+(`data/coopledger.db`), so that `coopledger serve` or `coopledger index` run later in the project folder find
+the demo's chain without a setting. The processes it starts are recorded in `.run/demo.pids` (their logs in
+`.run/`); Ctrl-C — or `make stop` from another terminal — stops them all, the chain last, so that nothing is
+left running.
 """
 
 from __future__ import annotations
@@ -23,13 +25,15 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ledger.settings import DEFAULT_STORE_URL
+
 PROJECT = Path(__file__).resolve().parent.parent
 RUN_DIR = PROJECT / ".run"
 PID_FILE = RUN_DIR / "demo.pids"
 HOST, CHAIN_PORT, API_PORT = "127.0.0.1", 8545, 8000
 RPC_URL = f"http://{HOST}:{CHAIN_PORT}"
 API_URL = f"http://{HOST}:{API_PORT}"
-STORE = PROJECT / "data" / "demo.db"
+STORE = PROJECT / DEFAULT_STORE_URL.removeprefix("sqlite:///")
 BIN = Path(sys.executable).parent
 # Brownie's `development` network settings (so Brownie attaches to this chain), with the 80 accounts the
 # seed needs (61 members and the customers' account).
@@ -169,7 +173,8 @@ def main() -> None:
     manifest = PROJECT / "deployments" / f"{chain_id}.json"
     run([str(BIN / "brownie"), "run", "scripts/deploy.py", "--network", "development"], stack, "deployment")
     run([str(BIN / "python"), "scripts/seed_demo.py", "--rpc-url", RPC_URL], stack, "seeding")
-    STORE.unlink(missing_ok=True)  # a fresh chain: the store starts afresh too
+    for stale in (STORE, STORE.with_name(STORE.name + "-wal"), STORE.with_name(STORE.name + "-shm")):
+        stale.unlink(missing_ok=True)  # a fresh chain: the store starts afresh too
     env = {
         **os.environ,
         "COOPLEDGER_RPC_URL": RPC_URL,

@@ -1,7 +1,9 @@
-"""The `coopledger` command line: version, and a deployment manifest shown or refused clearly."""
+"""The `coopledger` command line: version, a deployment manifest shown or refused clearly, and what `serve`
+refuses before it binds."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -9,6 +11,7 @@ from typer.testing import CliRunner
 from ledger import __version__
 from ledger.cli import app
 from ledger.protocol.manifest import ContractDeployment, write_manifest
+from ledger.store import Store
 
 runner = CliRunner()
 
@@ -35,3 +38,26 @@ def test_missing_manifest_exits_2_with_the_fix(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "No deployment manifest" in result.stderr
     assert "make demo" in result.stderr
+
+
+def test_serve_refuses_a_sqlite_store_that_does_not_exist_and_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "data" / "coopledger.db"
+    result = runner.invoke(app, ["serve", "--store-url", f"sqlite:///{missing}"], env={"COLUMNS": "200"})
+    assert result.exit_code == 2
+    assert f"There is no store at {missing}" in result.stderr
+    assert "coopledger index" in result.stderr
+    assert not missing.parent.exists(), "neither the store nor its folder was created"
+
+
+def test_serve_on_a_port_in_use_says_so_and_how_to_choose_another(tmp_path: Path) -> None:
+    store = tmp_path / "store.db"
+    Store.open(f"sqlite:///{store}").close()
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = runner.invoke(
+            app, ["serve", "--store-url", f"sqlite:///{store}", "--port", str(port)], env={"COLUMNS": "200"}
+        )
+    assert result.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "--port" in result.stderr
+    assert "serving" not in result.stdout, "nothing claims to serve before the port is bound"

@@ -17,6 +17,7 @@ from api.settings import load_api_settings
 from ledger import __version__
 from ledger.client.commands import agreement, consortium, referral
 from ledger.client.commands.common import ConfigOption
+from ledger.client.commands.deploy import deploy_command
 from ledger.exceptions import CoopLedgerError, StoreError
 from ledger.indexer.chain import ChainReader
 from ledger.indexer.follow import backfill, follow
@@ -38,6 +39,7 @@ errors = Console(stderr=True)
 app.add_typer(consortium.app, name="consortium")
 app.add_typer(agreement.app, name="agreement")
 app.add_typer(referral.app, name="referral")
+app.command("deploy")(deploy_command)
 
 
 @app.command()

@@ -143,6 +143,18 @@ def _first_members() -> list[tuple[str, str]]:
     return [(member["name"], member["address"]) for member in joined[:SHOWN_MEMBERS]]
 
 
+def use_the_projects_toolchain() -> None:
+    """What the Makefile exports, set here too, so that `python scripts/demo.py` works on its own: Brownie
+    compiles with the offline solc bridge (`.solcx/`) and finds anvil (`node_modules/.bin`)."""
+    solcx = PROJECT / ".solcx"
+    if not any(solcx.glob("solc-v*")):
+        sys.exit("demo: the offline compiler bridge is missing (.solcx/): run `make setup` first")
+    os.environ.setdefault("SOLCX_BINARY_PATH", str(solcx))
+    os.environ["PATH"] = os.pathsep.join(
+        [str(PROJECT / "node_modules" / ".bin"), str(BIN), os.environ["PATH"]]
+    )
+
+
 def _interrupt(_signal: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -159,6 +171,7 @@ def main() -> None:
         return
     if sys.argv[1:]:
         sys.exit(f"usage: {sys.argv[0]} [stop]")
+    use_the_projects_toolchain()
     for port, what in ((CHAIN_PORT, "the chain"), (API_PORT, "the API")):
         if port_in_use(port):
             sys.exit(
@@ -171,7 +184,7 @@ def main() -> None:
     chain_id = int(str(_rpc("eth_chainId")), 16)
     print(f"demo: anvil is up at {RPC_URL} (chain id {chain_id})")
     manifest = PROJECT / "deployments" / f"{chain_id}.json"
-    run([str(BIN / "brownie"), "run", "scripts/deploy.py", "--network", "development"], stack, "deployment")
+    run([str(BIN / "python"), "scripts/deploy.py", "--rpc-url", RPC_URL], stack, "deployment")
     run([str(BIN / "python"), "scripts/seed_demo.py", "--rpc-url", RPC_URL], stack, "seeding")
     for stale in (STORE, STORE.with_name(STORE.name + "-wal"), STORE.with_name(STORE.name + "-shm")):
         stale.unlink(missing_ok=True)  # a fresh chain: the store starts afresh too

@@ -1,84 +1,110 @@
-"""Deploy coopledger's contracts and write the deployment manifest for the indexer.
+"""Deploy coopledger's contracts on a development chain, for the demo and the tests, and write the manifest.
 
-    brownie run scripts/deploy.py [--network development]
+    python scripts/deploy.py [--rpc-url http://127.0.0.1:8545] [--deployments-dir deployments]
 
-Deploys the Consortium (founders, a strict-majority quorum, a week to vote) and the Agreements and
-ReferralRewards contracts bound to it. On a development chain the first three test accounts become the
-founders, and a mock ERC-20 ("Coop Dollar", cUSD) is deployed first and approved by the consortium for
-payments. The manifest goes to ``deployments/<chain_id>.json``.
+A mock ERC-20 ("Coop Dollar", cUSD) is deployed first; then, by the same path as `coopledger deploy`
+(:mod:`ledger.client.deployer`), the Consortium (the first three test accounts as founders, a strict-majority
+quorum, a week to vote, cUSD accepted), Agreements and ReferralRewards, all signed by test account 0. The
+manifest goes to ``deployments/<chain_id>.json``. It is a plain Python script (no ``brownie run``), so it
+runs wherever the checkout lives. On any other chain, deploy with
+``coopledger deploy --plan FILE --keystore FILE``.
 """
 
 from __future__ import annotations
 
+import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
-from brownie import Agreements, Consortium, MockERC20, ReferralRewards, accounts, chain, network
+from web3 import HTTPProvider, Web3
 
-from ledger.protocol.codes import encode_code
-from ledger.protocol.manifest import DEFAULT_DEPLOYMENTS_DIR, ContractDeployment, write_manifest
+from ledger.client.deployer import DeploymentPlan, Founder, deploy, deploy_contract
+from ledger.client.wallet import Wallet
+from ledger.exceptions import CoopLedgerError
+from ledger.protocol.manifest import DEFAULT_DEPLOYMENTS_DIR, ContractDeployment
 
+PROJECT = Path(__file__).resolve().parents[1]
+BUILD_DIR = PROJECT / "build" / "contracts"
 DEV_FOUNDERS = [
     ("Crumb & Co Bakery", "bakery", "north"),
     ("Bean There Coffee", "coffee", "north"),
     ("Swift Wheels Delivery", "delivery", "south"),
 ]
-
-
-BUILD_DIR = Path(__file__).resolve().parents[1] / "build" / "contracts"
+QUORUM_BPS = 5_001  # more than half of the electorate approves an admission, suspension or reinstatement
+VOTING_PERIOD = 7 * 24 * 3600  # a week to vote
 
 
 def deployment_record(contract: Any) -> ContractDeployment:
-    """The manifest record of a contract Brownie deployed: address, deployment block and transaction, and
-    the facts the compiler recorded in its build (:meth:`ContractDeployment.from_build`)."""
+    """The manifest record of a contract Brownie deployed (in the contract tests and the gas benchmark):
+    address, deployment block and transaction, and the facts the compiler recorded in its build."""
     receipt = contract.tx
     return ContractDeployment.from_build(
         contract._name, contract.address, receipt.block_number, receipt.txid, BUILD_DIR, abi=contract.abi
     )
 
 
-QUORUM_BPS = 5_001  # more than half of the electorate approves an admission, suspension or reinstatement
-VOTING_PERIOD = 7 * 24 * 3600  # a week to vote
-
-
-def deploy(deployer: Any, founders: list[tuple[str, str, bytes, bytes]]) -> dict[str, Any]:
-    """Deploy every contract from ``deployer`` and return them by name. On a development chain the mock
-    token comes first, so that the consortium accepts it from its deployment."""
-    deployed: dict[str, Any] = {}
-    if network.show_active() in ("development", "ganache-cli"):
-        deployed["MockERC20"] = MockERC20.deploy("Coop Dollar", "cUSD", {"from": deployer})
-    approved_assets = [contract.address for contract in deployed.values()]
-    consortium = Consortium.deploy(founders, approved_assets, QUORUM_BPS, VOTING_PERIOD, {"from": deployer})
-    deployed["Consortium"] = consortium
-    deployed["Agreements"] = Agreements.deploy(consortium, {"from": deployer})
-    deployed["ReferralRewards"] = ReferralRewards.deploy(consortium, {"from": deployer})
-    return deployed
-
-
-def deploy_and_record(deployments_dir: Path = DEFAULT_DEPLOYMENTS_DIR) -> Path:
-    """Deploy with the active network's test accounts and write the manifest; return its path."""
-    if network.show_active() not in ("development", "ganache-cli"):
-        raise SystemExit(
-            "scripts/deploy.py deploys with test accounts and so runs only on a development chain "
-            "(--network development or ganache-cli)."
-        )
+def dev_plan(w3: Web3, token: str) -> DeploymentPlan:
+    """The demo's consortium: the chain's first three test accounts as founders, ``token`` accepted."""
     founders = [
-        (account.address, name, encode_code(sector), encode_code(region))
-        for account, (name, sector, region) in zip(accounts, DEV_FOUNDERS, strict=False)
+        Founder(address=account, name=name, sector=sector, region=region)
+        for account, (name, sector, region) in zip(w3.eth.accounts, DEV_FOUNDERS, strict=False)
     ]
-    deployed = deploy(accounts[0], founders)
-    path = write_manifest(
-        chain_id=chain.id,
-        network=network.show_active(),
-        contracts={name: deployment_record(contract) for name, contract in deployed.items()},
-        deployments_dir=deployments_dir,
+    return DeploymentPlan(
+        network="development",
+        chain_id=w3.eth.chain_id,
+        quorum_bps=QUORUM_BPS,
+        voting_period=VOTING_PERIOD,
+        founders=founders,
+        assets=[token],
     )
-    for name, contract in deployed.items():
-        print(f"  {name:<16} {contract.address}  (block {contract.tx.block_number})")
+
+
+def deploy_dev(
+    rpc_url: str, deployments_dir: Path = DEFAULT_DEPLOYMENTS_DIR, build_dir: Path = BUILD_DIR
+) -> Path:
+    """Deploy the mock token and the contracts on the development chain at ``rpc_url``; the manifest's path.
+
+    Raises
+    ------
+    CoopLedgerError
+        If the node does not answer, is not a development chain (the test accounts sign only there), or a
+        deployment fails.
+    """
+    w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": 60}))
+    if not w3.is_connected():
+        raise CoopLedgerError(
+            f"The node at {rpc_url} does not answer. Start a development chain (make demo)."
+        )
+    wallet = Wallet.dev(0, w3.eth.chain_id)
+    token = deploy_contract(w3, wallet, "MockERC20", build_dir, "Coop Dollar", "cUSD")
+
+    def deployed(name: str, record: ContractDeployment) -> None:
+        print(f"  {name:<16} {record.address}  (block {record.block})")
+
+    deployed("MockERC20", token)
+    plan = dev_plan(w3, token.address)
+    path = deploy(w3, wallet, plan, build_dir, deployments_dir, {"MockERC20": token}, report=deployed)
     print(f"Deployment manifest written to {path}")
     return path
 
 
-def main() -> Path:
-    """Brownie entry point: deploy and write ``deployments/<chain_id>.json``."""
-    return deploy_and_record()
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rpc-url", default="http://127.0.0.1:8545", help="the development chain")
+    parser.add_argument(
+        "--deployments-dir", type=Path, default=DEFAULT_DEPLOYMENTS_DIR, help="where to write"
+    )
+    options = parser.parse_args(argv)
+    try:
+        deploy_dev(options.rpc_url, options.deployments_dir)
+    except CoopLedgerError as exc:
+        print(f"deploy: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

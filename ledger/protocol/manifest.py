@@ -145,8 +145,9 @@ class DeploymentManifest(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     chain_id: int = Field(gt=0)
-    network: str = Field(min_length=1, description="Brownie network id the deployment was made on")
+    network: str = Field(min_length=1, description="the name the deployment was made under (its plan's)")
     deployed_at: datetime
+    deployer: str | None = Field(default=None, description="the account that deployed the contracts")
     contracts: dict[str, ContractDeployment]
 
     @field_validator("contracts")
@@ -172,10 +173,15 @@ def write_manifest(
     network: str,
     contracts: dict[str, ContractDeployment],
     deployments_dir: Path = DEFAULT_DEPLOYMENTS_DIR,
+    deployer: str | None = None,
 ) -> Path:
     """Write the manifest of ``chain_id`` atomically (a reader never sees half a file) and return its path."""
     manifest = DeploymentManifest(
-        chain_id=chain_id, network=network, deployed_at=datetime.now(UTC), contracts=contracts
+        chain_id=chain_id,
+        network=network,
+        deployed_at=datetime.now(UTC),
+        deployer=deployer,
+        contracts=contracts,
     )
     path = manifest_path(chain_id, deployments_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -196,7 +202,10 @@ def load_manifest(path: Path) -> DeploymentManifest:
         If the file does not exist, is not JSON, or does not describe a deployment; the message names the
         file, what was wrong, and how to make a new one.
     """
-    fix = "Deploy with `make demo` (or `brownie run scripts/deploy.py --network <network>`) to write one."
+    fix = (
+        "Deploy to write one: `make demo` on a development chain, `coopledger deploy --plan FILE --keystore "
+        "FILE` on any chain."
+    )
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:

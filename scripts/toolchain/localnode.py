@@ -52,18 +52,23 @@ def anvil_binary() -> Path:
 
 
 def start_anvil(
-    port: int | None = None, state: Path | None = None, *extra: str, gas_limit: int = 30_000_000
+    port: int | None = None,
+    state: Path | None = None,
+    *extra: str,
+    gas_limit: int = 30_000_000,
+    base_fee: int = 0,
 ) -> Anvil:
     """Start anvil on ``port`` (a free one by default); with ``state``, load the chain from that file if it
     exists and save it there when stopped (so a stopped node can come back with its chain). ``extra`` are
-    more anvil options."""
+    more anvil options; ``base_fee`` is the first block's base fee in wei (0: gas is free, as on the demo's
+    chain; above 0, as on a public network, where a transaction must pay it)."""
     port = port or free_port()
     command = [
         str(anvil_binary()),
         "--port",
         str(port),
         "--base-fee",
-        "0",
+        str(base_fee),
         "--gas-limit",
         str(gas_limit),
         "--silent",

@@ -6,6 +6,7 @@ is left running."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import socket
@@ -45,9 +46,17 @@ def _get(path: str) -> Any:
 def demo() -> Iterator[subprocess.Popen[str]]:
     busy = [port for port in DEMO_PORTS if _listening(port)]
     assert not busy, f"ports {busy} are in use: stop the running demo (make stop) before the browser test"
+    # As a user runs it, outside make: without the compiler bridge and node_modules/.bin the Makefile exports.
+    outside_make = {
+        **{name: value for name, value in os.environ.items() if name != "SOLCX_BINARY_PATH"},
+        "PATH": os.pathsep.join(
+            part for part in os.environ["PATH"].split(os.pathsep) if not part.endswith("node_modules/.bin")
+        ),
+    }
     process = subprocess.Popen(
         [sys.executable, "scripts/demo.py"],
         cwd=PROJECT,
+        env=outside_make,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

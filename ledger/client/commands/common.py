@@ -43,6 +43,7 @@ __all__ = [
     "hash32",
     "id_command",
     "member_command",
+    "open_wallet",
     "tokens",
     "transact",
 ]
@@ -236,21 +237,30 @@ def connect(
             f"The manifest {settings.manifest} is for chain {deployment.chain_id}, but the node at "
             f"{settings.rpc_url} is chain {chain_id}. Give the manifest of that chain."
         )
-    wallet = None
-    if sign:
-        if (keystore is None) == (dev_account is None):
-            raise CoopLedgerError(
-                "Say who signs: give --keystore FILE, or --dev-account N on a development chain."
-            )
-        if keystore is not None:
-            password = os.environ.get("COOPLEDGER_KEYSTORE_PASSWORD")
-            if password is None:
-                password = typer.prompt(f"Password for {keystore}", hide_input=True)
-            wallet = Wallet.from_keystore(keystore, password)
-        else:
-            assert dev_account is not None
-            wallet = Wallet.dev(dev_account, chain_id)
+    wallet = open_wallet(keystore, dev_account, chain_id) if sign else None
     return Chain(w3, deployment, wallet)
+
+
+def open_wallet(keystore: Path | None, dev_account: int | None, chain_id: int) -> Wallet:
+    """The account that signs: a keystore file (its password from COOPLEDGER_KEYSTORE_PASSWORD, or asked
+    for) or, on a development chain only, a test account.
+
+    Raises
+    ------
+    CoopLedgerError
+        If neither or both are given, or the account cannot be opened (the wrong password included).
+    """
+    if (keystore is None) == (dev_account is None):
+        raise CoopLedgerError(
+            "Say who signs: give --keystore FILE, or --dev-account N on a development chain."
+        )
+    if keystore is not None:
+        password = os.environ.get("COOPLEDGER_KEYSTORE_PASSWORD")
+        if password is None:
+            password = typer.prompt(f"Password for {keystore}", hide_input=True)
+        return Wallet.from_keystore(keystore, password)
+    assert dev_account is not None
+    return Wallet.dev(dev_account, chain_id)
 
 
 def confirm(chain: Chain, action: str, yes: bool, as_json: bool) -> None:

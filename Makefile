@@ -32,7 +32,9 @@ help: ## list the targets
 
 # ---------------------------------------------------------------------------------------------- setup
 
-setup: $(VENV_STAMP) $(NODE_STAMP) $(SOLC_STAMP) ## install .venv, node_modules and the offline compiler (only what is missing)
+VENDOR_STAMP := api/static/vendor/.copied
+
+setup: $(VENV_STAMP) $(NODE_STAMP) $(SOLC_STAMP) $(VENDOR_STAMP) ## install .venv, node_modules and the offline compiler (only what is missing)
 
 $(VENV_STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "coopledger needs Python 3.11+, found " + sys.version.split()[0] + "; set PYTHON=python3.11")'
@@ -49,6 +51,11 @@ $(VENV_STAMP): requirements.lock requirements-dev.lock pyproject.toml
 $(NODE_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || { echo "coopledger needs Node.js 18+ and npm on PATH" >&2; exit 1; }
 	npm install --no-save --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The dashboard's libraries, copied from node_modules into the api package (the wheel ships them).
+$(VENDOR_STAMP): $(NODE_STAMP) $(VENV_STAMP) api/routes/dashboard.py
+	$(BIN)/python -c 'from pathlib import Path; from api.routes.dashboard import copy_vendor; copy_vendor(Path("node_modules"))'
 	@touch $@
 
 $(SOLC_STAMP): $(NODE_STAMP) brownie-config.yaml scripts/toolchain/solc scripts/toolchain/solc-bridge.cjs

@@ -1,9 +1,13 @@
 """The dashboard: the page at ``/``, its script and style, and the drawing and chart libraries it uses —
-served from the project's ``node_modules`` (installed by ``make setup`` from the npm lock file), never from a
-CDN: the page works offline."""
+served from the package itself, never from a CDN: the page works offline, and from an installed wheel.
+
+The libraries come from npm (``package-lock.json``); ``make setup`` copies their browser builds from
+``node_modules`` into ``api/static/vendor/`` (:func:`copy_vendor`), which the wheel ships as package data.
+"""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from fastapi import APIRouter
@@ -11,15 +15,31 @@ from fastapi.responses import FileResponse
 
 from api.errors import ApiError
 
+__all__ = ["STATIC", "VENDOR", "copy_vendor", "router"]
+
 router = APIRouter(include_in_schema=False)
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
-NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
-#: The browser builds of the libraries the page loads, by the name the page asks for.
+#: The browser builds of the libraries the page loads: the name the page asks for, and where npm puts it.
 VENDOR = {
     "cytoscape.min.js": "cytoscape/dist/cytoscape.min.js",
     "chart.umd.min.js": "chart.js/dist/chart.umd.min.js",
 }
+
+
+def copy_vendor(node_modules: Path, target: Path = STATIC / "vendor") -> list[Path]:
+    """Copy the libraries' browser builds from ``node_modules`` into ``target``; the files written.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a library is not installed (run ``make setup``).
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, source in VENDOR.items():
+        written.append(Path(shutil.copyfile(node_modules / source, target / name)))
+    return written
 
 
 @router.get("/")
@@ -30,14 +50,14 @@ def dashboard() -> FileResponse:
 
 @router.get("/vendor/{name}")
 def vendor(name: str) -> FileResponse:
-    """A library's browser build from ``node_modules``."""
+    """A library's browser build, shipped in ``api/static/vendor/``."""
     if name not in VENDOR:
         raise ApiError(
             404, f"name: no library {name!r}; the dashboard uses {', '.join(sorted(VENDOR))}.", "name"
         )
-    path = NODE_MODULES / VENDOR[name]
+    path = STATIC / "vendor" / name
     if not path.is_file():
         raise ApiError(
-            404, f"{path} is missing: run `make setup` to install the dashboard's libraries.", "name"
+            404, f"{path} is missing: run `make setup` to copy the dashboard's libraries there.", "name"
         )
     return FileResponse(path, media_type="text/javascript")

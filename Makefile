@@ -68,8 +68,10 @@ compile: ## compile the contracts (checks the toolchain; run `make setup` first)
 
 # ----------------------------------------------------------------------------------------------- demo
 
-demo: setup ## start a chain, deploy, seed a demo consortium, index and serve it (Ctrl-C stops everything)
-	$(BIN)/python scripts/demo.py
+API_PORT := 8000
+
+demo: setup ## start a chain, deploy, seed a demo consortium, index and serve it (Ctrl-C stops; CHAIN_PORT=, API_PORT= to move it)
+	$(BIN)/python scripts/demo.py --chain-port $(CHAIN_PORT) --api-port $(API_PORT)
 
 stop: ## stop a demo left running (its chain, indexer and API)
 	@$(BIN)/python scripts/demo.py stop

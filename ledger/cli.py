@@ -81,7 +81,18 @@ def index(
         str | None, typer.Option(help="SQLAlchemy URL of the store (COOPLEDGER_STORE_URL)")
     ] = None,
     manifest: Annotated[Path | None, typer.Option(help="deployment manifest (COOPLEDGER_MANIFEST)")] = None,
-    confirmations: Annotated[int | None, typer.Option(help="blocks to wait before indexing a block")] = None,
+    confirmations: Annotated[
+        int | None, typer.Option(help="blocks to wait before indexing a block (COOPLEDGER_CONFIRMATIONS)")
+    ] = None,
+    batch_blocks: Annotated[
+        int | None, typer.Option(help="first eth_getLogs range, in blocks (COOPLEDGER_BATCH_BLOCKS)")
+    ] = None,
+    max_batch_blocks: Annotated[
+        int | None, typer.Option(help="largest eth_getLogs range, in blocks (COOPLEDGER_MAX_BATCH_BLOCKS)")
+    ] = None,
+    poll_interval: Annotated[
+        float | None, typer.Option(help="seconds between polls of the head (COOPLEDGER_POLL_INTERVAL)")
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log each step")] = False,
 ) -> None:
     """Mirror every contract event into the store: backfill to the head, then follow it (Ctrl-C stops)."""
@@ -96,6 +107,9 @@ def index(
             store_url=store_url,
             manifest=manifest,
             confirmations=confirmations,
+            batch_blocks=batch_blocks,
+            max_batch_blocks=max_batch_blocks,
+            poll_interval=poll_interval,
         )
         deployment = load_manifest(settings.manifest)
         reader = ChainReader(settings.rpc_url)
@@ -159,11 +173,22 @@ def serve(
     manifest: Annotated[Path | None, typer.Option(help="deployment manifest (COOPLEDGER_MANIFEST)")] = None,
     host: Annotated[str | None, typer.Option(help="address to listen on (COOPLEDGER_API_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="port to listen on (COOPLEDGER_API_PORT)")] = None,
+    alert_max_hhi: Annotated[
+        float | None,
+        typer.Option(help="alert above this concentration of value received (COOPLEDGER_ALERT_MAX_HHI)"),
+    ] = None,
+    alert_free_rider_ratio: Annotated[
+        float | None,
+        typer.Option(
+            help="alert when received / contributed passes this (COOPLEDGER_ALERT_FREE_RIDER_RATIO)"
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log every request")] = False,
 ) -> None:
     """Serve the API (and its OpenAPI documentation at /docs) over the store with uvicorn (Ctrl-C stops).
 
-    State-changing endpoints need COOPLEDGER_API_TOKEN in the environment (never on the command line)."""
+    State-changing endpoints need COOPLEDGER_API_TOKEN in the environment or the settings file (never on the
+    command line, where other users of the machine would see it)."""
     import uvicorn
 
     from api.main import create_app
@@ -176,6 +201,8 @@ def serve(
             manifest=manifest,
             api_host=host,
             api_port=port,
+            alert_max_hhi=alert_max_hhi,
+            alert_free_rider_ratio=alert_free_rider_ratio,
         )
         _require_store(settings.store_url)
         with Store.open(

@@ -1,7 +1,8 @@
 """The demo stack: what `make demo` runs.
 
-    python scripts/demo.py           start anvil, deploy, seed the demo consortium, index it (and keep
-                                     following), serve the API and dashboard; Ctrl-C stops everything
+    python scripts/demo.py [--chain-port 8545] [--api-port 8000]
+                                     compile, start anvil, deploy, seed the demo consortium, index it (and
+                                     keep following), serve the API and dashboard; Ctrl-C stops everything
     python scripts/demo.py stop      stop a demo whose terminal was closed (what `make stop` runs)
 
 Every run starts a fresh chain, so the demo's store is started afresh too. It is the default store
@@ -13,6 +14,7 @@ left running.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
@@ -23,6 +25,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from ledger.settings import DEFAULT_STORE_URL
@@ -30,15 +33,40 @@ from ledger.settings import DEFAULT_STORE_URL
 PROJECT = Path(__file__).resolve().parent.parent
 RUN_DIR = PROJECT / ".run"
 PID_FILE = RUN_DIR / "demo.pids"
-HOST, CHAIN_PORT, API_PORT = "127.0.0.1", 8545, 8000
-RPC_URL = f"http://{HOST}:{CHAIN_PORT}"
-API_URL = f"http://{HOST}:{API_PORT}"
+HOST = "127.0.0.1"
 STORE = PROJECT / DEFAULT_STORE_URL.removeprefix("sqlite:///")
 BIN = Path(sys.executable).parent
-# Brownie's `development` network settings (so Brownie attaches to this chain), with the 80 accounts the
-# seed needs (61 members and the customers' account).
-ANVIL_ARGS = ["--port", str(CHAIN_PORT), "--accounts", "80", "--base-fee", "0", "--gas-limit", "12000000"]
 SHOWN_MEMBERS = 5
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where the demo's chain and API listen (`make demo CHAIN_PORT=… API_PORT=…` chooses the ports)."""
+
+    chain_port: int = 8545
+    api_port: int = 8000
+
+    @property
+    def rpc_url(self) -> str:
+        return f"http://{HOST}:{self.chain_port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{HOST}:{self.api_port}"
+
+    def anvil_args(self) -> list[str]:
+        """A chain like Brownie's `development` network (free gas), with the 80 accounts the seed needs
+        (61 members and the customers' account)."""
+        return [
+            "--port",
+            str(self.chain_port),
+            "--accounts",
+            "80",
+            "--base-fee",
+            "0",
+            "--gas-limit",
+            "12000000",
+        ]
 
 
 def port_in_use(port: int) -> bool:
@@ -48,9 +76,9 @@ def port_in_use(port: int) -> bool:
         return probe.connect_ex((HOST, port)) == 0
 
 
-def _rpc(method: str) -> object | None:
+def _rpc(url: str, method: str) -> object | None:
     payload = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": []}).encode()
-    request = urllib.request.Request(RPC_URL, data=payload, headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(url, data=payload, headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=1) as response:
             result: object = json.load(response)["result"]
@@ -135,9 +163,9 @@ def run(command: Sequence[str], stack: Stack, what: str, env: dict[str, str] | N
         sys.exit(f"demo: {what} failed ({reason}); everything was stopped")
 
 
-def _first_members() -> list[tuple[str, str]]:
+def _first_members(api_url: str) -> list[tuple[str, str]]:
     """(name, address) of the first members, read back from the API."""
-    with urllib.request.urlopen(f"{API_URL}/v1/members?limit=100", timeout=10) as response:
+    with urllib.request.urlopen(f"{api_url}/v1/members?limit=100", timeout=10) as response:
         members = json.load(response)["data"]
     joined = sorted(members, key=lambda member: (member["joined_block"], member["address"]))
     return [(member["name"], member["address"]) for member in joined[:SHOWN_MEMBERS]]
@@ -145,7 +173,7 @@ def _first_members() -> list[tuple[str, str]]:
 
 def use_the_projects_toolchain() -> None:
     """What the Makefile exports, set here too, so that `python scripts/demo.py` works on its own: Brownie
-    compiles with the offline solc bridge (`.solcx/`) and finds anvil (`node_modules/.bin`)."""
+    compiles (the demo's first step) with the offline solc bridge (`.solcx/`), and anvil is on PATH."""
     solcx = PROJECT / ".solcx"
     if not any(solcx.glob("solc-v*")):
         sys.exit("demo: the offline compiler bridge is missing (.solcx/): run `make setup` first")
@@ -159,52 +187,67 @@ def _interrupt(_signal: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def main() -> None:
+def _options(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="The demo stack (what `make demo` runs).")
+    parser.add_argument("action", nargs="?", choices=("start", "stop"), default="start")
+    parser.add_argument("--chain-port", type=int, default=Endpoints.chain_port, help="the chain's port")
+    parser.add_argument("--api-port", type=int, default=Endpoints.api_port, help="the API's port")
+    options = parser.parse_args(argv)
+    for name in ("chain_port", "api_port"):
+        if not 1 <= getattr(options, name) <= 65_535:
+            parser.error(f"--{name.replace('_', '-')} must be a port, 1..65535")
+    return options
+
+
+def main(argv: list[str] | None = None) -> None:
     """Start the demo stack, or stop it with the argument ``stop``."""
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress shows when piped too
     # Ctrl-C and a plain `kill` both stop everything; SIGINT is restored even where a parent ignored it
     # (a shell's background job), so that the demo never leaves its chain behind.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
-    if sys.argv[1:] == ["stop"]:
+    options = _options(argv)
+    if options.action == "stop":
         stop_recorded()
         return
-    if sys.argv[1:]:
-        sys.exit(f"usage: {sys.argv[0]} [stop]")
+    at = Endpoints(options.chain_port, options.api_port)
     use_the_projects_toolchain()
-    for port, what in ((CHAIN_PORT, "the chain"), (API_PORT, "the API")):
+    for port, what in ((at.chain_port, "the chain"), (at.api_port, "the API")):
         if port_in_use(port):
             sys.exit(
                 f"demo: port {port} (for {what}) is already in use. If an earlier demo runs, stop it with "
-                "Ctrl-C in its terminal or `make stop`; otherwise stop whatever listens there."
+                "Ctrl-C in its terminal or `make stop`; otherwise stop whatever listens there (or choose "
+                "other ports: make demo CHAIN_PORT=… API_PORT=…)."
             )
     stack = Stack()
-    stack.start("anvil", [str(PROJECT / "node_modules" / ".bin" / "anvil"), *ANVIL_ARGS])
-    stack.wait_until("anvil", lambda: _rpc("eth_chainId") is not None, "anvil", seconds=30)
-    chain_id = int(str(_rpc("eth_chainId")), 16)
-    print(f"demo: anvil is up at {RPC_URL} (chain id {chain_id})")
+    run([str(BIN / "brownie"), "compile"], stack, "compiling the contracts")
+    stack.start("anvil", [str(PROJECT / "node_modules" / ".bin" / "anvil"), *at.anvil_args()])
+    stack.wait_until("anvil", lambda: _rpc(at.rpc_url, "eth_chainId") is not None, "anvil", seconds=30)
+    chain_id = int(str(_rpc(at.rpc_url, "eth_chainId")), 16)
+    print(f"demo: anvil is up at {at.rpc_url} (chain id {chain_id})")
     manifest = PROJECT / "deployments" / f"{chain_id}.json"
-    run([str(BIN / "python"), "scripts/deploy.py", "--rpc-url", RPC_URL], stack, "deployment")
-    run([str(BIN / "python"), "scripts/seed_demo.py", "--rpc-url", RPC_URL], stack, "seeding")
+    run([str(BIN / "python"), "scripts/deploy.py", "--rpc-url", at.rpc_url], stack, "deployment")
+    run([str(BIN / "python"), "scripts/seed_demo.py", "--rpc-url", at.rpc_url], stack, "seeding")
     for stale in (STORE, STORE.with_name(STORE.name + "-wal"), STORE.with_name(STORE.name + "-shm")):
         stale.unlink(missing_ok=True)  # a fresh chain: the store starts afresh too
     env = {
         **os.environ,
-        "COOPLEDGER_RPC_URL": RPC_URL,
+        "COOPLEDGER_RPC_URL": at.rpc_url,
         "COOPLEDGER_STORE_URL": f"sqlite:///{STORE}",
         "COOPLEDGER_MANIFEST": str(manifest),
-        "COOPLEDGER_API_PORT": str(API_PORT),
+        "COOPLEDGER_API_PORT": str(at.api_port),
     }
     run([str(BIN / "coopledger"), "index", "--once"], stack, "indexing", env)
     stack.start("indexer", [str(BIN / "coopledger"), "index"], env)
     stack.start("api", [str(BIN / "coopledger"), "serve"], env)
-    stack.wait_until("api", lambda: _answers(f"{API_URL}/health"), "the API")
-    shown = "\n".join(f"    {name:<28} {address}" for name, address in _first_members())
+    stack.wait_until("api", lambda: _answers(f"{at.api_url}/health"), "the API")
+    shown = "\n".join(f"    {name:<28} {address}" for name, address in _first_members(at.api_url))
     print(
         "\ncoopledger demo is up (Ctrl-C stops everything):\n"
-        f"  dashboard  {API_URL}/\n"
-        f"  API        {API_URL}/v1  (OpenAPI documentation at {API_URL}/docs)\n"
-        f"  chain      anvil at {RPC_URL} (chain id {chain_id}); contracts {manifest.relative_to(PROJECT)}\n"
+        f"  dashboard  {at.api_url}/\n"
+        f"  API        {at.api_url}/v1  (OpenAPI documentation at {at.api_url}/docs)\n"
+        f"  chain      anvil at {at.rpc_url} (chain id {chain_id}); "
+        f"contracts {manifest.relative_to(PROJECT)}\n"
         f"  store      {STORE.relative_to(PROJECT)}, followed by `coopledger index`\n"
         f"  accounts   anvil's test accounts (mnemonic 'test test ... junk'); the first members:\n{shown}\n"
         "    account 79 pays as the consortium's outside customers\n"

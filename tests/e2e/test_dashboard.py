@@ -21,13 +21,17 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
+from scripts.toolchain.localnode import free_port
+
 PROJECT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT / "reports" / "screenshots"
 # the whole module runs in `make test-browser`: one demo serves every test, the Ctrl-C test stops it last
 pytestmark = pytest.mark.browser
 
-API = "http://127.0.0.1:8000"
-DEMO_PORTS = (8545, 8000)
+# ports of the test's choosing, as `make demo CHAIN_PORT=… API_PORT=…` chooses them
+CHAIN_PORT, API_PORT = free_port(), free_port()
+API = f"http://127.0.0.1:{API_PORT}"
+DEMO_PORTS = (CHAIN_PORT, API_PORT)
 SEEDED_MEMBERS, EXITED = 61, 1  # scripts/seed_demo.py: 61 businesses admitted, one leaves
 
 
@@ -54,7 +58,7 @@ def demo() -> Iterator[subprocess.Popen[str]]:
         ),
     }
     process = subprocess.Popen(
-        [sys.executable, "scripts/demo.py"],
+        [sys.executable, "scripts/demo.py", "--chain-port", str(CHAIN_PORT), "--api-port", str(API_PORT)],
         cwd=PROJECT,
         env=outside_make,
         stdout=subprocess.PIPE,

@@ -6,11 +6,14 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+import typer.main
 from typer.testing import CliRunner
 
+from api.settings import ApiSettings
 from ledger import __version__
 from ledger.cli import app
 from ledger.protocol.manifest import ContractDeployment, write_manifest
+from ledger.settings import Settings
 from ledger.store import Store
 
 runner = CliRunner()
@@ -61,3 +64,16 @@ def test_serve_on_a_port_in_use_says_so_and_how_to_choose_another(tmp_path: Path
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "--port" in result.stderr
     assert "serving" not in result.stdout, "nothing claims to serve before the port is bound"
+
+
+def test_every_setting_has_an_option_on_the_command_that_reads_it() -> None:
+    """The indexer's settings on `index`, the API's on `serve` — but the API token, which stays out of the
+    command line (other users of the machine see a process's arguments)."""
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    options = {name: {parameter.name for parameter in commands[name].params} for name in ("index", "serve")}
+    assert set(Settings.model_fields) <= options["index"]
+    served = {"api_host": "host", "api_port": "port"}
+    api_only = set(ApiSettings.model_fields) - set(Settings.model_fields) - {"api_token"}
+    assert {served.get(name, name) for name in api_only | {"store_url", "rpc_url", "manifest"}} <= options[
+        "serve"
+    ]

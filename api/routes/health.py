@@ -20,12 +20,21 @@ class Health(BaseModel):
     chain: Literal["ok", "unreachable"]
     chain_head: int | None
     indexed_head: int | None
-    lag: int | None = Field(description="blocks the index is behind the chain")
+    lag: int | None = Field(description="blocks the index is behind the chain's head")
+    confirmations: int = Field(
+        description="blocks the indexer waits before indexing one (COOPLEDGER_CONFIRMATIONS): a lag of this "
+        "many blocks is by design"
+    )
+    behind: int | None = Field(
+        description="blocks the index is behind beyond the confirmations it waits for: above 0 the indexer "
+        "is falling behind (or stopped)"
+    )
 
 
 @router.get("/health", operation_id="health")
 def health(service: Service) -> Health:
-    """The chain's head, the indexed head and the lag between them, and whether store and chain answer."""
+    """The chain's head, the indexed head and the lag between them, how much of it the configured
+    confirmations explain, and whether store and chain answer."""
     try:
         checkpoint = service.store.checkpoint()
         store, indexed = "ok", (None if checkpoint is None else checkpoint.block_number)
@@ -36,6 +45,7 @@ def health(service: Service) -> Health:
     except (ChainError, OSError, ValueError):
         chain, head = "unreachable", None
     lag = None if head is None or indexed is None else max(head - indexed, 0)
+    confirmations = service.settings.confirmations
     return Health(
         status="ok" if store == chain == "ok" else "degraded",
         store=store,  # type: ignore[arg-type]
@@ -43,4 +53,6 @@ def health(service: Service) -> Health:
         chain_head=head,
         indexed_head=indexed,
         lag=lag,
+        confirmations=confirmations,
+        behind=None if lag is None else max(lag - confirmations, 0),
     )

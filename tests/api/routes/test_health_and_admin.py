@@ -6,6 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from ledger.indexer.chain import ChainReader
+from ledger.indexer.sync import Indexer
+from ledger.protocol.manifest import load_manifest
 from tests.api.conftest import TOKEN, Served, error_of
 
 
@@ -18,6 +21,26 @@ def test_health_reports_heads_and_lag(served: Served, client: TestClient) -> Non
     assert body["indexed_head"] == checkpoint.block_number
     assert body["chain_head"] == served.anvil.w3.eth.block_number
     assert body["lag"] == body["chain_head"] - body["indexed_head"]
+    assert (body["confirmations"], body["behind"]) == (0, body["lag"])
+
+
+def test_health_tells_the_confirmations_waited_for_from_falling_behind(served: Served) -> None:
+    """An indexer told to wait 12 confirmations is always 12 blocks behind the head: by design."""
+    with served.store() as store:
+        checkpoint = store.checkpoint()
+    assert checkpoint is not None
+    lag = served.anvil.w3.eth.block_number - checkpoint.block_number
+    settings = served.settings.model_copy(update={"confirmations": lag + 3})
+    with TestClient(create_app(settings)) as waiting:
+        body = waiting.get("/health").json()
+    assert (body["lag"], body["confirmations"], body["behind"]) == (lag, lag + 3, 0)
+    settings = served.settings.model_copy(update={"confirmations": 0})
+    served.anvil.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    with TestClient(create_app(settings)) as falling:
+        body = falling.get("/health").json()
+    assert body["behind"] == body["lag"] == lag + 1
+    with served.store() as store:  # the shared store follows the chain again, as the other tests expect
+        Indexer(ChainReader(served.anvil.url), store, load_manifest(served.deployment.manifest_path)).sync()
 
 
 def test_health_with_the_chain_down_is_degraded_not_an_error(served: Served) -> None:

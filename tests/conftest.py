@@ -33,7 +33,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if CHAIN_FIXTURES & fixtures:
             item.add_marker(pytest.mark.chain)
         callspec = getattr(item, "callspec", None)
-        on_postgres = callspec is not None and callspec.params.get("new_store_url") == "postgresql"
+        on_postgres = callspec is not None and "postgresql" in callspec.params.values()
         if on_postgres or POSTGRES_FIXTURES & fixtures:
             item.add_marker(pytest.mark.postgres)
 

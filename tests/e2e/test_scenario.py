@@ -18,6 +18,7 @@ import pytest
 
 from ledger.protocol.codes import encode_code
 from ledger.protocol.commitments import make_commitment
+from tests.conftest import STORES
 from tests.ledger.chain_fixtures import YEAR, Anvil, Deployment, deploy, free_port, iter_anvil
 
 BPS = 10_000
@@ -147,16 +148,24 @@ def run_scenario(deployment: Deployment) -> Expected:
     return expected
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Anvil, Deployment, Expected, str]]:
+@pytest.fixture(scope="module", params=STORES)
+def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Anvil, Deployment, Expected, str]]:
+    """The scenario on a chain, indexed by `coopledger index` and served by `coopledger serve`, on SQLite and
+    on PostgreSQL."""
     folder = tmp_path_factory.mktemp("e2e")
+    if request.param == "sqlite":
+        store_url = f"sqlite:///{folder}/store.db"
+    else:
+        store_url = request.getfixturevalue("postgres").new_database("e2e")
     for anvil in iter_anvil():
         deployment = deploy(anvil.w3, folder)
         expected = run_scenario(deployment)
         env = {
             **os.environ,
             "COOPLEDGER_RPC_URL": anvil.url,
-            "COOPLEDGER_STORE_URL": f"sqlite:///{folder}/store.db",
+            "COOPLEDGER_STORE_URL": store_url,
             "COOPLEDGER_MANIFEST": str(deployment.manifest_path),
         }
         cli = [str(Path(sys.executable).parent / "coopledger")]  # the installed console script

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from ledger.store import Store
@@ -30,11 +31,18 @@ from tests.ledger.chain_fixtures import (
 COOPLEDGER = Path(sys.executable).parent / "coopledger"
 
 
-def _env(anvil: Anvil, deployment: Deployment, store: Path, **extra: str) -> dict[str, str]:
+Where = Path | str  # a SQLite store's file, or any store's URL
+
+
+def _url(store: Where) -> str:
+    return f"sqlite:///{store}" if isinstance(store, Path) else store
+
+
+def _env(anvil: Anvil, deployment: Deployment, store: Where, **extra: str) -> dict[str, str]:
     return {
         **os.environ,
         "COOPLEDGER_RPC_URL": anvil.url,
-        "COOPLEDGER_STORE_URL": f"sqlite:///{store}",
+        "COOPLEDGER_STORE_URL": _url(store),
         "COOPLEDGER_MANIFEST": str(deployment.manifest_path),
         **extra,
     }
@@ -46,8 +54,8 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _rows(store: Path) -> list[tuple[Any, ...]]:
-    with Store.open(f"sqlite:///{store}") as opened:
+def _rows(store: Where) -> list[tuple[Any, ...]]:
+    with Store.open(_url(store)) as opened:
         return [
             (
                 row["tx_hash"],
@@ -61,8 +69,8 @@ def _rows(store: Path) -> list[tuple[Any, ...]]:
         ]
 
 
-def _projections(store: Path) -> dict[str, list[dict[str, Any]]]:
-    with Store.open(f"sqlite:///{store}") as opened:
+def _projections(store: Where) -> dict[str, list[dict[str, Any]]]:
+    with Store.open(_url(store)) as opened:
         return {table: opened.projection_rows(table) for table in PROJECTION_TABLES}
 
 
@@ -79,20 +87,30 @@ def test_index_once_mirrors_the_chain(anvil: Anvil, deployment: Deployment, tmp_
     assert [row[:2] for row in _rows(store)] == chain_log_keys(anvil.url, _addresses(deployment))
 
 
-def _checkpoint(store: Path) -> int:
+def _checkpoint(store: Where) -> int:
+    """The checkpoint's block read straight from the database (-1 before the first commit), without opening
+    a store (which would migrate it) while the indexer writes."""
+    query = "SELECT block_number FROM checkpoint WHERE id = 1"
+    if isinstance(store, str) and store.startswith("sqlite:///"):
+        store = Path(store.removeprefix("sqlite:///"))
     try:
-        with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=1) as connection:
-            row = connection.execute("SELECT block_number FROM checkpoint WHERE id = 1").fetchone()
-    except sqlite3.Error:
+        if isinstance(store, Path):
+            with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=1) as connection:
+                row = connection.execute(query).fetchone()
+        else:
+            with psycopg.connect(store.replace("+psycopg", ""), connect_timeout=2) as connection:
+                row = connection.execute(query).fetchone()
+    except (sqlite3.Error, psycopg.Error):
         return -1
     return -1 if row is None else int(row[0])
 
 
 def test_killed_at_random_moments_the_store_ends_exact(
-    anvil: Anvil, deployment: Deployment, tmp_path: Path
+    anvil: Anvil, deployment: Deployment, new_store_url: Callable[[str], str]
 ) -> None:
+    """SIGKILL ten times mid-backfill, on SQLite and on PostgreSQL: the store ends equal to a clean run."""
     make_activity(deployment, rounds=12)
-    store = tmp_path / "store.db"
+    store = new_store_url("killed")
     env = _env(anvil, deployment, store, COOPLEDGER_BATCH_BLOCKS="1", COOPLEDGER_MAX_BATCH_BLOCKS="2")
     rng = random.Random(20261122)
     kills = 0
@@ -116,7 +134,7 @@ def test_killed_at_random_moments_the_store_ends_exact(
     killed_rows = _rows(store)
     assert [row[:2] for row in killed_rows] == chain_keys, "same set and order, no duplicate, no gap"
 
-    clean = tmp_path / "clean.db"
+    clean = new_store_url("clean")
     assert _run(_env(anvil, deployment, clean), "--once").returncode == 0
     assert killed_rows == _rows(clean), "identical to a single clean run"
     killed_projections = _projections(store)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import ERROR_RESPONSES, install_error_handlers
+from api.middleware import RefuseRepeatedParameters
 from api.routes import (
     admin,
     agreements,
@@ -58,6 +59,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         version=__version__,
         summary="The network, value-sharing and referral figures of a co-opetition consortium, and its "
         "auditable history.",
+        description="Read-only JSON over the indexed store (but `/v1/admin`, behind a bearer token). Every "
+        "query parameter takes one value: a repeated parameter is a 422 naming it. Errors share one shape, "
+        "`{error: {status, parameter, message}}`.",
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
         # a path is served as documented: `/v1/agreements/` or `/v1/agreements/%2F` (an id "/") is a 404
@@ -65,6 +69,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         redirect_slashes=False,
     )
     install_error_handlers(app)
+    app.add_middleware(RefuseRepeatedParameters)
     version_1 = APIRouter(prefix="/v1")
     for router in (
         members.router,

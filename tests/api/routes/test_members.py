@@ -82,3 +82,14 @@ def test_bad_member_requests_name_the_parameter(
     error = error_of(response)
     assert error["parameter"] == parameter
     assert parameter in str(error["message"])
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/members?limit=1&limit=500", "/v1/metrics/network?top=3&top=5&as_of_block=1"]
+)
+def test_a_repeated_parameter_is_a_422_naming_it(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 422
+    error = error_of(response)
+    assert error["parameter"] in {"limit", "top"}
+    assert "give it once" in str(error["message"])

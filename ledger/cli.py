@@ -7,24 +7,27 @@ import logging
 import signal
 import socket
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from api.settings import load_api_settings
 from ledger import __version__
+from ledger.analytics.audit import verify_everything
 from ledger.client.commands import agreement, consortium, referral
 from ledger.client.commands.common import ConfigOption
 from ledger.client.commands.deploy import deploy_command
 from ledger.exceptions import CoopLedgerError, StoreError
 from ledger.indexer.chain import ChainReader
+from ledger.indexer.decoding import EventDecoder
 from ledger.indexer.follow import backfill, follow
 from ledger.indexer.sync import Indexer, verify_deployment
 from ledger.protocol.manifest import load_manifest
 from ledger.settings import load_settings
-from ledger.store import Store
+from ledger.store import Store, queries
 
 __all__ = ["app"]
 
@@ -40,6 +43,8 @@ app.add_typer(consortium.app, name="consortium")
 app.add_typer(agreement.app, name="agreement")
 app.add_typer(referral.app, name="referral")
 app.command("deploy")(deploy_command)
+audit = typer.Typer(help="Check the store against the chain.", no_args_is_help=True)
+app.add_typer(audit, name="audit")
 
 
 @app.command()
@@ -244,3 +249,75 @@ def _require_store(url: str) -> None:
             f"There is no store at {path}: index the chain into it first (`coopledger index`), or point "
             "--store-url (COOPLEDGER_STORE_URL) at the store the indexer writes."
         )
+
+
+@audit.command("verify")
+def audit_verify(
+    config: ConfigOption = None,
+    rpc_url: Annotated[str | None, typer.Option(help="JSON-RPC endpoint (COOPLEDGER_RPC_URL)")] = None,
+    store_url: Annotated[
+        str | None, typer.Option(help="SQLAlchemy URL of the store (COOPLEDGER_STORE_URL)")
+    ] = None,
+    range_blocks: Annotated[
+        int, typer.Option(min=1, max=1_000_000, help="blocks compared at a time (each one eth_getLogs)")
+    ] = 2_000,
+) -> None:
+    """Compare every stored event with the chain, from the first deployment block to the indexed head, range
+    by range (each range's digests first, its events only when they differ), and list every event altered,
+    missing or extra in the store. Exits 1 when there is one."""
+    try:
+        settings = load_settings(config_file=config, rpc_url=rpc_url, store_url=store_url)
+        _require_store(settings.store_url)
+        store = Store.open(settings.store_url)
+    except CoopLedgerError as exc:
+        errors.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(code=2) from None
+    try:
+        manifest, checkpoint = store.deployment(), store.checkpoint()
+        if manifest is None or checkpoint is None:
+            raise StoreError("The store holds nothing indexed yet: run `coopledger index` first.")
+        reader = ChainReader(settings.rpc_url)
+        verify_deployment(reader, manifest)
+        first, last = manifest.start_block, checkpoint.block_number
+
+        def stored_between(low: int, high: int) -> list[dict[str, Any]]:
+            with store.reading() as connection:
+                selection = queries.EventFilter(from_block=low, to_block=high)
+                return list(queries.events_up_to(connection, selection))
+
+        with Progress(
+            TextColumn("[bold]verifying[/]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("blocks"),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not console.is_terminal,
+        ) as progress:
+            task = progress.add_task("verify", total=last - first + 1)
+            found = verify_everything(
+                reader,
+                EventDecoder(manifest),
+                stored_between,
+                first,
+                last,
+                range_blocks,
+                on_range=lambda checked: progress.update(task, completed=checked.last - first + 1),
+            )
+    except CoopLedgerError as exc:
+        errors.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(code=1) from None
+    finally:
+        store.close()
+    console.print(
+        f"blocks {first}..{last}: {found.compared} stored events compared with the chain, "
+        f"{len(found.mismatches)} disagreement{'' if len(found.mismatches) == 1 else 's'}"
+    )
+    if found.mismatches:
+        table = Table(title="the store disagrees with the chain")
+        for column in ("block", "tx hash", "log", "problem"):
+            table.add_column(column)
+        for item in found.mismatches:
+            table.add_row(str(item.block_number), item.tx_hash, str(item.log_index), item.problem)
+        console.print(table)
+        raise typer.Exit(code=1)

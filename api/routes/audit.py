@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 
 from api.deps import MAX_ID, Service
 from api.errors import ApiError
-from ledger.analytics.audit import digest, verify_events
+from api.service import LedgerService
+from ledger.analytics.audit import Verification, digest, verify_events, verify_everything
 from ledger.exceptions import ChainError, CoopLedgerError
 from ledger.store import queries
 
@@ -95,13 +96,25 @@ def audit_verify(
         Query(ge=1, le=200, description="without a range: how many blocks with events to check, at random"),
     ] = 20,
     seed: Annotated[int | None, Query(description="seed of the random sample (to repeat a check)")] = None,
+    everything: Annotated[
+        bool,
+        Query(
+            alias="all",
+            description="check every block from the first deployment to the indexed head, range by range "
+            "(each range's digests compared first); not with a range or a sample",
+        ),
+    ] = False,
 ) -> AuditVerification:
-    """Re-fetch events from the chain and compare them with the store: a given block range (at most
-    10 000 blocks), or a random sample of blocks that hold events."""
+    """Re-fetch events from the chain and compare them with the store: every block (``all=true``), a given
+    block range (at most 10 000 blocks), or a random sample of blocks that hold events."""
     head = service.height(None).block
     if (from_block is None) != (to_block is None):
         missing = "to_block" if to_block is None else "from_block"
         raise ApiError(422, f"{missing}: give both from_block and to_block for a range, or neither.", missing)
+    if everything:
+        if from_block is not None:
+            raise ApiError(422, "all: checks every block; give it without from_block and to_block.", "all")
+        return _verify_everything(service, head)
     with service.store.reading() as connection:
         if from_block is not None and to_block is not None:
             if to_block < from_block:
@@ -125,6 +138,32 @@ def audit_verify(
         found = verify_events(service.chain(timeout=30.0), decoder, stored, blocks)
     except ChainError as exc:
         raise ApiError(503, f"{exc} Check COOPLEDGER_RPC_URL, or try again when the node is up.") from None
+    return _answer(found)
+
+
+def _verify_everything(service: LedgerService, head: int) -> AuditVerification:
+    try:
+        decoder = service.decoder()
+        manifest = service.store.deployment()
+        assert manifest is not None  # the decoder needs it: checked there
+    except CoopLedgerError as exc:
+        raise ApiError(503, str(exc)) from None
+
+    def stored_between(first: int, last: int) -> list[dict[str, object]]:
+        with service.store.reading() as connection:
+            selection = queries.EventFilter(from_block=first, to_block=last)
+            return list(queries.events_up_to(connection, selection))
+
+    try:
+        found = verify_everything(
+            service.chain(timeout=60.0), decoder, stored_between, manifest.start_block, head
+        )
+    except ChainError as exc:
+        raise ApiError(503, f"{exc} Check COOPLEDGER_RPC_URL, or try again when the node is up.") from None
+    return _answer(found)
+
+
+def _answer(found: Verification) -> AuditVerification:
     return AuditVerification(
         blocks_checked=len(found.blocks),
         events_compared=found.compared,

@@ -242,3 +242,34 @@ def test_sigterm_stops_the_indexer_cleanly_and_a_second_run_finds_nothing_new(
     again = _run(env, "--once")
     assert again.returncode == 0, again.stderr
     assert f"the store is up to date at block {head}: nothing new to index" in again.stdout
+
+
+def test_audit_verify_checks_every_block_and_lists_what_was_tampered_with(
+    anvil: Anvil, deployment: Deployment, tmp_path: Path
+) -> None:
+    make_activity(deployment, rounds=2)
+    store = tmp_path / "store.db"
+    env = _env(anvil, deployment, store)
+    assert _run(env, "--once").returncode == 0
+    verify = [str(COOPLEDGER), "audit", "verify", "--range-blocks", "3"]
+    intact = subprocess.run(verify, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert intact.returncode == 0, intact.stderr
+    assert "0 disagreements" in intact.stdout
+
+    with sqlite3.connect(store) as connection:
+        tx_hash, log_index = connection.execute(
+            "SELECT tx_hash, log_index FROM events WHERE event = 'Withdrawn' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        connection.execute("DELETE FROM events WHERE tx_hash = ? AND log_index = ?", (tx_hash, log_index))
+    tampered = subprocess.run(
+        [*verify, "--range-blocks", "1000"],
+        env={**env, "COLUMNS": "250"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert tampered.returncode == 1
+    assert "1 disagreement\n" in tampered.stdout
+    assert tx_hash in tampered.stdout
+    assert "on the chain but not in the store" in tampered.stdout

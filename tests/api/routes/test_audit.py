@@ -69,6 +69,9 @@ def test_verify_a_sample_and_a_range_against_the_chain(client: TestClient) -> No
     ranged = client.get(f"/v1/audit/verify?from_block=0&to_block={head}").json()
     assert ranged["ok"] is True
     assert ranged["events_compared"] == client.get("/v1/events").json()["count"]
+    everything = client.get("/v1/audit/verify?all=true").json()
+    assert everything["ok"] is True
+    assert everything["events_compared"] == ranged["events_compared"]
 
 
 def test_verify_reports_an_altered_and_a_missing_event(served: Served, tmp_path: Path) -> None:
@@ -95,12 +98,16 @@ def test_verify_reports_an_altered_and_a_missing_event(served: Served, tmp_path:
         head = tampered.get("/v1/audit/digest").json()
         assert head["digest"] != served.client.get("/v1/audit/digest").json()["digest"]
         found = tampered.get(f"/v1/audit/verify?from_block=0&to_block={head['to_block']}").json()
-    assert found["ok"] is False
-    problems = {(item["tx_hash"], item["log_index"]): item["problem"] for item in found["mismatches"]}
-    assert problems == {
+        everything = tampered.get("/v1/audit/verify?all=true").json()
+    expected = {
         (altered.tx_hash, altered.log_index): "differs in args",
         (dropped.tx_hash, dropped.log_index): "on the chain but not in the store",
     }
+    for answer in (found, everything):
+        assert answer["ok"] is False
+        problems = {(item["tx_hash"], item["log_index"]): item["problem"] for item in answer["mismatches"]}
+        assert problems == expected
+    assert everything["events_compared"] == found["events_compared"]
 
 
 @pytest.mark.parametrize(
@@ -111,6 +118,8 @@ def test_verify_reports_an_altered_and_a_missing_event(served: Served, tmp_path:
         ("from_block=0&to_block=999999999", 409, "to_block"),
         ("sample=0", 422, "sample"),
         ("sample=10000", 422, "sample"),
+        ("all=true&from_block=0&to_block=3", 422, "all"),
+        ("all=maybe", 422, "all"),
     ],
 )
 def test_verify_bad_input(client: TestClient, query: str, status: int, parameter: str) -> None:

@@ -7,7 +7,8 @@ are made once per module and each test starts from the same state.
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import brownie
 import pytest
 from brownie.test.managers.runner import RevertContextManager
 from eth_utils.crypto import keccak
+from web3.middleware import Web3Middleware
 
 from ledger.protocol.codes import encode_code
 from ledger.protocol.commitments import make_commitment
@@ -71,6 +73,38 @@ def _brownie_state_machine() -> Callable[..., None]:
 
 
 state_machine = _brownie_state_machine()
+
+
+class PatientReceipts(Web3Middleware):
+    """Asks again, for up to two seconds, for a transaction or receipt the node says it does not know.
+
+    anvil can report a sender's next nonce before the transaction that used it can be looked up; Brownie,
+    waiting for a receipt, reads the nonce first and then declares the transaction "dropped without known
+    replacement" (seen twice on a loaded 2-core machine, never on a free one). Only a transaction that is
+    not there after two seconds counts as not found.
+    """
+
+    def wrap_make_request(self, make_request: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+        def request(method: Any, params: Any) -> Any:
+            response = make_request(method, params)
+            if method in ("eth_getTransactionReceipt", "eth_getTransactionByHash"):
+                deadline = time.monotonic() + 2.0
+                while response.get("result") is None and "error" not in response:
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(0.02)
+                    response = make_request(method, params)
+            return response
+
+        return request
+
+
+@pytest.fixture(scope="session", autouse=True)
+def patient_receipts() -> Iterator[None]:
+    """Every contract test's web3 waits out the node's lag between a nonce and its transaction."""
+    brownie.web3.middleware_onion.add(PatientReceipts, name="patient_receipts")
+    yield
+    brownie.web3.middleware_onion.remove("patient_receipts")
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -64,7 +65,7 @@ def deployment(
     try:
         loaded = load_manifest(manifest)
     except CoopLedgerError as exc:
-        errors.print(f"[bold red]error:[/] {exc}")
+        _error(exc)
         raise typer.Exit(code=2) from None
     table = Table(
         title=f"chain {loaded.chain_id} ({loaded.network}), deployed {loaded.deployed_at:%Y-%m-%d %H:%M} UTC"
@@ -121,7 +122,7 @@ def index(
         verify_deployment(reader, deployment)  # before the store exists: bad input writes nothing
         store = Store.open(settings.store_url)
     except CoopLedgerError as exc:
-        errors.print(f"[bold red]error:[/] {exc}")
+        _error(exc)
         raise typer.Exit(code=2) from None
     indexer = Indexer(
         reader,
@@ -150,10 +151,15 @@ def index(
         where = f"block {checkpoint.block_number}" if checkpoint else "the start"
         console.print(f"stopped; the store is complete up to {where}")
     except CoopLedgerError as exc:
-        errors.print(f"[bold red]error:[/] {exc}")
+        _error(exc)
         raise typer.Exit(code=1) from None
     finally:
         store.close()
+
+
+def _error(problem: object) -> None:
+    """Print ``problem`` as an error on stderr, its text as it is (a ``[coopledger]`` in it is not markup)."""
+    errors.print(f"[bold red]error:[/] {escape(str(problem))}")
 
 
 def _stop_on_sigterm() -> None:
@@ -215,7 +221,7 @@ def serve(
         ) as store:  # a store that cannot be opened is reported here, plainly
             indexed = store.checkpoint()
     except CoopLedgerError as exc:
-        errors.print(f"[bold red]error:[/] {exc}")
+        _error(exc)
         raise typer.Exit(code=2) from None
     address = f"{settings.api_host}:{settings.api_port}"
     try:
@@ -270,7 +276,7 @@ def audit_verify(
         _require_store(settings.store_url)
         store = Store.open(settings.store_url)
     except CoopLedgerError as exc:
-        errors.print(f"[bold red]error:[/] {exc}")
+        _error(exc)
         raise typer.Exit(code=2) from None
     try:
         manifest, checkpoint = store.deployment(), store.checkpoint()
@@ -305,7 +311,7 @@ def audit_verify(
                 on_range=lambda checked: progress.update(task, completed=checked.last - first + 1),
             )
     except CoopLedgerError as exc:
-        errors.print(f"[bold red]error:[/] {exc}")
+        _error(exc)
         raise typer.Exit(code=1) from None
     finally:
         store.close()

@@ -77,3 +77,12 @@ def test_every_setting_has_an_option_on_the_command_that_reads_it() -> None:
     assert {served.get(name, name) for name in api_only | {"store_url", "rpc_url", "manifest"}} <= options[
         "serve"
     ]
+
+
+def test_an_error_naming_the_settings_table_shows_it_as_written(tmp_path: Path) -> None:
+    """'[coopledger]' in a message is text, not console markup to swallow."""
+    config = tmp_path / "settings.toml"
+    config.write_text("[other]\nconfirmations = 1\n")
+    result = runner.invoke(app, ["index", "--config", str(config)], env={"COLUMNS": "200"})
+    assert result.exit_code == 2
+    assert "has no [coopledger] table" in result.stderr

@@ -19,6 +19,7 @@ from typing import Annotated, Any, get_type_hints
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from web3 import HTTPProvider, Web3
 from web3.exceptions import ContractLogicError, Web3Exception
 
@@ -206,7 +207,7 @@ def _fail(as_json: bool, message: str, code: int, extra: dict[str, Any]) -> None
     if as_json:
         print(json.dumps({"ok": False, "message": message, **extra}, default=str))
     else:
-        errors.print(f"[bold red]error:[/] {message}")
+        errors.print(f"[bold red]error:[/] {escape(message)}")
     raise typer.Exit(code=code)
 
 

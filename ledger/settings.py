@@ -135,7 +135,8 @@ def read_settings(
             field = str(error["loc"][0]) if error["loc"] else "settings"
             where = sources.get(field, _env_name(field))
             shown = redact_url(error["input"]) if isinstance(error["input"], str) else error["input"]
-            given = f" (given: {shown!r})" if error["type"] != "extra_forbidden" else ""
+            secret = field in SECRET_SETTINGS
+            given = f" (given: {shown!r})" if error["type"] != "extra_forbidden" and not secret else ""
             problems.append(f"{where}: {error['msg']}{given}")
         raise SettingsError("Invalid settings:\n  " + "\n  ".join(problems)) from None
 
@@ -154,6 +155,9 @@ def redact_url(url: str) -> str:
 
 _CREDENTIALS = re.compile(r"(?P<head>^[A-Za-z][A-Za-z0-9+.-]*://[^/:@]*:)[^/]*@")
 
+
+#: Settings whose value is never shown, not even when it is invalid.
+SECRET_SETTINGS = frozenset({"api_token"})
 
 #: ``COOPLEDGER_*`` variables read outside the settings models of this process: the command line's own
 #: (the settings file, the member's keystore, its password, a dev account, the referral salts) and the API's

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from api.settings import ApiSettings
+from api.settings import ApiSettings, load_api_settings
 from ledger.settings import VARIABLES_READ_ELSEWHERE, Settings, SettingsError, load_settings
 
 
@@ -94,3 +94,10 @@ def test_every_variable_another_process_reads_is_known_here() -> None:
     assert {field.upper() for field in ApiSettings.model_fields} <= {name.upper() for name in known}
     environ = {f"COOPLEDGER_{name}": "1" for name in VARIABLES_READ_ELSEWHERE - {"CONFIG"}}
     assert load_settings(environ=environ) == Settings()
+
+
+def test_an_invalid_token_is_refused_without_showing_it() -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_api_settings(environ={"COOPLEDGER_API_TOKEN": "shortsecret"})
+    assert "COOPLEDGER_API_TOKEN" in str(raised.value)
+    assert "shortsecret" not in str(raised.value)

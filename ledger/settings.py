@@ -24,7 +24,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ledger.exceptions import CoopLedgerError
 
-__all__ = ["ENV_PREFIX", "Settings", "SettingsError", "load_settings", "read_settings", "redact_url"]
+__all__ = [
+    "ENV_PREFIX",
+    "Settings",
+    "SettingsError",
+    "load_settings",
+    "read_settings",
+    "read_toml_table",
+    "redact_url",
+]
 
 S = TypeVar("S", bound="Settings")
 
@@ -207,15 +215,26 @@ def _fields_of_other_processes(model: type[Settings]) -> set[str]:
 
 
 def _read_file(path: Path) -> dict[str, Any]:
+    return read_toml_table(path, "coopledger", "settings file", SettingsError)
+
+
+def read_toml_table(path: Path, table: str, what: str, error: type[CoopLedgerError]) -> dict[str, Any]:
+    """The ``[table]`` of the TOML file at ``path`` (a ``what``: "settings file", "deployment plan").
+
+    Raises
+    ------
+    CoopLedgerError
+        ``error``, saying what is wrong: the file is missing, unreadable, not TOML, or has no such table.
+    """
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SettingsError(f"The settings file {path} does not exist.") from None
+        raise error(f"The {what} {path} does not exist.") from None
     except OSError as exc:
-        raise SettingsError(f"Cannot read the settings file {path}: {exc.strerror}.") from None
+        raise error(f"Cannot read the {what} {path}: {exc.strerror}.") from None
     except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"The settings file {path} is not valid TOML: {exc}.") from None
-    table = document.get("coopledger")
-    if not isinstance(table, dict):
-        raise SettingsError(f"The settings file {path} has no [coopledger] table; put the settings under it.")
-    return table
+        raise error(f"The {what} {path} is not valid TOML: {exc}.") from None
+    found = document.get(table)
+    if not isinstance(found, dict):
+        raise error(f"The {what} {path} has no [{table}] table; put the entries under it.")
+    return found

@@ -27,7 +27,6 @@ Example plan::
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -42,6 +41,7 @@ from ledger.exceptions import ChainError, CoopLedgerError
 from ledger.protocol.addresses import parse_address
 from ledger.protocol.codes import encode_code
 from ledger.protocol.manifest import DEFAULT_DEPLOYMENTS_DIR, ContractDeployment, write_manifest
+from ledger.settings import read_toml_table
 
 __all__ = ["DeploymentPlan", "Founder", "PlanError", "deploy", "deploy_contract", "load_plan"]
 
@@ -99,17 +99,7 @@ def load_plan(path: Path) -> DeploymentPlan:
     PlanError
         If the file cannot be read or parsed, or an entry is missing or invalid (named in the message).
     """
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PlanError(f"The deployment plan {path} does not exist.") from None
-    except OSError as exc:
-        raise PlanError(f"Cannot read the deployment plan {path}: {exc.strerror}.") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise PlanError(f"The deployment plan {path} is not valid TOML: {exc}.") from None
-    table = document.get("deploy")
-    if not isinstance(table, dict):
-        raise PlanError(f"The deployment plan {path} has no [deploy] table (see `coopledger deploy --help`).")
+    table = read_toml_table(path, "deploy", "deployment plan", PlanError)
     try:
         return DeploymentPlan.model_validate(table)
     except ValidationError as exc:

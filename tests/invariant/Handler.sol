@@ -276,7 +276,9 @@ contract Handler {
         rewardBps = rewardBps % 10_001;
         fixedReward = fixedReward % (cap + 1);
         if (fixedReward == 0 && rewardBps == 0) rewardBps = 100;
-        perReferrerCap = perReferrerCap % 3 == 0 ? 0 : cap * (1 + perReferrerCap % 5);
+        // No per-referrer cap in one program of three; otherwise one between one and three rewards at the cap,
+        // so that a referrer's second or third conversion meets it.
+        perReferrerCap = perReferrerCap % 3 == 0 ? 0 : cap + cap * (perReferrerCap % 4) / 2 + 1;
         budget = 1 + budget % 1e22;
         address asset = native ? NATIVE : address(token);
         ReferralRewards.ProgramTerms memory terms = ReferralRewards.ProgramTerms({

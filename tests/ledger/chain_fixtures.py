@@ -7,7 +7,6 @@ The contracts come from Brownie's build folder (``make test`` compiles before it
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -18,6 +17,7 @@ from web3 import HTTPProvider, Web3
 from web3.logs import DISCARD
 from web3.types import RPCEndpoint, TxReceipt
 
+from ledger.client import deployer
 from ledger.client.transactions import Chain
 from ledger.client.wallet import Wallet
 from ledger.protocol.codes import encode_code
@@ -36,14 +36,6 @@ def build_record(name: str, address: str) -> ContractDeployment:
     """The manifest record of contract ``name`` as if deployed at ``address`` (block 1): its facts from the
     compiler's output in the build folder, for tests that need them without a chain."""
     return ContractDeployment.from_build(name, address, 1, "0x" + "00" * 32, BUILD)
-
-
-def _artifact(name: str) -> dict[str, Any]:
-    path = BUILD / f"{name}.json"
-    if not path.exists():
-        raise RuntimeError(f"{path} is missing: run `make compile` (make test does) before these tests")
-    artifact: dict[str, Any] = json.loads(path.read_text())
-    return artifact
 
 
 @dataclass
@@ -81,17 +73,11 @@ class Deployment:
         return self.chain.send(contract, function, *args, value=value, signer=signer).receipt
 
 
-def deploy_contract(w3: Web3, name: str, *args: Any) -> tuple[Any, TxReceipt]:
-    """Deploy contract ``name`` from the build folder, from the chain's first account; the contract and the
-    deployment's receipt."""
-    artifact = _artifact(name)
-    factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-    tx_hash = factory.constructor(*args).transact({"from": w3.eth.accounts[0], "gasPrice": 0})
-    receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
-    address = receipt["contractAddress"]
-    if address is None:
-        raise RuntimeError(f"deploying {name} created no contract")
-    return w3.eth.contract(address=address, abi=artifact["abi"]), receipt
+def deploy_contract(w3: Web3, name: str, *args: Any) -> tuple[Any, ContractDeployment]:
+    """Deploy contract ``name`` from the build folder, signed by test account 0, by the project's own deploy
+    path (:func:`ledger.client.deployer.deploy_contract`); the web3 contract and its manifest record."""
+    record = deployer.deploy_contract(w3, Wallet.dev(0, w3.eth.chain_id), name, BUILD, *args)
+    return w3.eth.contract(address=Web3.to_checksum_address(record.address), abi=record.abi), record
 
 
 def deploy(w3: Web3, directory: Path, founders: int = 6) -> Deployment:
@@ -102,12 +88,8 @@ def deploy(w3: Web3, directory: Path, founders: int = 6) -> Deployment:
     contracts: dict[str, Any] = {}
 
     def deploy_one(name: str, *args: Any) -> Any:
-        contract, receipt = deploy_contract(w3, name, *args)
-        records[name] = ContractDeployment.from_build(
-            name, contract.address, receipt["blockNumber"], receipt["transactionHash"].to_0x_hex(), BUILD
-        )
-        contracts[name] = contract
-        return contract
+        contracts[name], records[name] = deploy_contract(w3, name, *args)
+        return contracts[name]
 
     profiles = [
         (

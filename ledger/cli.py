@@ -288,8 +288,7 @@ def audit_verify(
 
         def stored_between(low: int, high: int) -> list[dict[str, Any]]:
             with store.reading() as connection:
-                selection = queries.EventFilter(from_block=low, to_block=high)
-                return list(queries.events_up_to(connection, selection))
+                return queries.events_between(connection, low, high)
 
         with Progress(
             TextColumn("[bold]verifying[/]"),

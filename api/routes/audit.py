@@ -151,8 +151,7 @@ def _verify_everything(service: LedgerService, head: int) -> AuditVerification:
 
     def stored_between(first: int, last: int) -> list[dict[str, object]]:
         with service.store.reading() as connection:
-            selection = queries.EventFilter(from_block=first, to_block=last)
-            return list(queries.events_up_to(connection, selection))
+            return queries.events_between(connection, first, last)
 
     try:
         found = verify_everything(

@@ -33,6 +33,7 @@ __all__ = [
     "asset_page",
     "blocks_with_events",
     "event_page",
+    "events_between",
     "events_in_blocks",
     "events_up_to",
     "member_agreements",
@@ -342,6 +343,11 @@ def events_up_to(connection: Connection, selection: EventFilter, batch: int = 5_
     )
     for row in connection.execute(query):
         yield dict(row._mapping)
+
+
+def events_between(connection: Connection, first: int, last: int) -> list[Row]:
+    """Every stored event of blocks ``first..last``, in chain order (a range the full audit compares)."""
+    return list(events_up_to(connection, EventFilter(from_block=first, to_block=last)))
 
 
 def events_in_blocks(connection: Connection, numbers: Sequence[int], chunk: int = 500) -> list[Row]:

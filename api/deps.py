@@ -1,34 +1,45 @@
 """Dependencies shared by the routes, as ``Annotated`` aliases: the service, the store connection, a page
-request, a checked address, the height to answer at, and the bearer token of state-changing endpoints."""
+request and its cursor, address and enum parameters, the height to answer at, and the bearer token of
+state-changing endpoints.
+
+Every rule a parameter has is stated in the OpenAPI schema (a pattern, bounds, an enum), so any request the
+schema allows is answered: a client, or a fuzzer, learns from the schema alone what the server accepts.
+"""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
-import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query, Request
+from eth_utils.address import is_checksum_address, to_checksum_address
+from fastapi import Depends, Header, Path, Query, Request
 from sqlalchemy import Connection
 
 from api.errors import ApiError
 from api.service import Height, LedgerService
-from ledger.protocol.addresses import parse_address
 
 __all__ = [
+    "ADDRESS_KEY",
+    "ADDRESS_PATTERN",
+    "HASH_KEY",
+    "HASH_PATTERN",
     "MAX_ID",
     "MAX_PAGE_SIZE",
+    "NUMBER_KEY",
     "AsOfBlock",
     "Connection_",
-    "PageRequest",
+    "Keyset",
+    "Paging",
     "Service",
+    "address_path",
+    "address_query",
     "checksum_address",
-    "encode_cursor",
+    "checksum_hint",
     "enum_filter",
     "enum_query",
+    "paging",
     "require_token",
 ]
 
@@ -53,68 +64,132 @@ def _connection(service: Service) -> Iterator[Connection]:
 Connection_ = Annotated[Connection, Depends(_connection)]
 
 
-def checksum_address(value: str, parameter: str) -> str:
-    """``value`` as a checksummed address (:func:`~ledger.protocol.addresses.parse_address`); a 422 naming
-    ``parameter`` if it is not one."""
-    try:
-        return parse_address(value)
-    except ValueError as exc:
-        raise ApiError(422, f"{parameter}: {exc}.", parameter) from None
+#: An address as the API reads it: ``0x`` and 40 hex digits in any letter case.
+ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
+#: A 32-byte hash or commitment: ``0x`` and 64 hex digits in any letter case.
+HASH_PATTERN = r"^0x[0-9a-fA-F]{64}$"
+_ADDRESS_RULE = "`0x` and 40 hex digits, in any letter case"
+
+
+def address_query(description: str) -> Any:
+    """A query parameter (``Annotated[str | None, address_query(...)]``) taking an address."""
+    return Query(pattern=ADDRESS_PATTERN, description=f"{description} ({_ADDRESS_RULE})")
+
+
+def address_path(description: str) -> Any:
+    """A path parameter (``Annotated[str, address_path(...)]``) taking an address."""
+    return Path(pattern=ADDRESS_PATTERN, description=f"{description} ({_ADDRESS_RULE})")
+
+
+def checksum_address(value: str) -> str:
+    """``value`` (an address its parameter's pattern let through) in its EIP-55 checksummed form, the form
+    the store keeps.
+
+    The API reads an address in any letter case and does not refuse a mixed case that is not its checksum:
+    the schema could not state that rule (it needs Keccak), and a read of a mistyped address finds nothing,
+    which the answer shows (:func:`checksum_hint`). The command line, which signs what a person types,
+    refuses a wrong checksum.
+    """
+    return str(to_checksum_address(value))
+
+
+def checksum_hint(value: str) -> str:
+    """A sentence for a not-found answer about ``value``: its mixed case is not a valid checksum, so it was
+    probably mistyped (empty when the case says nothing)."""
+    digits = value[2:]
+    if digits in (digits.lower(), digits.upper()) or is_checksum_address(value):
+        return ""
+    return f" {value} has a wrong EIP-55 checksum (mixed case): check it for a typo."
 
 
 def enum_query(contract: str, enum: str, what: str) -> Any:
     """A query parameter (``Annotated[str | None, enum_query(...)]``) taking a member of ``contract``'s
-    ``enum`` in snake case; :func:`enum_filter` checks it against the deployment, so a wrong one is told the
-    values there are."""
+    ``enum`` in snake case. The served schema lists the members of the deployment the store was indexed
+    from (``api.main`` fills in ``x-coopledger-enum``); before anything is indexed, any word is taken and
+    matches nothing."""
     return Query(
-        max_length=64, description=f"only {what} ({contract}'s {enum}, in snake case, e.g. `active`)"
+        max_length=64,
+        description=f"only {what} ({contract}'s {enum}, in snake case, e.g. `active`)",
+        json_schema_extra={"x-coopledger-enum": f"{contract}.{enum}"},
     )
 
 
 def enum_filter(service: LedgerService, value: str | None, contract: str, enum: str, parameter: str) -> None:
     """Refuse a filter ``value`` that is not a member of ``contract``'s ``enum`` in the deployment the store
-    was indexed from (a 422 naming ``parameter`` and the values it takes); nothing indexed yet: anything
-    goes, and matches nothing."""
+    was indexed from (a 422 naming ``parameter`` and the values it takes; the served schema lists them);
+    nothing indexed yet: anything goes, and matches nothing."""
     labels = service.labels(contract, enum)
     if value is not None and labels and value not in labels:
         raise ApiError(422, f"{parameter}: {value!r} is not one of {', '.join(labels)}.", parameter)
 
 
-def encode_cursor(key: tuple[Any, ...] | None) -> str | None:
-    """The opaque cursor of the page after ``key`` (None when there is no next page)."""
-    if key is None:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(list(key), separators=(",", ":")).encode()).decode()
+@dataclass(frozen=True)
+class _KeyPart:
+    """One column of a list's order, as its cursor spells it."""
+
+    pattern: str
+    read: Callable[[str], Any]
+
+
+#: A block number or id (at most 18 digits: every one fits the store's 64-bit columns).
+NUMBER_KEY = _KeyPart(r"[0-9]{1,18}", int)
+ADDRESS_KEY = _KeyPart(r"0x[0-9a-fA-F]{40}", checksum_address)
+HASH_KEY = _KeyPart(r"0x[0-9a-fA-F]{64}", str.lower)
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """The order of a list (its key columns) and how a cursor spells a position in it.
+
+    A cursor is the key of the last row of a page, its parts joined by ``-`` (``1234-7`` is block 1234, log
+    index 7); the next page starts strictly after it. Any cursor the pattern allows is a position, so a
+    client may also start a list after a key of its choosing.
+    """
+
+    spelling: str
+    parts: tuple[_KeyPart, ...]
+
+    @property
+    def pattern(self) -> str:
+        return "^" + "-".join(part.pattern for part in self.parts) + "$"
+
+    def read(self, cursor: str) -> list[Any]:
+        """The key ``cursor`` (which matched :attr:`pattern`) names."""
+        return [part.read(text) for part, text in zip(self.parts, cursor.split("-"), strict=True)]
+
+    def spell(self, key: Sequence[Any] | None) -> str | None:
+        """The cursor of the page after ``key`` (None when there is no next page)."""
+        return None if key is None else "-".join(str(value) for value in key)
 
 
 @dataclass(frozen=True)
 class Paging:
-    """A page request: where to start (the decoded cursor) and how many rows."""
+    """A page request: where to start (the key after which rows are listed) and how many rows."""
 
     after: list[Any] | None
     limit: int
 
 
-def _paging(
-    cursor: Annotated[
-        str | None, Query(description="the `next_cursor` of the previous page; omit for the first page")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="rows per page")] = 50,
-) -> Paging:
-    if cursor is None:
-        return Paging(None, limit)
-    try:
-        after = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
-    except (binascii.Error, UnicodeError, ValueError):
-        after = None
-    if not isinstance(after, list) or not after or not all(isinstance(item, int | str) for item in after):
-        raise ApiError(
-            400, "cursor: not a cursor this API gave out; pass a page's next_cursor unchanged.", "cursor"
-        )
-    return Paging(after, limit)
+def paging(keyset: Keyset) -> Any:
+    """The page request of a list ordered by ``keyset``: ``Annotated[Paging, paging(KEYSET)]``."""
 
+    def page_request(cursor: str | None = None, limit: int = 50) -> Paging:
+        return Paging(None if cursor is None else keyset.read(cursor), limit)
 
-PageRequest = Annotated[Paging, Depends(_paging)]
+    # built here, not in the signature: the cursor's pattern is this list's (annotations are strings)
+    page_request.__annotations__ = {
+        "cursor": Annotated[
+            str | None,
+            Query(
+                pattern=keyset.pattern,
+                description=f"start after this key, {keyset.spelling}: the previous page's `next_cursor` "
+                "(omit it for the first page)",
+            ),
+        ],
+        "limit": Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="rows per page")],
+        "return": Paging,
+    }
+    return Depends(page_request)
 
 
 async def _height(  # async: answering from the cache should not need a worker thread

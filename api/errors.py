@@ -37,7 +37,6 @@ class ErrorBody(BaseModel):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": description}
     for status, description in (
-        (400, "a parameter is malformed (e.g. a cursor)"),
         (401, "the bearer token is missing or wrong"),
         (403, "the endpoint is disabled"),
         (404, "no such record"),

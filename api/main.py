@@ -7,8 +7,10 @@ documentation at ``/docs``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import copy
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -90,4 +92,62 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(version_1)
     app.include_router(dashboard.router)
     app.mount("/static", StaticFiles(directory=dashboard.STATIC), name="static")
+    app.openapi = _openapi_with_deployment(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi_with_deployment(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """``app.openapi`` stating the values of every enum filter (``x-coopledger-enum``, see
+    :func:`api.deps.enum_query`) as the deployment the store was indexed from names them: the server
+    refuses any other, so the schema says so. Before anything is indexed the filters take any snake-case
+    word (and match nothing), as the generated schema says."""
+    generate = app.openapi
+    served: list[tuple[object, dict[str, Any]]] = []
+
+    def openapi() -> dict[str, Any]:
+        generated = _tidy(generate())
+        service: LedgerService | None = getattr(app.state, "service", None)
+        manifest = None if service is None else service.store.deployment()
+        if service is None or manifest is None:
+            return generated
+        if not served or served[0][0] is not manifest:
+            schema = copy.deepcopy(generated)
+            for parameter in _parameters(schema):
+                named = parameter["schema"].get("x-coopledger-enum")
+                if named:
+                    contract, _, enum = named.partition(".")
+                    labels = service.labels(contract, enum)
+                    for option in parameter["schema"].get("anyOf", [parameter["schema"]]):
+                        if option.get("type") == "string" and labels:
+                            option["enum"] = labels
+            served[:] = [(manifest, schema)]
+        return served[0][1]
+
+    return openapi
+
+
+def _tidy(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` as the server answers, where FastAPI's generated one differs: an error is always JSON
+    (``ErrorBody``), even from a route whose success is not (FastAPI files every response of a route under
+    the route's media type); and the model of a response that is not JSON has no ``type: string`` beside it
+    (the audit's newline-delimited lines are objects). In place; idempotent."""
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            for status, response in operation.get("responses", {}).items():
+                contents = response.get("content", {})
+                if status[0] in "45" and contents and "application/json" not in contents:
+                    response["content"] = {"application/json": contents.popitem()[1]}
+                for media, content in response.get("content", {}).items():
+                    if media != "application/json" and "$ref" in content.get("schema", {}):
+                        content["schema"].pop("type", None)
+    return schema
+
+
+def _parameters(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every operation's parameters in an OpenAPI ``schema``."""
+    return [
+        parameter
+        for item in schema.get("paths", {}).values()
+        for operation in item.values()
+        for parameter in operation.get("parameters", [])
+    ]

@@ -8,13 +8,16 @@ from fastapi import APIRouter, Path, Query
 
 from api.deps import (
     MAX_ID,
+    NUMBER_KEY,
     Connection_,
-    PageRequest,
+    Keyset,
+    Paging,
     Service,
+    address_query,
     checksum_address,
-    encode_cursor,
     enum_filter,
     enum_query,
+    paging,
 )
 from api.errors import ApiError
 from api.schemas.agreements import Agreement, AgreementDetail
@@ -23,17 +26,19 @@ from ledger.store import queries
 
 router = APIRouter(prefix="/agreements", tags=["agreements"])
 
+AGREEMENT_ORDER = Keyset("an agreement's id", (NUMBER_KEY,))
+
 
 @router.get("", operation_id="list_agreements")
 def list_agreements(
     service: Service,
     connection: Connection_,
-    page: PageRequest,
+    page: Annotated[Paging, paging(AGREEMENT_ORDER)],
     status: Annotated[str | None, enum_query("Agreements", "Status", "agreements in this status")] = None,
     kind: Annotated[str | None, enum_query("Agreements", "Kind", "agreements of this kind")] = None,
-    party: Annotated[str | None, Query(description="only agreements this address is party to")] = None,
+    party: Annotated[str | None, address_query("only agreements this address is party to")] = None,
     asset: Annotated[
-        str | None, Query(description="only agreements paid in this asset (0x000…0 for the native coin)")
+        str | None, address_query("only agreements paid in this asset (0x000…0 for the native coin)")
     ] = None,
     active_at_block: Annotated[
         int | None,
@@ -47,8 +52,8 @@ def list_agreements(
         connection,
         status=status,
         kind=kind,
-        party=None if party is None else checksum_address(party, "party"),
-        asset=None if asset is None else checksum_address(asset, "asset"),
+        party=None if party is None else checksum_address(party),
+        asset=None if asset is None else checksum_address(asset),
         active_at=active_at_block,
         after=page.after,
         limit=page.limit,
@@ -56,7 +61,7 @@ def list_agreements(
     return Page[Agreement](
         data=[Agreement.model_validate(row) for row in found.rows],
         count=found.count,
-        next_cursor=encode_cursor(found.next_key),
+        next_cursor=AGREEMENT_ORDER.spell(found.next_key),
     )
 
 

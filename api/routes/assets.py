@@ -6,18 +6,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import Connection_, PageRequest, encode_cursor
+from api.deps import ADDRESS_KEY, Connection_, Keyset, Paging, paging
 from api.schemas.assets import Asset
 from api.schemas.common import Page
 from ledger.store import queries
 
 router = APIRouter(prefix="/assets", tags=["assets"])
 
+ASSET_ORDER = Keyset("an asset's address", (ADDRESS_KEY,))
+
 
 @router.get("", operation_id="list_assets")
 def list_assets(
     connection: Connection_,
-    page: PageRequest,
+    page: Annotated[Paging, paging(ASSET_ORDER)],
     approved: Annotated[
         bool | None, Query(description="true: only assets approved now; false: only revoked ones")
     ] = None,
@@ -28,5 +30,5 @@ def list_assets(
     return Page[Asset](
         data=[Asset.model_validate(row) for row in found.rows],
         count=found.count,
-        next_cursor=encode_cursor(found.next_key),
+        next_cursor=ASSET_ORDER.spell(found.next_key),
     )

@@ -3,22 +3,24 @@ against the chain."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from random import Random
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field, RootModel
 
 from api.deps import MAX_ID, Service
-from api.errors import ApiError
-from api.service import LedgerService
-from ledger.analytics.audit import Verification, digest, verify_events, verify_everything
+from api.errors import ApiError, ErrorBody
+from ledger.analytics.audit import Mismatch, digest, verify_events, verify_ranges
 from ledger.exceptions import ChainError, CoopLedgerError
+from ledger.indexer.sync import verify_deployment
 from ledger.store import queries
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
-MAX_VERIFY_BLOCKS = 10_000
 RECIPE = (
     "sha256 over one line per event in (block, log index) order: "
     "block_number|block_hash|tx_hash|log_index|contract_address|contract_name|event_name|arguments\\n, "
@@ -82,53 +84,153 @@ class AuditVerification(BaseModel):
     mismatches: list[MismatchInfo]
 
 
-@router.get("/verify", operation_id="audit_verify")
+class RangeLine(BaseModel):
+    """One range of blocks compared: the events each side holds, whether the two sides' digests of the range
+    agreed, and (when they did not) every event they disagree about."""
+
+    first_block: int
+    last_block: int
+    stored_events: int
+    chain_events: int
+    agreed: bool
+    mismatches: list[MismatchInfo]
+
+
+class VerifyProgress(BaseModel):
+    """A line of the verification stream: one range, as it is done."""
+
+    range: RangeLine
+
+
+class VerifySummary(BaseModel):
+    """The verification stream's last line: what was compared in all; ``ok`` when nothing disagreed."""
+
+    class Totals(BaseModel):
+        first_block: int
+        last_block: int
+        blocks_checked: int
+        ranges: int
+        events_compared: int
+        mismatches: int
+        ok: bool
+
+    summary: Totals
+
+
+class NdjsonStream(StreamingResponse):
+    """Newline-delimited JSON, sent as it is produced."""
+
+    media_type = "application/x-ndjson"
+
+
+class VerifyLine(RootModel[VerifyProgress | VerifySummary | ErrorBody]):
+    """One line of the verification stream."""
+
+
+_STREAM: dict[int | str, dict[str, Any]] = {
+    200: {
+        "model": VerifyLine,
+        "description": "newline-delimited JSON, one line per range as it is done (`range`), then `summary`; "
+        "the chain failing midway ends the stream with an `error` line instead of the summary",
+    }
+}
+
+
+@router.get(
+    "/verify",
+    operation_id="audit_verify",
+    response_class=NdjsonStream,
+    responses=_STREAM,
+)
 def audit_verify(
     service: Service,
     from_block: Annotated[
-        int | None, Query(ge=0, le=MAX_ID, description="first block of a range to check")
+        int | None,
+        Query(ge=0, le=MAX_ID, description="first block to check (default: the first deployment block)"),
     ] = None,
     to_block: Annotated[
-        int | None, Query(ge=0, le=MAX_ID, description="last block of a range to check")
-    ] = None,
-    sample: Annotated[
-        int,
-        Query(ge=1, le=200, description="without a range: how many blocks with events to check, at random"),
-    ] = 20,
-    seed: Annotated[int | None, Query(description="seed of the random sample (to repeat a check)")] = None,
-    everything: Annotated[
-        bool,
+        int | None,
         Query(
-            alias="all",
-            description="check every block from the first deployment to the indexed head, range by range "
-            "(each range's digests compared first); not with a range or a sample",
+            ge=0,
+            le=MAX_ID,
+            description="last block to check, at or below the indexed head (default: the head); below "
+            "`from_block`, the range holds no block and nothing is checked",
         ),
-    ] = False,
-) -> AuditVerification:
-    """Re-fetch events from the chain and compare them with the store: every block (``all=true``), a given
-    block range (at most 10 000 blocks), or a random sample of blocks that hold events."""
-    head = service.height(None).block
-    if (from_block is None) != (to_block is None):
-        missing = "to_block" if to_block is None else "from_block"
-        raise ApiError(422, f"{missing}: give both from_block and to_block for a range, or neither.", missing)
-    if everything:
-        if from_block is not None:
-            raise ApiError(422, "all: checks every block; give it without from_block and to_block.", "all")
-        return _verify_everything(service, head)
-    with service.store.reading() as connection:
-        if from_block is not None and to_block is not None:
-            if to_block < from_block:
-                raise ApiError(422, f"to_block: {to_block} is below from_block {from_block}.", "to_block")
-            if to_block > head:
-                raise ApiError(409, f"to_block {to_block} is above the indexed head {head}.", "to_block")
-            if to_block - from_block + 1 > MAX_VERIFY_BLOCKS:
-                raise ApiError(
-                    422, f"to_block: a range holds at most {MAX_VERIFY_BLOCKS} blocks; split it.", "to_block"
+    ] = None,
+    range_blocks: Annotated[
+        int,
+        Query(ge=1, le=100_000, description="blocks compared at a time (each one `eth_getLogs`)"),
+    ] = 2_000,
+) -> NdjsonStream:
+    """Check every block from ``from_block`` to ``to_block`` against the chain, range by range: each range's
+    digests are compared first, and its events only when they differ, so every event altered, missing or
+    extra in the store is named. Streamed as newline-delimited JSON, a line per range as it is done, then a
+    summary: a long check shows its progress and holds one range in memory at a time. ``coopledger audit
+    verify`` does the same from the command line."""
+    last = service.height(to_block, "to_block").block
+    try:
+        decoder = service.decoder()
+        manifest = service.store.deployment()
+        assert manifest is not None  # the decoder needs it: checked there
+        reader = service.chain(timeout=60.0)
+        verify_deployment(reader, manifest)
+    except ChainError as exc:
+        raise ApiError(503, f"{exc} Check COOPLEDGER_RPC_URL, or try again when the node is up.") from None
+    except CoopLedgerError as exc:
+        raise ApiError(503, str(exc)) from None
+    first = manifest.start_block if from_block is None else from_block
+
+    def stored_between(low: int, high: int) -> list[dict[str, object]]:
+        with service.store.reading() as connection:
+            return queries.events_between(connection, low, high)
+
+    def lines() -> Iterator[str]:
+        ranges = compared = disagreements = 0
+        try:
+            for checked in verify_ranges(reader, decoder, stored_between, first, last, range_blocks):
+                ranges, compared = ranges + 1, compared + checked.stored
+                disagreements += len(checked.mismatches)
+                line = RangeLine(
+                    first_block=checked.first,
+                    last_block=checked.last,
+                    stored_events=checked.stored,
+                    chain_events=checked.on_chain,
+                    agreed=checked.agreed,
+                    mismatches=[_mismatch(item) for item in checked.mismatches],
                 )
-            blocks = list(range(from_block, to_block + 1))
-        else:
-            holding = queries.blocks_with_events(connection, head)
-            blocks = sorted(Random(seed).sample(holding, min(sample, len(holding))))
+                yield VerifyProgress(range=line).model_dump_json() + "\n"
+        except (ChainError, CoopLedgerError) as exc:
+            message = f"{exc} The check stopped there; try again when the node is up."
+            yield json.dumps({"error": {"status": 503, "parameter": None, "message": message}}) + "\n"
+            return
+        totals = VerifySummary.Totals(
+            first_block=first,
+            last_block=last,
+            blocks_checked=max(0, last - first + 1),
+            ranges=ranges,
+            events_compared=compared,
+            mismatches=disagreements,
+            ok=disagreements == 0,
+        )
+        yield VerifySummary(summary=totals).model_dump_json() + "\n"
+
+    return NdjsonStream(lines())
+
+
+@router.get("/sample", operation_id="audit_sample")
+def audit_sample(
+    service: Service,
+    sample: Annotated[int, Query(ge=1, le=200, description="how many blocks with events to check")] = 20,
+    seed: Annotated[
+        int | None, Query(ge=0, le=MAX_ID, description="seed of the random choice (to repeat a check)")
+    ] = None,
+) -> AuditVerification:
+    """A quick check: re-fetch the events of ``sample`` blocks that hold events, chosen at random, and
+    compare them with the store. A sample can miss an altered or deleted row; ``/v1/audit/verify`` cannot."""
+    head = service.height(None).block
+    with service.store.reading() as connection:
+        holding = queries.blocks_with_events(connection, head)
+        blocks = sorted(Random(seed).sample(holding, min(sample, len(holding))))
         stored = queries.events_in_blocks(connection, blocks)
     try:
         decoder = service.decoder()
@@ -138,34 +240,13 @@ def audit_verify(
         found = verify_events(service.chain(timeout=30.0), decoder, stored, blocks)
     except ChainError as exc:
         raise ApiError(503, f"{exc} Check COOPLEDGER_RPC_URL, or try again when the node is up.") from None
-    return _answer(found)
-
-
-def _verify_everything(service: LedgerService, head: int) -> AuditVerification:
-    try:
-        decoder = service.decoder()
-        manifest = service.store.deployment()
-        assert manifest is not None  # the decoder needs it: checked there
-    except CoopLedgerError as exc:
-        raise ApiError(503, str(exc)) from None
-
-    def stored_between(first: int, last: int) -> list[dict[str, object]]:
-        with service.store.reading() as connection:
-            return queries.events_between(connection, first, last)
-
-    try:
-        found = verify_everything(
-            service.chain(timeout=60.0), decoder, stored_between, manifest.start_block, head
-        )
-    except ChainError as exc:
-        raise ApiError(503, f"{exc} Check COOPLEDGER_RPC_URL, or try again when the node is up.") from None
-    return _answer(found)
-
-
-def _answer(found: Verification) -> AuditVerification:
     return AuditVerification(
         blocks_checked=len(found.blocks),
         events_compared=found.compared,
         ok=not found.mismatches,
-        mismatches=[MismatchInfo.model_validate(item, from_attributes=True) for item in found.mismatches],
+        mismatches=[_mismatch(item) for item in found.mismatches],
     )
+
+
+def _mismatch(item: Mismatch) -> MismatchInfo:
+    return MismatchInfo.model_validate(item, from_attributes=True)

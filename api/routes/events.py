@@ -6,8 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import MAX_ID, Connection_, PageRequest, checksum_address, encode_cursor
-from api.errors import ApiError
+from api.deps import (
+    MAX_ID,
+    NUMBER_KEY,
+    Connection_,
+    Keyset,
+    Paging,
+    address_query,
+    checksum_address,
+    paging,
+)
 from api.schemas.common import Page, json_args
 from api.schemas.events import Event
 from ledger.store import queries
@@ -15,6 +23,8 @@ from ledger.store import queries
 router = APIRouter(prefix="/events", tags=["audit"])
 
 _NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+EVENT_ORDER = Keyset("`<block>-<log index>`", (NUMBER_KEY, NUMBER_KEY))
 
 
 def event_filter(
@@ -27,22 +37,27 @@ def event_filter(
         Query(pattern=_NAME, max_length=64, description="only events of this name"),
     ] = None,
     address: Annotated[
-        str | None, Query(description="only events with this address among their arguments")
+        str | None, address_query("only events with this address among their arguments")
     ] = None,
-    from_block: Annotated[int | None, Query(ge=0, le=MAX_ID, description="first block, inclusive")] = None,
-    to_block: Annotated[int | None, Query(ge=0, le=MAX_ID, description="last block, inclusive")] = None,
+    from_block: Annotated[
+        int | None, Query(ge=0, le=MAX_ID, description="only events at or after this block")
+    ] = None,
+    to_block: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=MAX_ID,
+            description="only events at or before this block (below `from_block`, the range holds no block "
+            "and matches nothing)",
+        ),
+    ] = None,
 ) -> queries.EventFilter:
-    """The audit-history filter from the query parameters (shared with the CSV export)."""
-    if from_block is not None and to_block is not None and to_block < from_block:
-        raise ApiError(
-            422,
-            f"to_block: {to_block} is below from_block {from_block}; give an ascending range.",
-            "to_block",
-        )
+    """The audit-history filter from the query parameters (shared with the CSV export). Each parameter is a
+    condition on the events, and the events listed meet them all."""
     return queries.EventFilter(
         contract=contract,
         event=event,
-        address=None if address is None else checksum_address(address, "address"),
+        address=None if address is None else checksum_address(address),
         from_block=from_block,
         to_block=to_block,
     )
@@ -57,12 +72,16 @@ def event_out(row: dict[str, object]) -> Event:
 
 
 @router.get("", operation_id="list_events")
-def list_events(connection: Connection_, page: PageRequest, selection: EventSelection) -> Page[Event]:
+def list_events(
+    connection: Connection_,
+    page: Annotated[Paging, paging(EVENT_ORDER)],
+    selection: EventSelection,
+) -> Page[Event]:
     """The audit history in chain order (block, log index); each event with its block number and hash, block
     time, transaction hash and log index."""
     found = queries.event_page(connection, selection, after=page.after, limit=page.limit)
     return Page[Event](
         data=[event_out(row) for row in found.rows],
         count=found.count,
-        next_cursor=encode_cursor(found.next_key),
+        next_cursor=EVENT_ORDER.spell(found.next_key),
     )

@@ -8,11 +8,11 @@ import math
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from api.deps import AsOfBlock, Service, checksum_address
+from api.deps import AsOfBlock, Service, address_path, checksum_address, checksum_hint
 from api.errors import ApiError
 from api.schemas.metrics import (
     Activity,
@@ -110,12 +110,11 @@ async def network_metrics(service: Service, height: AsOfBlock, top: Top = 10) ->
     return await _answer(service, height, ("network", top), lambda: _network(service.network(height), top))
 
 
-def _member(service: LedgerService, height: Height, address: str) -> MemberMetrics:
+def _member(service: LedgerService, height: Height, address: str, hint: str) -> MemberMetrics:
     report = service.network(height)
     if address not in report.degree:
-        raise ApiError(
-            404, f"address: {address} is not a member of the network at block {height.block}.", "address"
-        )
+        message = f"address: {address} is not a member of the network at block {height.block}.{hint}"
+        raise ApiError(404, message, "address")
     standing = service.member_standing(height, address)
     flows = []
     for asset_report in service.values(height):
@@ -159,12 +158,14 @@ def _member(service: LedgerService, height: Height, address: str) -> MemberMetri
 async def member_metrics(
     service: Service,
     height: AsOfBlock,
-    address: Annotated[str, Path(description="the member's address")],
+    address: Annotated[str, address_path("the member's address")],
 ) -> Response:
     """One member's centralities, brokerage, community, partners' diversity, value given and received per
     asset, referral record, and what the network would lose if it left — at the height."""
-    checked = checksum_address(address, "address")
-    return await _answer(service, height, ("member", checked), lambda: _member(service, height, checked))
+    checked, hint = checksum_address(address), checksum_hint(address)
+    return await _answer(
+        service, height, ("member", checked), lambda: _member(service, height, checked, hint)
+    )
 
 
 def _sharing(service: LedgerService, height: Height, top: int) -> ValueSharing:

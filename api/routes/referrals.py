@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
 from api.deps import (
+    ADDRESS_KEY,
+    HASH_KEY,
+    HASH_PATTERN,
     MAX_ID,
+    NUMBER_KEY,
     Connection_,
-    PageRequest,
+    Keyset,
+    Paging,
     Service,
+    address_path,
+    address_query,
     checksum_address,
-    encode_cursor,
+    checksum_hint,
     enum_filter,
     enum_query,
+    paging,
 )
 from api.errors import ApiError
 from api.schemas.common import Page
@@ -25,30 +32,31 @@ from ledger.store import queries
 programs = APIRouter(prefix="/programs", tags=["referrals"])
 referrals = APIRouter(prefix="/referrals", tags=["referrals"])
 
-_HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
+PROGRAM_ORDER = Keyset("a program's id", (NUMBER_KEY,))
+REFERRAL_ORDER = Keyset("`<program id>-<referrer>-<commitment>`", (NUMBER_KEY, ADDRESS_KEY, HASH_KEY))
 
 
 @programs.get("", operation_id="list_programs")
 def list_programs(
     connection: Connection_,
-    page: PageRequest,
-    sponsor: Annotated[str | None, Query(description="only programs of this sponsor")] = None,
+    page: Annotated[Paging, paging(PROGRAM_ORDER)],
+    sponsor: Annotated[str | None, address_query("only programs of this sponsor")] = None,
     status: Annotated[ProgramStatus | None, Query(description="only programs in this status")] = None,
-    asset: Annotated[str | None, Query(description="only programs rewarding in this asset")] = None,
+    asset: Annotated[str | None, address_query("only programs rewarding in this asset")] = None,
 ) -> Page[Program]:
     """Referral programs ordered by id."""
     found = queries.program_page(
         connection,
-        sponsor=None if sponsor is None else checksum_address(sponsor, "sponsor"),
+        sponsor=None if sponsor is None else checksum_address(sponsor),
         status=status,
-        asset=None if asset is None else checksum_address(asset, "asset"),
+        asset=None if asset is None else checksum_address(asset),
         after=page.after,
         limit=page.limit,
     )
     return Page[Program](
         data=[Program.model_validate(row) for row in found.rows],
         count=found.count,
-        next_cursor=encode_cursor(found.next_key),
+        next_cursor=PROGRAM_ORDER.spell(found.next_key),
     )
 
 
@@ -67,12 +75,12 @@ def get_program(
 def list_referrals(
     service: Service,
     connection: Connection_,
-    page: PageRequest,
+    page: Annotated[Paging, paging(REFERRAL_ORDER)],
     program_id: Annotated[
         int | None, Query(ge=0, le=MAX_ID, description="only referrals in this program")
     ] = None,
-    referrer: Annotated[str | None, Query(description="only referrals by this member")] = None,
-    sponsor: Annotated[str | None, Query(description="only referrals to this sponsor's programs")] = None,
+    referrer: Annotated[str | None, address_query("only referrals by this member")] = None,
+    sponsor: Annotated[str | None, address_query("only referrals to this sponsor's programs")] = None,
     status: Annotated[
         str | None, enum_query("ReferralRewards", "ReferralStatus", "referrals in this status")
     ] = None,
@@ -82,8 +90,8 @@ def list_referrals(
     found = queries.referral_page(
         connection,
         program_id=program_id,
-        referrer=None if referrer is None else checksum_address(referrer, "referrer"),
-        sponsor=None if sponsor is None else checksum_address(sponsor, "sponsor"),
+        referrer=None if referrer is None else checksum_address(referrer),
+        sponsor=None if sponsor is None else checksum_address(sponsor),
         status=status,
         after=page.after,
         limit=page.limit,
@@ -91,7 +99,7 @@ def list_referrals(
     return Page[Referral](
         data=[Referral.model_validate(row) for row in found.rows],
         count=found.count,
-        next_cursor=encode_cursor(found.next_key),
+        next_cursor=REFERRAL_ORDER.spell(found.next_key),
     )
 
 
@@ -99,18 +107,16 @@ def list_referrals(
 def get_referral(
     connection: Connection_,
     program_id: Annotated[int, Path(ge=0, le=MAX_ID, description="the program's id")],
-    referrer: Annotated[str, Path(description="the member who recorded the referral")],
-    commitment: Annotated[str, Path(description="the referral's commitment, 0x and 64 hex digits")],
+    referrer: Annotated[str, address_path("the member who recorded the referral")],
+    commitment: Annotated[
+        str,
+        Path(pattern=HASH_PATTERN, description="the referral's commitment (`0x` and 64 hex digits)"),
+    ],
 ) -> Referral:
     """One referral, recorded by ``referrer``: its status, conversion value and reward."""
-    checked = checksum_address(referrer, "referrer")
-    if not _HASH.match(commitment):
-        raise ApiError(422, f"commitment: {commitment!r} is not 0x followed by 64 hex digits.", "commitment")
+    checked = checksum_address(referrer)
     row = queries.referral_detail(connection, program_id, checked, commitment.lower())
     if row is None:
-        raise ApiError(
-            404,
-            f"commitment: {checked} recorded no referral {commitment.lower()} in program {program_id}.",
-            "commitment",
-        )
+        message = f"{checked} recorded no referral {commitment.lower()} in program {program_id}."
+        raise ApiError(404, f"commitment: {message}{checksum_hint(referrer)}", "commitment")
     return Referral.model_validate(row)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,7 @@ __all__ = [
     "event_line",
     "verify_events",
     "verify_everything",
+    "verify_ranges",
 ]
 
 
@@ -97,14 +98,15 @@ class Verification:
 
 @dataclass(frozen=True)
 class RangeChecked:
-    """One range of blocks :func:`verify_everything` compared: its events on each side, and whether the two
-    sides' digests of the range agreed."""
+    """One range of blocks :func:`verify_ranges` compared: its events on each side, whether the two sides'
+    digests of the range agreed, and (when they did not) every event they disagree about."""
 
     first: int
     last: int
     stored: int
     on_chain: int
     agreed: bool
+    mismatches: list[Mismatch] = field(default_factory=list)
 
 
 _COMPARED = ("block_number", "block_hash", "address", "contract", "event", "args")
@@ -140,6 +142,34 @@ def verify_events(
     return Verification(sorted(set(blocks)), len(stored), _differences(stored, chain))
 
 
+def verify_ranges(
+    reader: ChainReader,
+    decoder: EventDecoder,
+    stored_between: Callable[[int, int], Sequence[Mapping[str, Any]]],
+    first: int,
+    last: int,
+    range_blocks: int = 2_000,
+) -> Iterator[RangeChecked]:
+    """Compare every block of ``[first, last]`` with the chain, ``range_blocks`` at a time, yielding each
+    range as it is done: each side's digest of a range (the audit digest's lines, :func:`event_line`)
+    first, and only a range whose digests differ event by event, to name every altered, missing or extra
+    event. ``stored_between(a, b)`` gives the stored events of blocks ``a..b`` in chain order. Memory and
+    each request grow with a range, not with the chain; an empty range (``last < first``) yields nothing.
+
+    Unlike a sample, nothing is left out: an event altered or deleted anywhere is found.
+    """
+    for start in range(first, last + 1, range_blocks):
+        end = min(start + range_blocks - 1, last)
+        stored = list(stored_between(start, end))
+        chain = _chain_rows(reader, decoder, start, end)
+        agreed = digest(stored, end).sha256 == digest(chain, end).sha256
+        found = (
+            [] if agreed else _differences(stored, {(row["tx_hash"], row["log_index"]): row for row in chain})
+        )
+        found.sort(key=lambda item: (item.block_number, item.log_index))
+        yield RangeChecked(start, end, len(stored), len(chain), agreed, found)
+
+
 def verify_everything(
     reader: ChainReader,
     decoder: EventDecoder,
@@ -149,27 +179,15 @@ def verify_everything(
     range_blocks: int = 2_000,
     on_range: Callable[[RangeChecked], None] | None = None,
 ) -> Verification:
-    """Compare every block of ``[first, last]`` with the chain, ``range_blocks`` at a time: each side's digest
-    of a range (the audit digest's lines, :func:`event_line`) first, and only a range whose digests differ
-    event by event, to name every altered, missing or extra event. ``stored_between(a, b)`` gives the stored
-    events of blocks ``a..b`` in chain order; ``on_range`` is told of each range as it is done (progress).
-    Memory and each request grow with a range, not with the chain.
-
-    Unlike a sample, nothing is left out: an event altered or deleted anywhere is found.
-    """
+    """:func:`verify_ranges` gathered into one :class:`Verification`; ``on_range`` is told of each range as
+    it is done (progress)."""
     mismatches: list[Mismatch] = []
     compared = 0
-    for start in range(first, last + 1, range_blocks):
-        end = min(start + range_blocks - 1, last)
-        stored = list(stored_between(start, end))
-        chain = _chain_rows(reader, decoder, start, end)
-        agreed = digest(stored, end).sha256 == digest(chain, end).sha256
-        if not agreed:
-            mismatches += _differences(stored, {(row["tx_hash"], row["log_index"]): row for row in chain})
-        compared += len(stored)
+    for checked in verify_ranges(reader, decoder, stored_between, first, last, range_blocks):
+        mismatches += checked.mismatches
+        compared += checked.stored
         if on_range is not None:
-            on_range(RangeChecked(start, end, len(stored), len(chain), agreed))
-    mismatches.sort(key=lambda item: (item.block_number, item.log_index))
+            on_range(checked)
     return Verification(list(range(first, last + 1)), compared, mismatches)
 
 

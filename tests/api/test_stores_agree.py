@@ -69,7 +69,8 @@ def _gets(served: Served) -> list[str]:
         "/v1/graph?format=gexf",
         "/v1/audit/digest",
         f"/v1/audit/digest?to_block={middle}",
-        "/v1/audit/verify?seed=7&sample=5",
+        "/v1/audit/sample?seed=7&sample=5",
+        "/v1/audit/verify?range_blocks=10",
         "/v1/members/0x0000000000000000000000000000000000000001",
         "/v1/agreements/999",
     ]

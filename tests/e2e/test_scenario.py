@@ -4,6 +4,7 @@ test computes itself from the scenario's own transactions."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -258,5 +259,7 @@ def test_the_api_over_http_agrees_with_the_scenario(stack: tuple[Anvil, Deployme
             }
         )
         assert api.get("/v1/events?limit=1").json()["count"] == len(logs)
-        assert api.get("/v1/audit/verify?sample=10&seed=3").json()["ok"] is True
+        assert api.get("/v1/audit/sample?sample=10&seed=3").json()["ok"] is True
+        summary = api.get("/v1/audit/verify").text.splitlines()[-1]
+        assert json.loads(summary)["summary"]["ok"] is True
         assert api.get("/v1/audit/digest").json()["events"] == len(logs)

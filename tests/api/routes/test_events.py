@@ -70,12 +70,25 @@ def test_filter_by_contract_event_and_block_range(served: Served, client: TestCl
     ranged = _all_pages(client, f"event=RevenueDeposited&from_block={middle}&to_block={middle}")
     assert [row["tx_hash"] for row in ranged] == [deposits[2]["tx_hash"]]
     assert client.get("/v1/events?contract=Nowhere").json()["count"] == 0
+    assert client.get(f"/v1/events?from_block={middle + 1}&to_block={middle}").json()["count"] == 0
+
+
+def test_an_event_cursor_is_block_and_log_index(client: TestClient) -> None:
+    first = client.get("/v1/events?limit=3").json()
+    last = first["data"][-1]
+    assert first["next_cursor"] == f"{last['block_number']}-{last['log_index']}"
+    second = first["data"][1]
+    after = client.get(f"/v1/events?limit=1&cursor={second['block_number']}-{second['log_index']}").json()
+    assert after["data"] == [last], "a key of the client's choosing is a place to start"
+    assert client.get("/v1/events?cursor=999999999999999999-0").json()["data"] == []
 
 
 @pytest.mark.parametrize(
     ("query", "parameter"),
     [
-        ("from_block=10&to_block=3", "to_block"),
+        ("cursor=12", "cursor"),
+        ("cursor=12-x", "cursor"),
+        ("cursor=9999999999999999999-0", "cursor"),
         ("from_block=-1", "from_block"),
         ("address=0x00", "address"),
         ("event=Robert';DROP", "event"),

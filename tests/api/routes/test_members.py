@@ -65,13 +65,13 @@ def test_member_detail_lists_its_agreements_with_balances(served: Served, client
     [
         ("/v1/members/0x1234", 422, "address"),
         ("/v1/members/0xZZ00000000000000000000000000000000000000", 422, "address"),
-        ("/v1/members/0x00000000000000000000000000000000000000aA", 422, "address"),
         ("/v1/members/0x0000000000000000000000000000000000000001", 404, "address"),
         ("/v1/members?limit=0", 422, "limit"),
         ("/v1/members?limit=501", 422, "limit"),
         ("/v1/members?status=retired", 422, "status"),
-        ("/v1/members?cursor=not-a-cursor", 400, "cursor"),
-        ("/v1/members?cursor=e30=", 400, "cursor"),
+        ("/v1/members?cursor=not-a-cursor", 422, "cursor"),
+        ("/v1/members?cursor=e30=", 422, "cursor"),
+        ("/v1/members?cursor=0x1234", 422, "cursor"),
     ],
 )
 def test_bad_member_requests_name_the_parameter(
@@ -82,6 +82,57 @@ def test_bad_member_requests_name_the_parameter(
     error = error_of(response)
     assert error["parameter"] == parameter
     assert parameter in str(error["message"])
+
+
+def test_a_mixed_case_address_with_a_wrong_checksum_is_read_and_the_miss_explained(
+    served: Served, client: TestClient
+) -> None:
+    lead = served.deployment.accounts[0]
+    mistyped = lead[:2] + lead[2:].swapcase()  # the same digits, every letter's case flipped
+    response = client.get(f"/v1/members/{mistyped}")
+    assert response.status_code == 200, "the API reads the address its digits spell"
+    assert response.json()["address"] == lead
+    stranger = "0x00000000000000000000000000000000000000aA"
+    error = error_of(client.get(f"/v1/members/{stranger}"))
+    assert error["status"] == 404
+    assert "wrong EIP-55 checksum" in str(error["message"])
+
+
+def test_a_cursor_is_the_last_key_and_any_key_is_a_place_to_start(client: TestClient) -> None:
+    first = client.get("/v1/members?limit=2").json()
+    assert first["next_cursor"] == first["data"][-1]["address"]
+    second = client.get(f"/v1/members?limit=2&cursor={first['next_cursor']}").json()
+    after_first = client.get(f"/v1/members?limit=1&cursor={first['data'][0]['address'].lower()}").json()
+    assert after_first["data"][0]["address"] == first["data"][1]["address"]
+    assert second["data"][0]["address"] > first["data"][-1]["address"]
+    final = client.get("/v1/members?limit=500").json()["data"][-1]["address"]
+    beyond = client.get(f"/v1/members?cursor={final}").json()
+    assert beyond["data"] == []
+    assert beyond["next_cursor"] is None
+
+
+def test_the_served_schema_states_every_parameter_rule(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    parameters = {
+        (path, parameter["name"]): parameter["schema"]
+        for path, item in schema["paths"].items()
+        for parameter in item.get("get", {}).get("parameters", [])
+    }
+
+    def string_option(key: tuple[str, str]) -> dict[str, object]:
+        options = parameters[key].get("anyOf", [parameters[key]])
+        return next(option for option in options if option.get("type") == "string")
+
+    assert string_option(("/v1/members", "status"))["enum"] == ["none", "active", "suspended", "exited"]
+    assert "joint_marketing" in string_option(("/v1/agreements", "kind"))["enum"]  # type: ignore[operator]
+    assert string_option(("/v1/members/{address}", "address"))["pattern"] == "^0x[0-9a-fA-F]{40}$"
+    assert string_option(("/v1/events", "cursor"))["pattern"] == "^[0-9]{1,18}-[0-9]{1,18}$"
+    for (path, name), rule in parameters.items():
+        for option in rule.get("anyOf", [rule]):
+            if option.get("type") == "string":
+                assert {"pattern", "enum", "maxLength"} & set(option), f"{path} {name}: any text at all?"
+            if option.get("type") == "integer":
+                assert {"minimum", "maximum"} <= set(option), f"{path} {name}: any integer at all?"
 
 
 @pytest.mark.parametrize(

@@ -33,14 +33,23 @@ help: ## list the targets
 # ---------------------------------------------------------------------------------------------- setup
 
 VENDOR_STAMP := api/static/vendor/.copied
+# Schemathesis (the API's fuzz test) needs a newer Hypothesis than Brownie pins: it gets its own venv.
+SCHEMATHESIS_VERSION := 4.32.5
+SCHEMATHESIS_LOCK := scripts/toolchain/schemathesis.lock
+SCHEMATHESIS_STAMP := .venv-schemathesis/.installed
 
-setup: $(VENV_STAMP) $(NODE_STAMP) $(SOLC_STAMP) $(VENDOR_STAMP) ## install .venv, node_modules and the offline compiler (only what is missing)
+setup: $(VENV_STAMP) $(NODE_STAMP) $(SOLC_STAMP) $(VENDOR_STAMP) $(SCHEMATHESIS_STAMP) ## install .venv, node_modules, the offline compiler and schemathesis (only what is missing)
 
 $(VENV_STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "coopledger needs Python 3.11+, found " + sys.version.split()[0] + "; set PYTHON=python3.11")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+$(SCHEMATHESIS_STAMP): $(SCHEMATHESIS_LOCK) | $(VENV_STAMP)
+	@test -x .venv-schemathesis/bin/python || $(PYTHON) -m venv .venv-schemathesis
+	.venv-schemathesis/bin/python -m pip install --quiet --disable-pip-version-check -r $(SCHEMATHESIS_LOCK)
 	@touch $@
 
 # Installs exactly what package-lock.json pins. `npm install --no-save` rather than `npm ci`: the registry
@@ -197,10 +206,15 @@ bench-metrics: setup ## cold computation of every metric at one height vs naive 
 
 # --------------------------------------------------------------------------------------- housekeeping
 
-lock: ## re-resolve Python dependencies from pyproject.toml into requirements.lock (runtime) and -dev.lock
+lock: ## re-resolve Python dependencies from pyproject.toml into requirements.lock (runtime) and -dev.lock, and schemathesis's lock
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	.venv-lock/bin/python scripts/toolchain/split_lock.py
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --disable-pip-version-check schemathesis==$(SCHEMATHESIS_VERSION)
+	{ echo "# Written by \`make lock\` (pip freeze of a fresh venv with schemathesis==$(SCHEMATHESIS_VERSION)); do not edit by hand."; \
+	  echo "# Schemathesis needs Hypothesis >= 6.130; Brownie pins 6.27.3, so it lives in .venv-schemathesis."; \
+	  .venv-lock/bin/python -m pip freeze --disable-pip-version-check | sort -f; } > $(SCHEMATHESIS_LOCK)
 	rm -rf .venv-lock
 
 clean: ## remove build output and run state (keeps .venv and node_modules)

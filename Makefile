@@ -194,7 +194,8 @@ bench: bench-gas bench-indexer bench-metrics ## every benchmark: gas, the indexe
 
 bench-gas: setup ## gas figures of every public function, against bench/gas-baseline.json
 	$(require_free_chain_port)
-	$(BROWNIE) run $(CURDIR)/bench/gas_report.py --network development
+	@$(BROWNIE) compile >/dev/null
+	$(BIN)/python bench/gas_report.py
 
 bench-indexer: setup ## indexer backfill vs raw baseline, memory, follow latency (100 000 events, cached chain)
 	@$(BROWNIE) compile >/dev/null

@@ -1,6 +1,10 @@
 """Gas used by every state-changing public function of coopledger's contracts, against a baseline.
 
-    make bench        (runs: brownie run bench/gas_report.py --network development)
+    make bench-gas    (runs: python bench/gas_report.py)
+
+A plain script: it loads the Brownie project and connects to Brownie's development network (an anvil it
+starts) itself, so it runs from any folder, whatever the checkout's path holds (``brownie run`` turns a
+script's path into a module name and fails on a folder with a dot in its name).
 
 Each figure is the gas of one transaction in a fixed scenario on a fresh anvil (its latest hardfork). The
 committed baseline, bench/gas-baseline.json, holds the figures of the last accepted change; the report
@@ -16,19 +20,27 @@ figures beside the anchor doing the same job, with the ratio and its target.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from brownie import Agreements, Consortium, MockERC20, ReferralRewards, accounts, chain, web3
-
-from bench import gas_anchors
-from ledger.protocol.codes import encode_code
-from ledger.protocol.commitments import make_commitment
-from ledger.protocol.eip712 import agreement_approval, conversion_voucher, sign_typed_data, split_signature
-from scripts.deploy import deployment_record
+from brownie import accounts, chain, network, project, web3
 
 BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR.parent))
+
+from bench import gas_anchors  # noqa: E402
+from ledger.protocol.codes import encode_code  # noqa: E402
+from ledger.protocol.commitments import make_commitment  # noqa: E402
+from ledger.protocol.eip712 import (  # noqa: E402
+    agreement_approval,
+    conversion_voucher,
+    sign_typed_data,
+    split_signature,
+)
+from scripts.deploy import deployment_record  # noqa: E402
+
 BASELINE = BENCH_DIR / "gas-baseline.json"
 RESULTS = BENCH_DIR / "results" / "gas.json"
 NATIVE = "0x0000000000000000000000000000000000000000"
@@ -47,6 +59,11 @@ TARGETS = {
 }
 
 
+def _built() -> Any:
+    """The loaded Brownie project: its contract containers (``_built().Agreements``)."""
+    return project.get_loaded_projects()[0]
+
+
 def _members(count: int) -> list[Any]:
     """``count`` accounts: the unlocked test accounts first, then generated local ones (gas price is 0)."""
     generated = [accounts.add(f"0x{0xBE7C0000 + index:064x}") for index in range(max(0, count - 10))]
@@ -59,7 +76,7 @@ def _consortium(members: list[Any], assets: tuple[Any, ...] = ()) -> Any:
         (m.address, f"Member {i}", encode_code("bakery"), encode_code("north")) for i, m in enumerate(members)
     ]
     approved = [asset.address for asset in assets]
-    return Consortium.deploy(profiles, approved, 5_001, 7 * 24 * 3600, {"from": members[0]})
+    return _built().Consortium.deploy(profiles, approved, 5_001, 7 * 24 * 3600, {"from": members[0]})
 
 
 def _proposal(parties: list[Any], asset: Any) -> tuple[Any, ...]:
@@ -111,9 +128,9 @@ def agreements_figures() -> dict[str, int]:
     """Agreements: every state-changing function, deposits with 2 and 20 parties."""
     members = _members(20)
     customer = accounts[0]
-    token = MockERC20.deploy("Coop Dollar", "cUSD", {"from": customer})
+    token = _built().MockERC20.deploy("Coop Dollar", "cUSD", {"from": customer})
     consortium = _consortium(members, (token,))
-    agreements = Agreements.deploy(consortium, {"from": accounts[0]})
+    agreements = _built().Agreements.deploy(consortium, {"from": accounts[0]})
     token.mint(customer, 10**30, {"from": customer})
     token.approve(agreements, 10**29, {"from": customer})  # finite: the allowance is written on every deposit
     figures: dict[str, int] = {"Agreements.deploy": agreements.tx.gas_used}
@@ -207,9 +224,9 @@ def referrals_figures() -> dict[str, int]:
     """ReferralRewards: every state-changing function; claims by a referrer who already holds the token."""
     members = _members(12)
     sponsor, referrer = members[10], members[1]  # the sponsor is a generated account, to sign vouchers
-    token = MockERC20.deploy("Coop Dollar", "cUSD", {"from": sponsor})
+    token = _built().MockERC20.deploy("Coop Dollar", "cUSD", {"from": sponsor})
     consortium = _consortium(members, (token,))
-    referrals = ReferralRewards.deploy(consortium, {"from": accounts[0]})
+    referrals = _built().ReferralRewards.deploy(consortium, {"from": accounts[0]})
     token.mint(sponsor, 10**30, {"from": sponsor})
     token.approve(referrals, 10**29, {"from": sponsor})
     token.mint(referrer, 1, {"from": referrer})
@@ -253,7 +270,7 @@ def anchor_figures() -> dict[str, int]:
     """The anchors (PaymentSplitter, MerkleDistributor) paid in the same kind of token as ours, every
     recipient holding it already."""
     holder = accounts[0]
-    token = MockERC20.deploy("Coop Dollar", "cUSD", {"from": holder})
+    token = _built().MockERC20.deploy("Coop Dollar", "cUSD", {"from": holder})
     people = list(accounts[:10])
     for person in people:
         token.mint(person, 10**30, {"from": person})
@@ -288,10 +305,16 @@ def _format_target(name: str, gas: int) -> str:
 
 
 def main() -> dict[str, Any]:
-    """Measure every scenario, print the table against the baseline and write bench/results/gas.json."""
-    figures: dict[str, int] = {}
-    for scenario in SCENARIOS:
-        figures.update(scenario())
+    """Measure every scenario on a fresh development chain, print the table against the baseline and write
+    bench/results/gas.json."""
+    project.load(BENCH_DIR.parent, name="CoopLedgerGas")
+    network.connect("development")
+    try:
+        figures: dict[str, int] = {}
+        for scenario in SCENARIOS:
+            figures.update(scenario())
+    finally:
+        network.disconnect()
     baseline: dict[str, int] = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
     width = max(len(name) for name in figures)
     print(f"\n{'function':<{width}}  {'gas':>10}  {'baseline':>10}  {'change':<16}  target")
@@ -315,3 +338,7 @@ def main() -> dict[str, Any]:
     RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
     print(f"figures written to {RESULTS.relative_to(BENCH_DIR.parent)}")
     return figures
+
+
+if __name__ == "__main__":
+    main()

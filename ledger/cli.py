@@ -3,6 +3,7 @@ the API to its settings, and the member's commands to the chain)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import socket
@@ -241,7 +242,18 @@ def serve(
     server = uvicorn.Config(
         create_app(settings), log_level="info" if verbose else "warning", access_log=verbose
     )
-    uvicorn.Server(server).run(sockets=[listener])
+    # uvicorn answers SIGTERM and Ctrl-C by finishing the requests in flight, then raises the signal again
+    # once it has put the previous handler back: this one, so the process ends as the indexer does (exit 0).
+    _stop_on_sigterm()
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.Server(server).run(sockets=[listener])
+    try:
+        with Store.open(settings.store_url) as store:
+            checkpoint = store.checkpoint()
+        where = f"is indexed up to block {checkpoint.block_number}" if checkpoint else "holds no block yet"
+    except CoopLedgerError:
+        where = "does not answer now"
+    console.print(f"stopped serving; the store it served {where}")
 
 
 def _require_store(url: str) -> None:

@@ -97,6 +97,10 @@ def test_the_wheel_installs_with_the_tested_pins_and_serves_the_dashboard(tmp_pa
             status, body = _get(f"{base}{path}")
             assert (status, len(body) > 1_000) == (200, True), path
         assert _get(f"{base}/v1/members")[0] == 200
+        server.terminate()  # what a service manager's stop sends: SIGTERM
+        assert server.wait(timeout=30) == 0
+        said = server.stdout.read().decode() if server.stdout else ""
+        assert "stopped serving; the store it served holds no block yet" in said
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        if server.poll() is None:
+            server.kill()

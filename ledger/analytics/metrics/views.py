@@ -20,7 +20,16 @@ import networkx as nx
 
 from ledger.analytics.graph import LedgerGraph, status_at
 
-__all__ = ["TIE_KINDS", "Snapshot", "assets", "members_at", "snapshot", "tie_graph", "value_graph"]
+__all__ = [
+    "TIE_KINDS",
+    "Snapshot",
+    "assets",
+    "canonical_order",
+    "members_at",
+    "snapshot",
+    "tie_graph",
+    "value_graph",
+]
 
 TIE_KINDS = frozenset({"agreement", "referral", "conversion", "reward", "value"})
 
@@ -46,25 +55,39 @@ def members_at(graph: nx.MultiDiGraph[str], block: int) -> dict[str, dict[str, A
     return members
 
 
+def canonical_order(address: str) -> str:
+    """The sort key of the canonical member order: the address as a 160-bit number (its lower-case hex).
+
+    Every graph a figure is computed on lists its members, and each member's ties, in this order, so a figure
+    whose algorithm depends on the order it meets nodes (Louvain's communities, sampled betweenness, the
+    rounding of PageRank's sums) depends only on the chain, never on the order in which a process happened
+    to meet the members: an auditor who rebuilds the graph from the chain gets the same figures exactly.
+    """
+    return address.lower()
+
+
 def tie_graph(graph: nx.MultiDiGraph[str], members: dict[str, dict[str, Any]]) -> nx.Graph[str]:
-    """The undirected tie graph over ``members`` (see the module's docstring); nodes carry the profile."""
-    ties: nx.Graph[str] = nx.Graph()
-    ties.add_nodes_from(members.items())
+    """The undirected tie graph over ``members`` (see the module's docstring); nodes carry the profile.
+    Nodes and edges are added in the canonical order (:func:`canonical_order`)."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
     for u, v, data in graph.edges(data=True):
         kind = data["kind"]
         if u == v or u not in members or v not in members or kind not in TIE_KINDS:
             continue
         if kind == "agreement" and u > v:
             continue  # co-party edges come in both directions: count the agreement once
-        if ties.has_edge(u, v):
-            tie = ties[u][v]
-            tie["weight"] += 1
-        else:
-            ties.add_edge(u, v, weight=1, value=0, kinds=set())
-            tie = ties[u][v]
+        pair = (u, v) if canonical_order(u) < canonical_order(v) else (v, u)
+        tie = found.setdefault(pair, {"weight": 0, "value": 0, "kinds": set()})
+        tie["weight"] += 1
         tie["kinds"].add(kind)
         if kind == "value":
             tie["value"] += data["amount"]
+    ties: nx.Graph[str] = nx.Graph()
+    ties.add_nodes_from(sorted(members.items(), key=lambda item: canonical_order(item[0])))
+    ordered = sorted(
+        found.items(), key=lambda item: (canonical_order(item[0][0]), canonical_order(item[0][1]))
+    )
+    ties.add_edges_from((u, v, tie) for (u, v), tie in ordered)
     return ties
 
 

@@ -53,8 +53,13 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with Store.open(chosen.store_url) as store:
-            app.state.service = LedgerService(store, chosen)
-            yield
+            service = LedgerService(store, chosen)
+            app.state.service = service
+            service.refresher.start()
+            try:
+                yield
+            finally:
+                service.refresher.stop()
 
     app = FastAPI(
         title="coopledger",

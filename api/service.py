@@ -1,21 +1,33 @@
-"""What the API's routes read: the store, the graph kept in step with it, and the per-height metrics cache.
+"""What the API's routes read: the store, the graph kept in step with it, and the metrics cache.
 
 One :class:`LedgerService` per process. The store is the source of truth; the graph is synced from it when
-the indexed head has moved; every metric is computed once per *height key* and then served from the cache.
+the indexed head has moved.
 
-A height key is ``(block, hash of the newest stored block at or below it)``: the same block answered again
-reuses the cached figures, while a reorganisation that rewrote history below that block changes the hash and
-so the key. Cold computations read the graph under one lock (the graph is not safe to read while it syncs);
-warm answers take no lock.
+**Figures are keyed by what they depend on, not by the head.** Every figure is a function of the graph at its
+height, and the graph changes only with an event the graph reads
+(:meth:`~ledger.protocol.events.EventFold.events_read`). A height's *change key* is the block and hash of the
+newest such event at or below it: every block from that event up to the next one shares the figures, so an
+empty block (or an event no figure reads) computes nothing, while a reorganisation that rewrote that event's
+block changes the hash and so the key. Every answer says the height it is for (``block``), the block of the
+last change it reflects (``last_change_block``) and how far the indexed head is past it (``behind_head``).
+
+**A request at the head never waits for a recompute.** A background thread (:class:`HeadRefresher`) computes
+the head's figures once per change, one at a time. Until they are ready, a request that names no height gets
+the newest complete answer, with its own ``block`` and ``behind_head``; only the very first request of a
+process, with nothing complete yet, waits. An explicit ``as_of_block`` is always answered exactly.
+
+Computations run on a frozen copy of the graph at the height (:meth:`LedgerService.snapshot`), taken under
+the graph's lock, so a long computation does not hold up the graph's sync or another request.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import dataclass, replace
+from typing import TypedDict, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
@@ -35,7 +47,7 @@ from ledger.analytics.metrics.report import (
     network_report,
     value_report,
 )
-from ledger.analytics.metrics.views import Snapshot, snapshot
+from ledger.analytics.metrics.views import Snapshot, snapshot_of
 from ledger.exceptions import CoopLedgerError, StoreError
 from ledger.indexer.chain import ChainReader
 from ledger.indexer.decoding import EventDecoder
@@ -46,6 +58,10 @@ from ledger.types import Checkpoint
 __all__ = ["Height", "HeightError", "LedgerService"]
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+#: The events the graph (and so every figure) reads.
+GRAPH_EVENTS = LedgerGraph.events_read()
 
 _HEALTH_TIMEOUT_S = 2.0
 
@@ -59,12 +75,32 @@ class HeightError(CoopLedgerError):
         self.parameter = parameter
 
 
+class Stamp(TypedDict):
+    """What every metrics answer says about its height (:class:`api.schemas.metrics.AtHeight`)."""
+
+    block: int
+    last_change_block: int | None
+    behind_head: int
+
+
 @dataclass(frozen=True)
 class Height:
-    """The block a request is answered at, and its cache key (see the module's docstring)."""
+    """The block a request is answered at, its change key (see the module's docstring: the block and hash of
+    the last event the graph reads at or below it; ``(-1, "")`` before any), and how far the indexed head was
+    past it when the request came."""
 
     block: int
     key: tuple[int, str]
+    behind_head: int = 0
+
+    @property
+    def last_change_block(self) -> int | None:
+        """The block of the last change the figures at this height reflect (None: no change yet)."""
+        return self.key[0] if self.key[0] >= 0 else None
+
+    def stamp(self) -> Stamp:
+        """The fields every metrics answer carries about its height."""
+        return Stamp(block=self.block, last_change_block=self.last_change_block, behind_head=self.behind_head)
 
 
 class LedgerService:
@@ -77,9 +113,13 @@ class LedgerService:
         self.thresholds = AlertThresholds(settings.alert_max_hhi, settings.alert_free_rider_ratio)
         self._ledger = LedgerGraph(())
         self._graph_lock = threading.Lock()
+        self._snapshots = MetricsCache(2)  # frozen copies of the graph: the head's and the one before
         self._head: Checkpoint | None = None
         self._head_read_at = -float("inf")
+        self._change_keys: dict[tuple[int, str], tuple[int, str]] = {}
+        self._complete: Height | None = None  # the newest height whose figures are all computed
         self._decoder: tuple[DeploymentManifest, EventDecoder] | None = None
+        self.refresher = HeadRefresher(self, interval=max(settings.poll_interval, 0.1))
 
     # --------------------------------------------------------------------------------------- heights
 
@@ -92,7 +132,8 @@ class LedgerService:
         return self._head
 
     def height(self, as_of_block: int | None, parameter: str = "as_of_block") -> Height:
-        """The height to answer at: ``as_of_block``, or the indexed head when it is None.
+        """The height to answer at: ``as_of_block`` exactly, or — when it is None — the indexed head if its
+        figures are computed, else the newest height whose figures are (see the module's docstring).
 
         Raises
         ------
@@ -104,7 +145,7 @@ class LedgerService:
         if head is None:
             raise HeightError("Nothing is indexed yet: run `coopledger index` and ask again.")
         if as_of_block is None:
-            return Height(head.block_number, (head.block_number, head.block_hash))
+            return self._head_height(head)
         if as_of_block > head.block_number:
             self._head_read_at = -float("inf")  # the indexer may have moved on since the last read
             head = self.head()
@@ -115,37 +156,84 @@ class LedgerService:
                 "ask for a block at or below it.",
                 parameter,
             )
-        if as_of_block == head.block_number:
-            return Height(as_of_block, (as_of_block, head.block_hash))
-        below = self.store.block_at_or_below(as_of_block)
-        return Height(as_of_block, (as_of_block, below.hash if below else ""))
+        return Height(as_of_block, self.change_key(as_of_block, head), head.block_number - as_of_block)
+
+    def change_key(self, block: int, head: Checkpoint) -> tuple[int, str]:
+        """``block``'s change key while ``head`` is the indexed head (one query per block and head)."""
+        memo = (block, head.block_hash)
+        found = self._change_keys.get(memo)
+        if found is None:
+            if len(self._change_keys) > 256:
+                self._change_keys.clear()
+            found = self.store.last_change(block, GRAPH_EVENTS) or (-1, "")
+            self._change_keys[memo] = found
+        return found
+
+    def _head_height(self, head: Checkpoint) -> Height:
+        fresh = Height(head.block_number, self.change_key(head.block_number, head))
+        if self.ready(fresh):
+            return fresh
+        self.refresher.wake()
+        complete = self._complete
+        if complete is None or complete.block > head.block_number:
+            return fresh  # nothing complete yet (or the store was rolled back below it): compute now
+        if self.change_key(complete.block, head) != complete.key:
+            return fresh  # a reorganisation rewrote what it reflects
+        return replace(complete, behind_head=head.block_number - complete.block)
+
+    def ready(self, height: Height) -> bool:
+        """Whether the figures every head request reads (network, values, referrals, alerts) are computed for
+        ``height``'s change key."""
+        return self.cache.peek((*height.key, "alerts")) is not None
+
+    def refresh_head(self) -> Height | None:
+        """Compute the indexed head's figures if they are not yet (the :class:`HeadRefresher`'s one step);
+        the height they are for, or None when nothing is indexed."""
+        head = self.head()
+        if head is None:
+            return None
+        height = Height(head.block_number, self.change_key(head.block_number, head))
+        if not self.ready(height):
+            self.alerts(height)  # computes the network, value and referral figures on the way
+        return height
 
     # --------------------------------------------------------------------------------------- metrics
 
     def cached(self, height: Height, question: tuple[object, ...], compute: Callable[[], T]) -> T:
-        """``compute()``'s result for ``question`` at ``height``, computed once per height key."""
+        """``compute()``'s result for ``question`` at ``height``, computed once per change key."""
         return self.cache.get((*height.key, *question), compute)
 
     async def answer(
         self, height: Height, question: tuple[object, ...], compute: Callable[[], bytes]
     ) -> bytes:
         """A serialised answer for ``question`` at ``height``: from the cache at once when it is there (the
-        warm path takes no thread and no lock), else computed in a worker thread so the event loop stays free.
-        """
-        found = self.cache.peek((*height.key, *question))
+        warm path takes no thread and no lock), else built in a worker thread so the event loop stays free.
+        Answers say their height, so they are kept per height; the figures in them, per change key."""
+        key = ("answer", height.block, height.behind_head, *height.key, *question)
+        found = self.cache.peek(key)
         if isinstance(found, bytes):
             return found
-        return await run_in_threadpool(self.cached, height, question, compute)
+        return await run_in_threadpool(self.cache.get, key, compute)
+
+    def snapshot(self, height: Height) -> Snapshot:
+        """A frozen copy of the graph at ``height`` (synced first if the graph is behind), one per change key:
+        a computation on it holds no lock."""
+
+        def freeze() -> Snapshot:
+            with self._graph_lock:
+                if self._ledger.block < height.block or self._ledger.block_hash != self._head_hash():
+                    kinds = self.store.agreement_kinds()
+                    if kinds != self._ledger.kinds:  # the first deployment recorded, or a new one
+                        self._ledger = LedgerGraph(kinds)
+                    self._ledger.sync(self.store)
+                frozen = self._ledger.as_of(height.block).copy()
+            return snapshot_of(frozen, height.block)
+
+        return self._snapshots.get(height.key, freeze)
 
     def _on_graph(self, height: Height, compute: Callable[[Snapshot], T]) -> T:
-        """Run ``compute`` on the snapshot at ``height`` while holding the graph (synced first if behind)."""
-        with self._graph_lock:
-            if self._ledger.block < height.block or self._ledger.block_hash != self._head_hash():
-                kinds = self.store.agreement_kinds()
-                if kinds != self._ledger.kinds:  # the first deployment recorded, or a new one
-                    self._ledger = LedgerGraph(kinds)
-                self._ledger.sync(self.store)
-            return compute(snapshot(self._ledger, height.block))
+        """Run ``compute`` on the snapshot at ``height``."""
+        return compute(self.snapshot(height))
 
     def _head_hash(self) -> str | None:
         head = self.head()
@@ -180,13 +268,17 @@ class LedgerService:
 
     def alerts(self, height: Height) -> list[Alert]:
         """:func:`~ledger.analytics.metrics.report.alerts_report` at ``height``, with the thresholds from
-        settings."""
+        settings. Once they are computed, every figure a head request reads is (:meth:`ready`)."""
         network, values, _ = self.snapshot_figures(height)
-        return self.cached(
+        found = self.cached(
             height,
             ("alerts",),
             lambda: self._on_graph(height, lambda now: alerts_report(now, network, values, self.thresholds)),
         )
+        complete = self._complete
+        if complete is None or height.block >= complete.block:
+            self._complete = replace(height, behind_head=0)
+        return found
 
     def activity(self, height: Height, period: PeriodName) -> list[Period]:
         """:func:`~ledger.analytics.metrics.activity.activity` per ``period`` at ``height``."""
@@ -253,4 +345,48 @@ class LedgerService:
         with self._graph_lock:
             self._ledger = LedgerGraph(())
             self.cache.clear()
+            self._snapshots.clear()
+            self._change_keys.clear()
+            self._complete = None
             self._head_read_at = -float("inf")
+
+
+class HeadRefresher:
+    """A daemon thread computing the indexed head's figures once per change (:meth:`LedgerService.
+    refresh_head`), woken by a request that found them missing or every ``interval`` seconds. One at a time:
+    a change that comes during a computation is taken up when it ends (the newest head then)."""
+
+    def __init__(self, service: LedgerService, interval: float) -> None:
+        self._service = service
+        self._interval = interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the thread (once)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="coopledger-head-refresher", daemon=True)
+            self._thread.start()
+
+    def wake(self) -> None:
+        """Look at the head now rather than at the next interval."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop the thread, after the computation under way if any."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._service.refresh_head()
+            except CoopLedgerError as exc:  # the store is down, say: the requests say so; try again later
+                log.info("head figures not refreshed: %s", exc)
+            except Exception:  # a bug must not stop the refresher for good: it is logged
+                log.exception("head figures not refreshed")
+            self._wake.wait(self._interval)
+            self._wake.clear()

@@ -66,11 +66,11 @@ def _ranked(values: dict[str, float] | dict[str, int], top: int) -> list[Ranked]
     return [Ranked(address=member, value=float(value)) for member, value in best]
 
 
-def _network(report: NetworkReport, top: int) -> NetworkMetrics:
+def _network(height: Height, report: NetworkReport, top: int) -> NetworkMetrics:
     found = report.communities
     widest = sorted(report.local_bridges, key=lambda bridge: (-bridge[2], bridge[0], bridge[1]))[:top]
     return NetworkMetrics(
-        block=report.block,
+        **height.stamp(),
         members=report.members,
         ties=report.ties,
         density=report.density,
@@ -107,7 +107,9 @@ def _network(report: NetworkReport, top: int) -> NetworkMetrics:
 async def network_metrics(service: Service, height: AsOfBlock, top: Top = 10) -> Response:
     """Size, density, clustering, centralities (betweenness exact or sampled: the answer says which),
     communities, brokers, diversity, gaps and single points of failure of the tie graph at the height."""
-    return await _answer(service, height, ("network", top), lambda: _network(service.network(height), top))
+    return await _answer(
+        service, height, ("network", top), lambda: _network(height, service.network(height), top)
+    )
 
 
 def _member(service: LedgerService, height: Height, address: str, hint: str) -> MemberMetrics:
@@ -133,7 +135,7 @@ def _member(service: LedgerService, height: Height, address: str, hint: str) -> 
         )
     stats = service.referrals(height).per_referrer.get(address, ReferralStats())
     return MemberMetrics(
-        block=height.block,
+        **height.stamp(),
         address=address,
         name=standing.name,
         sector=standing.sector,
@@ -182,7 +184,7 @@ def _sharing(service: LedgerService, height: Height, top: int) -> ValueSharing:
                 free_riders=[FreeRiderInfo.model_validate(rider) for rider in report.free_riders],
             )
         )
-    return ValueSharing(block=height.block, assets=found)
+    return ValueSharing(**height.stamp(), assets=found)
 
 
 @metrics.get("/value-sharing", operation_id="value_sharing_metrics", response_model=ValueSharing)
@@ -196,7 +198,7 @@ def _referrals(service: LedgerService, height: Height, top: int) -> ReferralMetr
     summary = service.referrals(height)
     best = sorted(summary.per_referrer.items(), key=lambda item: (-item[1].conversions, item[0]))[:top]
     return ReferralMetrics(
-        block=height.block,
+        **height.stamp(),
         total=ReferralFigures.model_validate(summary.total),
         programs=[
             ProgramFigures(program_id=program, **ReferralFigures.model_validate(stats).model_dump())
@@ -228,7 +230,7 @@ async def activity_metrics(
     def build() -> Activity:
         found = service.activity(height, period)
         return Activity(
-            block=height.block, period=period, data=[PeriodFigures.model_validate(item) for item in found]
+            **height.stamp(), period=period, data=[PeriodFigures.model_validate(item) for item in found]
         )
 
     return await _answer(service, height, ("activity-answer", period), build)
@@ -242,7 +244,7 @@ async def list_alerts(service: Service, height: AsOfBlock) -> Response:
     def build() -> Alerts:
         found = service.alerts(height)
         return Alerts(
-            block=height.block,
+            **height.stamp(),
             thresholds=Thresholds.model_validate(service.thresholds),
             count=len(found),
             data=[AlertInfo.model_validate(alert) for alert in found],

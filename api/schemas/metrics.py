@@ -12,6 +12,20 @@ from pydantic import BaseModel, Field
 from api.schemas.common import Address, Amount, FromRecord, MemberAddress, SignedAmount
 
 
+class AtHeight(BaseModel):
+    """The height an answer is for, and how fresh it is."""
+
+    block: int = Field(description="the height the figures are for")
+    last_change_block: int | None = Field(
+        description="the block of the last event the figures reflect: every block from it to `block` has "
+        "the same figures (None: no event yet)"
+    )
+    behind_head: int = Field(
+        description="how many blocks the indexed head is past `block`. Without `as_of_block`, 0 unless the "
+        "head's figures are still being computed: the answer is then the newest complete one"
+    )
+
+
 class Ranked(BaseModel):
     address: Address
     value: float
@@ -59,10 +73,9 @@ class LocalBridge(BaseModel):
     span: int | None = Field(description="hops of the shortest other path; null: none (a bridge)")
 
 
-class NetworkMetrics(BaseModel):
+class NetworkMetrics(AtHeight):
     """The network's structure at ``block``; ranked lists hold the ``top`` first."""
 
-    block: int
     members: int
     ties: int
     density: float
@@ -112,10 +125,9 @@ class PartnerDiversityInfo(FromRecord):
     same_sector_share: float | None
 
 
-class MemberMetrics(BaseModel):
+class MemberMetrics(AtHeight):
     """One member's place in the network at ``block``."""
 
-    block: int
     address: Address
     name: str
     sector: str
@@ -159,10 +171,9 @@ class AssetSharing(BaseModel):
     free_riders: list[FreeRiderInfo]
 
 
-class ValueSharing(BaseModel):
+class ValueSharing(AtHeight):
     """Value sharing per asset at ``block``."""
 
-    block: int
     assets: list[AssetSharing]
 
 
@@ -174,10 +185,9 @@ class ReferrerFigures(ReferralFigures):
     address: Address
 
 
-class ReferralMetrics(BaseModel):
+class ReferralMetrics(AtHeight):
     """Referral figures at ``block``: in total, per program, and the ``top`` referrers by conversions."""
 
-    block: int
     total: ReferralFigures
     programs: list[ProgramFigures]
     top_referrers: list[ReferrerFigures]
@@ -195,10 +205,9 @@ class Thresholds(FromRecord):
     free_rider_ratio: float
 
 
-class Alerts(BaseModel):
+class Alerts(AtHeight):
     """Every early warning at ``block`` with its evidence, and the thresholds used."""
 
-    block: int
     thresholds: Thresholds
     count: int
     data: list[AlertInfo]
@@ -216,9 +225,8 @@ class PeriodFigures(FromRecord):
     interactions_per_member: float | None
 
 
-class Activity(BaseModel):
+class Activity(AtHeight):
     """Size, growth and engagement per period up to ``block``."""
 
-    block: int
     period: Literal["day", "week", "month"]
     data: list[PeriodFigures]

@@ -101,6 +101,11 @@ class EventFold:
             raise KeyError(f"Agreements.Kind {value}")
         return self.kinds[value]
 
+    @classmethod
+    def events_read(cls) -> frozenset[tuple[str, str]]:
+        """The (contract, event) pairs this fold has a handler for: any other event changes nothing in it."""
+        return frozenset(pair for pair, name in HANDLERS.items() if callable(getattr(cls, name, None)))
+
     def apply(self, item: LedgerEvent) -> None:
         """Apply one event; events this fold has no handler for change nothing."""
         name = HANDLERS.get((item.contract, item.event))

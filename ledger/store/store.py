@@ -16,7 +16,7 @@ in memory as committed, and reads them again after any failed write.
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from operator import itemgetter
 from pathlib import Path
@@ -28,11 +28,13 @@ from sqlalchemy import (
     Connection,
     Engine,
     Table,
+    and_,
     create_engine,
     delete,
     event,
     func,
     insert,
+    or_,
     select,
     tuple_,
 )
@@ -193,6 +195,23 @@ class Store:
         with self._engine.connect() as connection:
             row = connection.execute(query).first()
         return None if row is None else BlockHeader(row.number, row.hash, row.parent_hash, row.timestamp)
+
+    def last_change(self, at_or_below: int, read: Collection[tuple[str, str]]) -> tuple[int, str] | None:
+        """The block number and hash of the newest stored event at or below block ``at_or_below`` among the
+        (contract, event) pairs ``read``, or None: the last change of whatever reads only those events.
+        One walk down the (block, log index) index from ``at_or_below``."""
+        if not read:
+            return None
+        wanted = or_(*(and_(events.c.contract == owner, events.c.event == name) for owner, name in read))
+        query = (
+            select(events.c.block_number, events.c.block_hash)
+            .where(events.c.block_number <= at_or_below, wanted)
+            .order_by(events.c.block_number.desc(), events.c.log_index.desc())
+            .limit(1)
+        )
+        with self._engine.connect() as connection:
+            row = connection.execute(query).first()
+        return None if row is None else (int(row.block_number), str(row.block_hash))
 
     def block_hash(self, number: int) -> str | None:
         """The stored hash of block ``number``, or None if the store has no such block."""

@@ -27,6 +27,7 @@ __all__ = [
     "canonical_order",
     "members_at",
     "snapshot",
+    "snapshot_of",
     "tie_graph",
     "value_graph",
 ]
@@ -128,6 +129,11 @@ class Snapshot:
 def snapshot(ledger: LedgerGraph, block: int) -> Snapshot:
     """The :class:`Snapshot` of ``ledger`` at ``block`` (its
     :meth:`~ledger.analytics.graph.LedgerGraph.as_of` view)."""
-    graph = ledger.as_of(block)
+    return snapshot_of(ledger.as_of(block), block)
+
+
+def snapshot_of(graph: nx.MultiDiGraph[str], block: int) -> Snapshot:
+    """The :class:`Snapshot` at ``block`` of ``graph``, which holds nothing after ``block`` (an as-of view,
+    or a copy of one)."""
     members = members_at(graph, block)
     return Snapshot(block, graph, members, tie_graph(graph, members))

@@ -1,0 +1,156 @@
+"""Metrics at a moving head: figures keyed by the last change they depend on, computed once per change in the
+background, and a request at the head answered at once with the newest complete figures meanwhile."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+import api.service
+from api.main import create_app
+from api.service import LedgerService
+from api.settings import ApiSettings
+from ledger.analytics.metrics.report import NetworkReport, network_report
+from ledger.analytics.metrics.views import Snapshot
+from ledger.indexer.chain import ChainReader
+from ledger.indexer.sync import Indexer
+from ledger.protocol.manifest import load_manifest
+from ledger.store import Store
+from tests.ledger.chain_fixtures import Anvil, Deployment, deploy, make_activity, start_anvil
+
+pytestmark = pytest.mark.chain  # each test starts its own anvil: the chain moves on under the API
+
+
+@dataclass
+class Live:
+    """A chain that moves on, its indexer (one :meth:`index` per step) and the API over the store."""
+
+    anvil: Anvil
+    deployment: Deployment
+    settings: ApiSettings
+    client: TestClient
+
+    @property
+    def service(self) -> LedgerService:
+        service: LedgerService = self.client.app.state.service  # type: ignore[attr-defined]
+        return service
+
+    def index(self) -> int:
+        """Index up to the chain's head; the indexed head."""
+        with Store.open(self.settings.store_url) as store:
+            Indexer(ChainReader(self.anvil.url), store, load_manifest(self.deployment.manifest_path)).sync()
+        head = self.anvil.w3.eth.block_number
+        _eventually(
+            lambda: self.client.get("/health").json()["indexed_head"] == head, "the API sees the head"
+        )
+        return head
+
+    def mine_empty_blocks(self, count: int) -> None:
+        for _ in range(count):
+            self.anvil.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
+
+def _eventually(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[Live]:
+    anvil = start_anvil(None, None)
+    try:
+        deployment = deploy(anvil.w3, tmp_path)
+        make_activity(deployment, rounds=1)
+        settings = ApiSettings(
+            rpc_url=anvil.url,
+            store_url=f"sqlite:///{tmp_path}/store.db",
+            manifest=deployment.manifest_path,
+            poll_interval=0.01,
+        )
+        with Store.open(settings.store_url) as store:
+            Indexer(ChainReader(anvil.url), store, load_manifest(deployment.manifest_path)).sync()
+        with TestClient(create_app(settings)) as client:
+            yield Live(anvil, deployment, settings, client)
+    finally:
+        anvil.stop()
+
+
+def _fresh(live: Live, path: str) -> dict[str, Any]:
+    """``path``'s answer once it is for the indexed head (the background computation done)."""
+    found: dict[str, Any] = {}
+
+    def current() -> bool:
+        found.update(live.client.get(path).json())
+        return bool(found["behind_head"] == 0)
+
+    _eventually(current, f"{path} at the head")
+    return found
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch, gate: threading.Event | None = None) -> list[int]:
+    """Count the network reports computed (the blocks they were computed at); with ``gate``, each waits for
+    it first."""
+    computed: list[int] = []
+    real = network_report
+
+    def counted(now: Snapshot) -> NetworkReport:
+        computed.append(now.block)
+        if gate is not None:
+            assert gate.wait(60), "the test never opened the gate"
+        return real(now)
+
+    monkeypatch.setattr(api.service, "network_report", counted)
+    return computed
+
+
+def test_empty_blocks_share_the_figures_of_the_last_change(
+    live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = _fresh(live, "/v1/metrics/network")
+    computed = _counting(monkeypatch)
+    live.mine_empty_blocks(3)
+    head = live.index()
+    after = live.client.get("/v1/metrics/network").json()
+    assert (after["block"], after["behind_head"]) == (head, 0)
+    assert after["last_change_block"] == before["last_change_block"] < head - 2
+    assert {**after, "block": 0} == {**before, "block": 0}
+    explicit = live.client.get(f"/v1/metrics/network?as_of_block={head - 1}").json()
+    assert explicit["block"] == head - 1
+    assert explicit["behind_head"] == 1
+    assert computed == [], "an empty block computed nothing"
+
+
+def test_a_request_at_the_head_never_waits_and_the_change_shows_once_computed(
+    live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = _fresh(live, "/v1/metrics/network")
+    gate = threading.Event()
+    computed = _counting(monkeypatch, gate)
+    make_activity(live.deployment, rounds=1, tag="b")  # new agreements, deposits and referrals
+    head = live.index()
+
+    # the head's figures are being computed (held at the gate): requests get the newest complete ones
+    _eventually(lambda: len(computed) == 1, "the background computation to start")
+    for _ in range(3):
+        meanwhile = live.client.get("/v1/metrics/network").json()
+        assert meanwhile["block"] == before["block"]
+        assert meanwhile["behind_head"] == head - before["block"] > 0
+        assert meanwhile["top_strength"] == before["top_strength"]
+
+    gate.set()
+    after = _fresh(live, "/v1/metrics/network")
+    assert after["block"] == head
+    assert after["last_change_block"] > before["last_change_block"]
+    assert after["top_strength"] != before["top_strength"], "the new ties show"
+    assert len(computed) == 1, "computed once, however many requests came meanwhile"
+    alerts = live.client.get("/v1/alerts").json()
+    assert (alerts["block"], alerts["behind_head"]) == (head, 0)

@@ -52,7 +52,7 @@ from ledger.exceptions import CoopLedgerError, StoreError
 from ledger.indexer.chain import ChainReader
 from ledger.indexer.decoding import EventDecoder
 from ledger.protocol.manifest import DeploymentManifest
-from ledger.store import Store
+from ledger.store import Store, queries
 from ledger.types import Checkpoint
 
 __all__ = ["Height", "HeightError", "LedgerService"]
@@ -118,6 +118,8 @@ class LedgerService:
         self._head_read_at = -float("inf")
         self._change_keys: dict[tuple[int, str], tuple[int, str]] = {}
         self._complete: Height | None = None  # the newest height whose figures are all computed
+        self._counts: dict[tuple[object, ...], tuple[int, str, int]] = {}  # filter -> (block, hash, count)
+        self._pages = MetricsCache(256)  # serialised pages of the history, per head
         self._decoder: tuple[DeploymentManifest, EventDecoder] | None = None
         self.refresher = HeadRefresher(self, interval=max(settings.poll_interval, 0.1))
 
@@ -210,10 +212,7 @@ class LedgerService:
         warm path takes no thread and no lock), else built in a worker thread so the event loop stays free.
         Answers say their height, so they are kept per height; the figures in them, per change key."""
         key = ("answer", height.block, height.behind_head, *height.key, *question)
-        found = self.cache.peek(key)
-        if isinstance(found, bytes):
-            return found
-        return await run_in_threadpool(self.cache.get, key, compute)
+        return await _cached_bytes(self.cache, key, compute)
 
     def snapshot(self, height: Height) -> Snapshot:
         """A frozen copy of the graph at ``height`` (synced first if the graph is behind), one per change key:
@@ -308,6 +307,31 @@ class LedgerService:
         """Any other figure of the snapshot at ``height`` (e.g. one member's), cached under ``question``."""
         return self.cached(height, question, lambda: self._on_graph(height, compute))
 
+    # -------------------------------------------------------------------------------------- history
+
+    def history_count(self, selection: queries.EventFilter, head: Checkpoint) -> int:
+        """How many stored events up to ``head`` match ``selection``: counted once per filter, then brought
+        up to each new head by counting only the blocks since (unless a reorganisation rewrote the block it
+        was counted to: then counted again). Work per new head grows with the new events, not the store."""
+        memo = self._counts.get(selection.key)
+        if memo is not None and (memo[0], memo[1]) == (head.block_number, head.block_hash):
+            return memo[2]
+        with self.store.reading() as connection:
+            if memo is not None and memo[0] < head.block_number and self.store.block_hash(memo[0]) == memo[1]:
+                since = selection.within(memo[0] + 1, head.block_number)
+                count = memo[2] + queries.event_count(connection, since)
+            else:
+                count = queries.event_count(connection, selection.within(0, head.block_number))
+        if len(self._counts) > 1_024:
+            self._counts.clear()
+        self._counts[selection.key] = (head.block_number, head.block_hash, count)
+        return count
+
+    async def history_answer(self, key: tuple[object, ...], compute: Callable[[], bytes]) -> bytes:
+        """A serialised page of the history for ``key`` (which names the head it is for), built once in a
+        worker thread and then served at once; kept apart from the figures, so paging never evicts them."""
+        return await _cached_bytes(self._pages, key, compute)
+
     # -------------------------------------------------------------------------------------- facts
 
     def labels(self, contract: str, enum: str) -> list[str]:
@@ -347,8 +371,19 @@ class LedgerService:
             self.cache.clear()
             self._snapshots.clear()
             self._change_keys.clear()
+            self._counts.clear()
+            self._pages.clear()
             self._complete = None
             self._head_read_at = -float("inf")
+
+
+async def _cached_bytes(cache: MetricsCache, key: tuple[object, ...], compute: Callable[[], bytes]) -> bytes:
+    """``compute()``'s bytes for ``key`` from ``cache``: at once when they are there (no thread, no lock),
+    else computed once in a worker thread."""
+    found = cache.peek(key)
+    if isinstance(found, bytes):
+        return found
+    return await run_in_threadpool(cache.get, key, compute)
 
 
 class HeadRefresher:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 
 from api.deps import (
     MAX_ID,
     NUMBER_KEY,
-    Connection_,
     Keyset,
     Paging,
+    Service,
     address_query,
     checksum_address,
     paging,
@@ -24,6 +25,7 @@ router = APIRouter(prefix="/events", tags=["audit"])
 
 _NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
+JSON = "application/json"
 EVENT_ORDER = Keyset("`<block>-<log index>`", (NUMBER_KEY, NUMBER_KEY))
 
 
@@ -71,17 +73,32 @@ def event_out(row: dict[str, object]) -> Event:
     return Event.model_validate({**row, "args": json_args(row["args"])})
 
 
-@router.get("", operation_id="list_events")
-def list_events(
-    connection: Connection_,
+@router.get("", operation_id="list_events", response_model=Page[Event])
+async def list_events(
+    service: Service,
     page: Annotated[Paging, paging(EVENT_ORDER)],
     selection: EventSelection,
-) -> Page[Event]:
-    """The audit history in chain order (block, log index); each event with its block number and hash, block
-    time, transaction hash and log index."""
-    found = queries.event_page(connection, selection, after=page.after, limit=page.limit)
-    return Page[Event](
-        data=[event_out(row) for row in found.rows],
-        count=found.count,
-        next_cursor=EVENT_ORDER.spell(found.next_key),
-    )
+) -> Response:
+    """The audit history in chain order (block, log index) up to the indexed head; each event with its block
+    number and hash, block time, transaction hash and log index. A page is found by one walk of the (block,
+    log index) index from its cursor, however deep; the count is kept per filter and brought up to each new
+    head by counting the new blocks only."""
+    head = service.head()
+    if head is None:
+        return Response(Page[Event](data=[], count=0, next_cursor=None).model_dump_json(), media_type=JSON)
+    bounded = selection.within(0, head.block_number)
+    after = None if page.after is None else tuple(page.after)
+
+    def build() -> bytes:
+        with service.store.reading() as connection:
+            rows, next_key = queries.event_rows(connection, bounded, after=page.after, limit=page.limit)
+        answer = Page[Event](
+            data=[event_out(row) for row in rows],
+            count=service.history_count(selection, head),
+            next_cursor=EVENT_ORDER.spell(next_key),
+        )
+        return answer.model_dump_json().encode()
+
+    key = (head.block_number, head.block_hash, selection.key, after, page.limit)
+    body = await service.history_answer(key, build)
+    return Response(body, media_type=JSON, headers={"X-Block-Height": str(head.block_number)})

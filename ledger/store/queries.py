@@ -8,7 +8,7 @@ Queries are SQLAlchemy Core, portable between SQLite and PostgreSQL (row-value c
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, exists, func, or_, select, tuple_
@@ -32,7 +32,9 @@ __all__ = [
     "agreement_page",
     "asset_page",
     "blocks_with_events",
+    "event_count",
     "event_page",
+    "event_rows",
     "events_between",
     "events_in_blocks",
     "events_up_to",
@@ -71,11 +73,16 @@ def _page(
     conditions: Conditions,
     after: Sequence[Any] | None,
     limit: int,
+    *,
+    counted: bool = True,
 ) -> Page:
-    """Rows of ``query`` matching ``conditions``, ordered by ``keys``, the first ``limit`` after ``after``."""
+    """Rows of ``query`` matching ``conditions``, ordered by ``keys``, the first ``limit`` after ``after``
+    (``counted``: with the count of every matching row; else the count is -1)."""
     where = and_(True, *conditions)
-    count_query = select(func.count()).select_from(query.where(where).subquery())
-    count = int(connection.execute(count_query).scalar_one())
+    count = -1
+    if counted:
+        count_query = select(func.count()).select_from(query.where(where).subquery())
+        count = int(connection.execute(count_query).scalar_one())
     if after is not None:
         bound = keys[0] > after[0] if len(keys) == 1 else tuple_(*keys) > tuple_(*after)
         where = and_(where, bound)
@@ -304,6 +311,17 @@ class EventFilter:
             conditions.append(events.c.block_number <= self.to_block)
         object.__setattr__(self, "conditions", conditions)
 
+    def within(self, first: int, last: int) -> EventFilter:
+        """This filter narrowed to blocks ``first..last`` as well."""
+        low = first if self.from_block is None else max(first, self.from_block)
+        high = last if self.to_block is None else min(last, self.to_block)
+        return replace(self, from_block=low, to_block=high)
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        """The filter as a hashable key (for caches)."""
+        return (self.contract, self.event, self.address, self.from_block, self.to_block)
+
 
 _EVENT_COLUMNS = (
     events.c.block_number,
@@ -331,6 +349,22 @@ def event_page(
     event name and decoded arguments."""
     keys = [events.c.block_number, events.c.log_index]
     return _page(connection, _event_query(), keys, selection.conditions, after, limit)
+
+
+def event_rows(
+    connection: Connection, selection: EventFilter, after: Sequence[Any] | None = None, limit: int = 50
+) -> tuple[list[Row], tuple[Any, ...] | None]:
+    """The rows of :func:`event_page` and the key after its last row (None on the last page), without the
+    count: one walk of the (block, log index) index from ``after``, however deep the page."""
+    keys = [events.c.block_number, events.c.log_index]
+    found = _page(connection, _event_query(), keys, selection.conditions, after, limit, counted=False)
+    return found.rows, found.next_key
+
+
+def event_count(connection: Connection, selection: EventFilter) -> int:
+    """How many stored events match ``selection`` (on the events table alone: no join)."""
+    query = select(func.count()).select_from(events).where(and_(True, *selection.conditions))
+    return int(connection.execute(query).scalar_one())
 
 
 def events_up_to(connection: Connection, selection: EventFilter, batch: int = 5_000) -> Iterator[Row]:

@@ -3,6 +3,7 @@ background, and a request at the head answered at once with the newest complete 
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -154,3 +155,33 @@ def test_a_request_at_the_head_never_waits_and_the_change_shows_once_computed(
     assert len(computed) == 1, "computed once, however many requests came meanwhile"
     alerts = live.client.get("/v1/alerts").json()
     assert (alerts["block"], alerts["behind_head"]) == (head, 0)
+
+
+def _stored_count(live: Live, event: str | None = None) -> int:
+    """The events the store holds (of name ``event``), counted by SQLite itself."""
+    with sqlite3.connect(live.settings.store_url.removeprefix("sqlite:///")) as connection:
+        if event is None:
+            (count,) = connection.execute("SELECT count(*) FROM events").fetchone()
+        else:
+            (count,) = connection.execute("SELECT count(*) FROM events WHERE event = ?", (event,)).fetchone()
+    return int(count)
+
+
+def test_the_history_count_follows_new_events_and_a_reorganisation(live: Live) -> None:
+    deposits = "/v1/events?event=RevenueDeposited&limit=1"
+    assert live.client.get(deposits).json()["count"] == _stored_count(live, event="RevenueDeposited")
+    fork_point = live.anvil.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    make_activity(live.deployment, rounds=2, tag="b")
+    grown_head = live.index()
+    grown = live.client.get(deposits).json()
+    assert grown["count"] == _stored_count(live, event="RevenueDeposited")
+    assert live.client.get("/v1/events").json()["count"] == _stored_count(live)
+
+    # the chain reorganises: the blocks since the fork point are replaced by longer, quieter ones
+    live.anvil.w3.provider.make_request("evm_revert", [fork_point])  # type: ignore[arg-type]
+    make_activity(live.deployment, rounds=1, tag="c")
+    live.mine_empty_blocks(grown_head + 1 - live.anvil.w3.eth.block_number)
+    assert live.index() > grown_head
+    after = live.client.get(deposits).json()
+    assert after["count"] == _stored_count(live, event="RevenueDeposited") < grown["count"]
+    assert live.client.get("/v1/events").json()["count"] == _stored_count(live)

@@ -119,20 +119,27 @@ def index(
             poll_interval=poll_interval,
         )
         deployment = load_manifest(settings.manifest)
+        if "Agreements" in deployment.contracts:  # the projections fold kinds by the manifest's enum
+            deployment.contracts["Agreements"].enum_labels("Kind")
         reader = ChainReader(settings.rpc_url)
         verify_deployment(reader, deployment)  # before the store exists: bad input writes nothing
         store = Store.open(settings.store_url)
     except CoopLedgerError as exc:
         _error(exc)
         raise typer.Exit(code=2) from None
-    indexer = Indexer(
-        reader,
-        store,
-        deployment,
-        confirmations=settings.confirmations,
-        batch_blocks=settings.batch_blocks,
-        max_batch_blocks=settings.max_batch_blocks,
-    )
+    try:
+        indexer = Indexer(
+            reader,
+            store,
+            deployment,
+            confirmations=settings.confirmations,
+            batch_blocks=settings.batch_blocks,
+            max_batch_blocks=settings.max_batch_blocks,
+        )
+    except CoopLedgerError as exc:  # e.g. a store that holds another chain's events
+        store.close()
+        _error(exc)
+        raise typer.Exit(code=2) from None
     _stop_on_sigterm()
     try:
         report = backfill(indexer, console)

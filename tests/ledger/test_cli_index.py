@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -208,6 +209,34 @@ def test_bad_input_is_named_and_nothing_is_written(
     assert result.returncode == 2
     assert message in " ".join(result.stderr.split())
     assert not store.exists(), "nothing written to the store"
+
+
+def test_a_manifest_without_the_contracts_facts_is_named_and_nothing_is_written(
+    anvil: Anvil, deployment: Deployment, tmp_path: Path
+) -> None:
+    """A manifest written before manifests recorded the contracts' enums (the bench chain's was one)."""
+    manifest = json.loads(deployment.manifest_path.read_text())
+    for record in manifest["contracts"].values():
+        record["enums"] = {}
+    old = tmp_path / "old-manifest.json"
+    old.write_text(json.dumps(manifest))
+    store = tmp_path / "store.db"
+    result = _run({**_env(anvil, deployment, store), "COOPLEDGER_MANIFEST": str(old)}, "--once")
+    assert result.returncode == 2
+    assert "The manifest does not describe enum Kind" in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr
+    assert not store.exists(), "nothing written to the store"
+
+
+def test_a_store_of_another_chain_is_named(anvil: Anvil, deployment: Deployment, tmp_path: Path) -> None:
+    store = tmp_path / "store.db"
+    assert _run(_env(anvil, deployment, store), "--once").returncode == 0
+    with sqlite3.connect(store) as connection:  # as if the store had been filled from chain 4242
+        connection.execute("UPDATE deployment SET chain_id = 4242")
+    result = _run(_env(anvil, deployment, store), "--once")
+    assert result.returncode == 2
+    assert "This store holds the events of chain 4242" in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr
 
 
 def test_a_store_that_cannot_be_opened_is_named(anvil: Anvil, deployment: Deployment, tmp_path: Path) -> None:

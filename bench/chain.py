@@ -37,7 +37,7 @@ from ledger.protocol.manifest import ContractDeployment, write_manifest  # noqa:
 from scripts.toolchain.localnode import BUILD, Anvil, start_anvil  # noqa: E402
 
 CACHE = PROJECT / "bench" / ".cache"
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: the manifest carries the contracts' facts (enums, errors)
 TXS_PER_BLOCK = 200
 GAS = 1_000_000
 BLOCK_GAS_LIMIT = 4_000_000_000  # the founders' profiles go in one constructor call
@@ -160,7 +160,7 @@ def _populate(anvil: Anvil, folder: Path, members: int, target_events: int) -> C
     )
     batch = _Batcher(anvil.url)
     batch.rpc("evm_setAutomine", [False])
-    events = members  # the founders' admissions
+    events = members + 1  # the founders' admissions, and cUSD approved as a payment asset
 
     def call(contract: Any, function: str, *args: Any) -> str:
         return str(contract.encode_abi(function, args=list(args)))
@@ -276,8 +276,8 @@ def _deploy(
         tx_hash = factory.constructor(*constructor_args).transact(transaction)
         receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=600)
         address = str(receipt["contractAddress"])
-        records[name] = ContractDeployment(
-            address=address, block=receipt["blockNumber"], tx_hash=tx_hash.to_0x_hex(), abi=artifact["abi"]
+        records[name] = ContractDeployment.from_build(
+            name, address, receipt["blockNumber"], tx_hash.to_0x_hex(), BUILD, abi=artifact["abi"]
         )
         contracts[name] = w3.eth.contract(address=Web3.to_checksum_address(address), abi=artifact["abi"])
     return contracts, records

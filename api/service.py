@@ -120,6 +120,10 @@ class LedgerService:
         self._complete: Height | None = None  # the newest height whose figures are all computed
         self._counts: dict[tuple[object, ...], tuple[int, str, int]] = {}  # filter -> (block, hash, count)
         self._pages = MetricsCache(256)  # serialised pages of the history, per head
+        # serialised answers, per height: kept apart from the figures, so a quiet chain's new blocks (each
+        # a new height, whose answers share the figures) never evict the figures they are made from
+        self._answers = MetricsCache(256)
+        self._details = MetricsCache(256)  # one member's figures, graph files
         self._decoder: tuple[DeploymentManifest, EventDecoder] | None = None
         self.refresher = HeadRefresher(self, interval=max(settings.poll_interval, 0.1))
 
@@ -210,9 +214,9 @@ class LedgerService:
     ) -> bytes:
         """A serialised answer for ``question`` at ``height``: from the cache at once when it is there (the
         warm path takes no thread and no lock), else built in a worker thread so the event loop stays free.
-        Answers say their height, so they are kept per height; the figures in them, per change key."""
-        key = ("answer", height.block, height.behind_head, *height.key, *question)
-        return await _cached_bytes(self.cache, key, compute)
+        Answers say their height, so they are kept per height (the figures, per change key)."""
+        key = (height.block, height.behind_head, *height.key, *question)
+        return await _cached_bytes(self._answers, key, compute)
 
     def snapshot(self, height: Height) -> Snapshot:
         """A frozen copy of the graph at ``height`` (synced first if the graph is behind), one per change key:
@@ -299,13 +303,14 @@ class LedgerService:
             graph = self.on_snapshot(height, ("graph", view), lambda now: graph_view(now, report))
             return serialise_graph(graph, form)
 
-        return self.cached(height, ("graph-file", view, form), build)
+        return self._details.get((*height.key, "graph-file", view, form), build)
 
     def on_snapshot(
         self, height: Height, question: tuple[object, ...], compute: Callable[[Snapshot], T]
     ) -> T:
-        """Any other figure of the snapshot at ``height`` (e.g. one member's), cached under ``question``."""
-        return self.cached(height, question, lambda: self._on_graph(height, compute))
+        """Any other figure of the snapshot at ``height`` (e.g. one member's), cached under ``question``
+        apart from the network-wide figures, so many of them never evict those."""
+        return self._details.get((*height.key, *question), lambda: self._on_graph(height, compute))
 
     # -------------------------------------------------------------------------------------- history
 
@@ -373,6 +378,8 @@ class LedgerService:
             self._change_keys.clear()
             self._counts.clear()
             self._pages.clear()
+            self._answers.clear()
+            self._details.clear()
             self._complete = None
             self._head_read_at = -float("inf")
 

@@ -118,16 +118,23 @@ def test_empty_blocks_share_the_figures_of_the_last_change(
 ) -> None:
     before = _fresh(live, "/v1/metrics/network")
     computed = _counting(monkeypatch)
-    live.mine_empty_blocks(3)
+    live.mine_empty_blocks(80)
     head = live.index()
+    for block in range(head - 79, head):  # 79 heights, 4 answers each: more answers than the caches keep
+        for path in (
+            "/v1/metrics/network",
+            "/v1/metrics/value-sharing",
+            "/v1/alerts",
+            "/v1/metrics/referrals",
+        ):
+            explicit = live.client.get(f"{path}?as_of_block={block}").json()
+            assert (explicit["block"], explicit["behind_head"]) == (block, head - block)
+            assert explicit["last_change_block"] == before["last_change_block"]
     after = live.client.get("/v1/metrics/network").json()
     assert (after["block"], after["behind_head"]) == (head, 0)
-    assert after["last_change_block"] == before["last_change_block"] < head - 2
+    assert after["last_change_block"] == before["last_change_block"] < head - 79
     assert {**after, "block": 0} == {**before, "block": 0}
-    explicit = live.client.get(f"/v1/metrics/network?as_of_block={head - 1}").json()
-    assert explicit["block"] == head - 1
-    assert explicit["behind_head"] == 1
-    assert computed == [], "an empty block computed nothing"
+    assert computed == [], "empty blocks computed nothing, and their answers evicted no figure"
 
 
 def test_a_request_at_the_head_never_waits_and_the_change_shows_once_computed(

@@ -484,13 +484,15 @@ def _migrating_alone(engine: Engine) -> Iterator[None]:
     """Processes opening one new store at the same moment take turns to migrate it: the first creates the
     schema, the others then find it current (without turns, two of them create the same table and one
     fails: "table blocks already exists" on SQLite, a duplicate key in PostgreSQL's catalog). On PostgreSQL
-    the migration's transaction takes an advisory lock (:data:`_MIGRATION_LOCK`); a SQLite file is locked
-    with ``flock`` for the migration, which SQLite's own (``fcntl``) locks do not see."""
+    the migration's transaction takes an advisory lock (:data:`_MIGRATION_LOCK`); for a SQLite file, a lock
+    file beside it (``<file>.lock``) is locked with ``flock``. Never the database file itself: closing any
+    descriptor of it would drop every ``fcntl`` lock SQLite holds on it in this process (POSIX locks are per
+    process), and another process could then write under this one's reads ("disk I/O error")."""
     database = engine.url.database
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":
         yield
         return
-    with open(database, "ab") as handle:
+    with open(f"{database}.lock", "ab") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

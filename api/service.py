@@ -22,7 +22,6 @@ the graph's lock, so a long computation does not hold up the graph's sync or ano
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
@@ -32,11 +31,20 @@ from typing import TypedDict, TypeVar
 from starlette.concurrency import run_in_threadpool
 
 from api.settings import ApiSettings
+from api.worker import (
+    GRAPH_EVENTS,
+    Figures,
+    HeadFigures,
+    HeadRefresher,
+    ProcessRefresher,
+    Refresher,
+    network_figures,
+)
 from ledger.analytics.exports import GraphFormat, GraphView, graph_view, serialise_graph
 from ledger.analytics.graph import LedgerGraph
 from ledger.analytics.metrics.activity import Period, PeriodName, activity
 from ledger.analytics.metrics.alerts import Alert, AlertThresholds
-from ledger.analytics.metrics.referrals import ReferralSummary, referral_stats
+from ledger.analytics.metrics.referrals import ReferralSummary
 from ledger.analytics.metrics.report import (
     MemberStanding,
     MetricsCache,
@@ -44,8 +52,6 @@ from ledger.analytics.metrics.report import (
     ValueReport,
     alerts_report,
     member_standing,
-    network_report,
-    value_report,
 )
 from ledger.analytics.metrics.views import Snapshot, snapshot_of
 from ledger.exceptions import CoopLedgerError, StoreError
@@ -59,9 +65,6 @@ __all__ = ["Height", "HeightError", "LedgerService"]
 
 T = TypeVar("T")
 
-log = logging.getLogger(__name__)
-#: The events the graph (and so every figure) reads.
-GRAPH_EVENTS = LedgerGraph.events_read()
 
 _HEALTH_TIMEOUT_S = 2.0
 
@@ -125,7 +128,12 @@ class LedgerService:
         self._answers = MetricsCache(256)
         self._details = MetricsCache(256)  # one member's figures, graph files
         self._decoder: tuple[DeploymentManifest, EventDecoder] | None = None
-        self.refresher = HeadRefresher(self, interval=max(settings.poll_interval, 0.1))
+        interval = max(settings.poll_interval, 0.1)
+        self.refresher: Refresher = (
+            ProcessRefresher(self, interval)
+            if settings.metrics_worker == "process"
+            else HeadRefresher(self, interval)
+        )
 
     # --------------------------------------------------------------------------------------- heights
 
@@ -176,11 +184,14 @@ class LedgerService:
         return found
 
     def _head_height(self, head: Checkpoint) -> Height:
+        complete = self._complete
+        if complete is not None and complete.block > head.block_number:
+            self._head_read_at = -float("inf")  # the worker has seen a newer head than this process
+            head = self.head() or head
         fresh = Height(head.block_number, self.change_key(head.block_number, head))
         if self.ready(fresh):
             return fresh
         self.refresher.wake()
-        complete = self._complete
         if complete is None or complete.block > head.block_number:
             return fresh  # nothing complete yet (or the store was rolled back below it): compute now
         if self.change_key(complete.block, head) != complete.key:
@@ -188,9 +199,9 @@ class LedgerService:
         return replace(complete, behind_head=head.block_number - complete.block)
 
     def ready(self, height: Height) -> bool:
-        """Whether the figures every head request reads (network, values, referrals, alerts) are computed for
-        ``height``'s change key."""
-        return self.cache.peek((*height.key, "alerts")) is not None
+        """Whether the network-wide figures (network, values, referrals) are computed for ``height``'s change
+        key: everything else at the head is computed from them, or from the graph, in far less time."""
+        return self.cache.peek((*height.key, "figures")) is not None
 
     def refresh_head(self) -> Height | None:
         """Compute the indexed head's figures if they are not yet (the :class:`HeadRefresher`'s one step);
@@ -242,20 +253,27 @@ class LedgerService:
         head = self.head()
         return None if head is None else head.block_hash
 
-    def snapshot_figures(self, height: Height) -> tuple[NetworkReport, list[ValueReport], ReferralSummary]:
+    def snapshot_figures(self, height: Height) -> Figures:
         """The network report, the value reports (one per asset) and the referral figures at ``height``."""
 
-        def compute() -> tuple[NetworkReport, list[ValueReport], ReferralSummary]:
-            return self._on_graph(
-                height,
-                lambda now: (
-                    network_report(now),
-                    value_report(now, self.thresholds.free_rider_ratio),
-                    referral_stats(now.graph),
-                ),
-            )
+        def compute() -> Figures:
+            return self._on_graph(height, lambda now: network_figures(now, self.thresholds))
 
-        return self.cached(height, ("figures",), compute)
+        found = self.cached(height, ("figures",), compute)
+        self._note_complete(height)
+        return found
+
+    def accept(self, found: HeadFigures) -> None:
+        """Keep the head's figures computed by the metrics worker (:mod:`api.worker`) for its change key."""
+        height = Height(found.block, found.key)
+        self.cache.put((*found.key, "figures"), found.figures)
+        self.cache.put((*found.key, "alerts"), found.alerts)
+        self._note_complete(height)
+
+    def _note_complete(self, height: Height) -> None:
+        complete = self._complete
+        if complete is None or height.block >= complete.block:
+            self._complete = replace(height, behind_head=0)
 
     def network(self, height: Height) -> NetworkReport:
         """:func:`~ledger.analytics.metrics.report.network_report` at ``height``."""
@@ -271,17 +289,13 @@ class LedgerService:
 
     def alerts(self, height: Height) -> list[Alert]:
         """:func:`~ledger.analytics.metrics.report.alerts_report` at ``height``, with the thresholds from
-        settings. Once they are computed, every figure a head request reads is (:meth:`ready`)."""
+        settings."""
         network, values, _ = self.snapshot_figures(height)
-        found = self.cached(
+        return self.cached(
             height,
             ("alerts",),
             lambda: self._on_graph(height, lambda now: alerts_report(now, network, values, self.thresholds)),
         )
-        complete = self._complete
-        if complete is None or height.block >= complete.block:
-            self._complete = replace(height, behind_head=0)
-        return found
 
     def activity(self, height: Height, period: PeriodName) -> list[Period]:
         """:func:`~ledger.analytics.metrics.activity.activity` per ``period`` at ``height``."""
@@ -391,44 +405,3 @@ async def _cached_bytes(cache: MetricsCache, key: tuple[object, ...], compute: C
     if isinstance(found, bytes):
         return found
     return await run_in_threadpool(cache.get, key, compute)
-
-
-class HeadRefresher:
-    """A daemon thread computing the indexed head's figures once per change (:meth:`LedgerService.
-    refresh_head`), woken by a request that found them missing or every ``interval`` seconds. One at a time:
-    a change that comes during a computation is taken up when it ends (the newest head then)."""
-
-    def __init__(self, service: LedgerService, interval: float) -> None:
-        self._service = service
-        self._interval = interval
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        """Start the thread (once)."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="coopledger-head-refresher", daemon=True)
-            self._thread.start()
-
-    def wake(self) -> None:
-        """Look at the head now rather than at the next interval."""
-        self._wake.set()
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop the thread, after the computation under way if any."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self._service.refresh_head()
-            except CoopLedgerError as exc:  # the store is down, say: the requests say so; try again later
-                log.info("head figures not refreshed: %s", exc)
-            except Exception:  # a bug must not stop the refresher for good: it is logged
-                log.exception("head figures not refreshed")
-            self._wake.wait(self._interval)
-            self._wake.clear()

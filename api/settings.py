@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -32,6 +32,11 @@ class ApiSettings(Settings):
     )
     alert_free_rider_ratio: float = Field(
         default=3.0, gt=1, description="alert when a member receives more than this times what it contributes"
+    )
+    metrics_worker: Literal["process", "thread"] = Field(
+        default="process",
+        description="where the head's figures are computed once per change: `process`, a child process (its "
+        "computations never hold up a request); `thread`, a thread of the API process (one process fewer)",
     )
 
 

@@ -202,6 +202,12 @@ def serve(
             help="alert when received / contributed passes this (COOPLEDGER_ALERT_FREE_RIDER_RATIO)"
         ),
     ] = None,
+    metrics_worker: Annotated[
+        str | None,
+        typer.Option(
+            help="where the head's figures are computed: process or thread (COOPLEDGER_METRICS_WORKER)"
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log every request")] = False,
 ) -> None:
     """Serve the API (and its OpenAPI documentation at /docs) over the store with uvicorn (Ctrl-C stops).
@@ -222,6 +228,7 @@ def serve(
             api_port=port,
             alert_max_hhi=alert_max_hhi,
             alert_free_rider_ratio=alert_free_rider_ratio,
+            metrics_worker=metrics_worker,
         )
         _require_store(settings.store_url)
         with Store.open(

@@ -3,21 +3,23 @@ background, and a request at the head answered at once with the newest complete 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from fastapi.testclient import TestClient
 
-import api.service
+import api.worker
 from api.main import create_app
 from api.service import LedgerService
 from api.settings import ApiSettings
+from api.worker import HeadFigures, ProcessRefresher
 from ledger.analytics.metrics.report import NetworkReport, network_report
 from ledger.analytics.metrics.views import Snapshot
 from ledger.indexer.chain import ChainReader
@@ -65,8 +67,7 @@ def _eventually(condition: Callable[[], bool], what: str, timeout: float = 60.0)
         time.sleep(0.05)
 
 
-@pytest.fixture
-def live(tmp_path: Path) -> Iterator[Live]:
+def _live(tmp_path: Path, worker: Literal["process", "thread"]) -> Iterator[Live]:
     anvil = start_anvil(None, None)
     try:
         deployment = deploy(anvil.w3, tmp_path)
@@ -76,6 +77,7 @@ def live(tmp_path: Path) -> Iterator[Live]:
             store_url=f"sqlite:///{tmp_path}/store.db",
             manifest=deployment.manifest_path,
             poll_interval=0.01,
+            metrics_worker=worker,
         )
         with Store.open(settings.store_url) as store:
             Indexer(ChainReader(anvil.url), store, load_manifest(deployment.manifest_path)).sync()
@@ -83,6 +85,18 @@ def live(tmp_path: Path) -> Iterator[Live]:
             yield Live(anvil, deployment, settings, client)
     finally:
         anvil.stop()
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[Live]:
+    """The head's figures computed in a thread of the API process, where a test can count and hold them."""
+    yield from _live(tmp_path, "thread")
+
+
+@pytest.fixture
+def live_with_worker(tmp_path: Path) -> Iterator[Live]:
+    """The head's figures computed by the metrics worker, a child process (the default)."""
+    yield from _live(tmp_path, "process")
 
 
 def _fresh(live: Live, path: str) -> dict[str, Any]:
@@ -109,7 +123,7 @@ def _counting(monkeypatch: pytest.MonkeyPatch, gate: threading.Event | None = No
             assert gate.wait(60), "the test never opened the gate"
         return real(now)
 
-    monkeypatch.setattr(api.service, "network_report", counted)
+    monkeypatch.setattr(api.worker, "network_report", counted)
     return computed
 
 
@@ -192,3 +206,38 @@ def test_the_history_count_follows_new_events_and_a_reorganisation(live: Live) -
     after = live.client.get(deposits).json()
     assert after["count"] == _stored_count(live, event="RevenueDeposited") < grown["count"]
     assert live.client.get("/v1/events").json()["count"] == _stored_count(live)
+
+
+def test_the_metrics_worker_computes_the_head_in_a_child_process(
+    live_with_worker: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live = live_with_worker
+    refresher = live.service.refresher
+    assert isinstance(refresher, ProcessRefresher)
+    assert refresher.pid is not None
+    assert refresher.pid != os.getpid()
+    before = _fresh(live, "/v1/metrics/network")
+    in_the_api = _counting(monkeypatch)
+    received: list[int] = []
+    accept = live.service.accept
+
+    def counted(found: HeadFigures) -> None:
+        received.append(found.block)
+        accept(found)
+
+    monkeypatch.setattr(live.service, "accept", counted)
+
+    live.mine_empty_blocks(5)
+    head = live.index()
+    quiet = live.client.get("/v1/metrics/network").json()
+    assert (quiet["block"], quiet["behind_head"]) == (head, 0), "empty blocks share the last change's figures"
+
+    make_activity(live.deployment, rounds=1, tag="b")
+    head = live.index()
+    after = _fresh(live, "/v1/metrics/network")
+    assert after["block"] == head
+    assert after["last_change_block"] > before["last_change_block"]
+    assert after["top_strength"] != before["top_strength"]
+    assert received, f"the figures came from the worker (in the API: {in_the_api})"
+    assert max(received) == head
+    assert in_the_api == [], "the API process computed nothing at the head"

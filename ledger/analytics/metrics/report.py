@@ -214,6 +214,14 @@ class MetricsCache:
         with self._lock:
             return self._results.get(key)
 
+    def put(self, key: tuple[object, ...], result: object) -> None:
+        """Keep ``result`` for ``key``, computed elsewhere (e.g. by another process)."""
+        with self._lock:
+            self._results[key] = result
+            self._results.move_to_end(key)
+            while len(self._results) > self._size:
+                self._results.popitem(last=False)
+
     def clear(self) -> None:
         """Forget every result (e.g. after the store's history was rebuilt)."""
         with self._lock:

@@ -62,7 +62,7 @@ def test_rebuild_needs_the_bearer_token(served: Served, client: TestClient) -> N
         assert response.headers["www-authenticate"] == "Bearer"
     before = client.get("/v1/agreements").json()
     done = client.post(path, headers={"Authorization": f"Bearer {TOKEN}"})
-    assert done.status_code == 200
+    assert done.status_code == 200, done.text
     with served.store() as store:
         assert done.json()["events"] == store.event_count()
     assert client.get("/v1/agreements").json() == before, "rebuilt projections equal the incremental ones"

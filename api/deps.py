@@ -199,6 +199,8 @@ async def _height(  # async: answering from the cache should not need a worker t
         Query(ge=0, le=MAX_ID, description="answer as of this block (default: the indexed head)"),
     ] = None,
 ) -> Height:
+    if as_of_block is None:
+        await service.first_figures()  # only a process's first request at the head may wait, for the worker
     return service.height(as_of_block)
 
 

@@ -121,6 +121,7 @@ class LedgerService:
         self._head_read_at = -float("inf")
         self._change_keys: dict[tuple[int, str], tuple[int, str]] = {}
         self._complete: Height | None = None  # the newest height whose figures are all computed
+        self._first_complete = threading.Event()
         self._counts: dict[tuple[object, ...], tuple[int, str, int]] = {}  # filter -> (block, hash, count)
         self._pages = MetricsCache(256)  # serialised pages of the history, per head
         # serialised answers, per height: kept apart from the figures, so a quiet chain's new blocks (each
@@ -198,6 +199,15 @@ class LedgerService:
             return fresh  # a reorganisation rewrote what it reflects
         return replace(complete, behind_head=head.block_number - complete.block)
 
+    async def first_figures(self, timeout: float = 120.0) -> None:
+        """Until the head's figures are complete once, wait (without holding the event loop) for the metrics
+        worker to send them: computing them in this process too would hold its interpreter lock for seconds
+        and leave its memory with a second graph. Returns at once after that, with the thread refresher, or
+        if the worker is not running (the request then computes them here)."""
+        if self._complete is not None or not self.refresher.running or self.head() is None:
+            return
+        await run_in_threadpool(self._first_complete.wait, timeout)
+
     def ready(self, height: Height) -> bool:
         """Whether the network-wide figures (network, values, referrals) are computed for ``height``'s change
         key: everything else at the head is computed from them, or from the graph, in far less time."""
@@ -274,6 +284,7 @@ class LedgerService:
         complete = self._complete
         if complete is None or height.block >= complete.block:
             self._complete = replace(height, behind_head=0)
+            self._first_complete.set()
 
     def network(self, height: Height) -> NetworkReport:
         """:func:`~ledger.analytics.metrics.report.network_report` at ``height``."""
@@ -394,7 +405,7 @@ class LedgerService:
             self._pages.clear()
             self._answers.clear()
             self._details.clear()
-            self._complete = None
+            self._complete = None  # the next head request computes them here (the worker has them already)
             self._head_read_at = -float("inf")
 
 

@@ -71,6 +71,12 @@ class HeadFigures:
 class Refresher(Protocol):
     """What computes the head's figures once per change, in the background."""
 
+    @property
+    def running(self) -> bool:
+        """Whether it computes in another process, now (a request may then wait for it rather than compute
+        the figures itself)."""
+        ...
+
     def start(self) -> None: ...
 
     def wake(self) -> None: ...
@@ -89,6 +95,11 @@ class HeadRefresher:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        """False: this refresher's work is done in the API process, shared with the requests."""
+        return False
 
     def start(self) -> None:
         """Start the thread (once)."""
@@ -122,8 +133,8 @@ class HeadRefresher:
 class ProcessRefresher:
     """A child process computing the head's figures once per change and sending them to the API process
     (:meth:`LedgerService.accept`), woken by a request that found them missing or every ``interval`` seconds.
-    A receiving thread in the API process takes them in; if the child dies, requests still get answers (the
-    newest complete figures, then figures computed in the API process, as before it started)."""
+    A receiving thread in the API process takes them in. A child that died (killed, out of memory) is
+    replaced at the next wake, with a warning; meanwhile requests get the newest complete figures."""
 
     def __init__(self, service: LedgerService, interval: float) -> None:
         self._service = service
@@ -132,16 +143,26 @@ class ProcessRefresher:
         self._connection: Connection | None = None
         self._process: multiprocessing.process.BaseProcess | None = None
         self._receiver: threading.Thread | None = None
+        self._stopped = False
 
     @property
     def pid(self) -> int | None:
         """The child's process id (None before :meth:`start`)."""
         return None if self._process is None else self._process.pid
 
+    @property
+    def running(self) -> bool:
+        """Whether the child is alive."""
+        process = self._process
+        return process is not None and process.is_alive()
+
     def start(self) -> None:
         """Start the child (spawned: the API process has threads, which a fork would copy half-way)."""
-        if self._process is not None:
-            return
+        with self._lock:
+            if self._process is None and not self._stopped:
+                self._spawn()
+
+    def _spawn(self) -> None:
         context = multiprocessing.get_context("spawn")
         mine, theirs = context.Pipe()
         settings = self._service.settings
@@ -155,16 +176,30 @@ class ProcessRefresher:
         theirs.close()
         self._connection = mine
         self._receiver = threading.Thread(
-            target=self._receive, name="coopledger-metrics-receiver", daemon=True
+            target=self._receive, args=(mine,), name="coopledger-metrics-receiver", daemon=True
         )
         self._receiver.start()
 
     def wake(self) -> None:
-        """Ask the child to look at the head now rather than at the next interval."""
+        """Ask the child to look at the head now rather than at the next interval (replacing it first if it
+        died)."""
+        with self._lock:
+            process = self._process
+            if process is not None and not process.is_alive() and not self._stopped:
+                log.warning(
+                    "the metrics worker (pid %s) exited with %s; starting another",
+                    process.pid,
+                    process.exitcode,
+                )
+                if self._connection is not None:
+                    self._connection.close()
+                self._spawn()
         self._send("wake")
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop the child (after the computation under way, or at ``timeout``) and the receiving thread."""
+        with self._lock:
+            self._stopped = True
         if self._process is None:
             return
         self._send("stop")
@@ -183,14 +218,13 @@ class ProcessRefresher:
                 return
             try:
                 self._connection.send(message)
-            except (OSError, ValueError):  # the child is gone: requests are answered without it
+            except (OSError, ValueError):  # the child is gone: it is replaced at the next wake
                 return
 
-    def _receive(self) -> None:
-        assert self._connection is not None
+    def _receive(self, connection: Connection) -> None:
         while True:
             try:
-                found = self._connection.recv()
+                found = connection.recv()
             except (EOFError, OSError):
                 return
             self._service.accept(found)

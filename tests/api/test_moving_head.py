@@ -4,6 +4,7 @@ background, and a request at the head answered at once with the newest complete 
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import threading
 import time
@@ -241,3 +242,29 @@ def test_the_metrics_worker_computes_the_head_in_a_child_process(
     assert received, f"the figures came from the worker (in the API: {in_the_api})"
     assert max(received) == head
     assert in_the_api == [], "the API process computed nothing at the head"
+
+
+def test_a_metrics_worker_that_died_is_replaced(live_with_worker: Live) -> None:
+    live = live_with_worker
+    refresher = live.service.refresher
+    assert isinstance(refresher, ProcessRefresher)
+    before = _fresh(live, "/v1/metrics/network")
+    first = refresher.pid
+    assert first is not None
+    os.kill(first, signal.SIGKILL)  # the kernel's out-of-memory killer, say
+    _eventually(lambda: not _alive(first), "the worker to die")
+    make_activity(live.deployment, rounds=1, tag="b")
+    head = live.index()
+    after = _fresh(live, "/v1/metrics/network")  # a request wakes the worker: a new one computes the change
+    assert (after["block"], after["behind_head"]) == (head, 0)
+    assert after["last_change_block"] > before["last_change_block"]
+    assert refresher.pid not in (None, first)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie does not; it is left for its parent to reap)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"

@@ -22,6 +22,7 @@ the graph's lock, so a long computation does not hold up the graph's sync or ano
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -64,6 +65,8 @@ from ledger.types import Checkpoint
 __all__ = ["Height", "HeightError", "LedgerService"]
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 
 _HEALTH_TIMEOUT_S = 2.0
@@ -244,6 +247,7 @@ class LedgerService:
         a computation on it holds no lock."""
 
         def freeze() -> Snapshot:
+            log.info("graph snapshot at block %d taken in the API process", height.block)
             with self._graph_lock:
                 if self._ledger.block < height.block or self._ledger.block_hash != self._head_hash():
                     kinds = self.store.agreement_kinds()

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import select
 import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -144,6 +146,9 @@ class ProcessRefresher:
         self._process: multiprocessing.process.BaseProcess | None = None
         self._receiver: threading.Thread | None = None
         self._stopped = False
+        # the write end of the child's wake pipe, non-blocking: a wake never blocks the event loop (a full
+        # pipe means a wake is pending already), and nothing is shared that a killed child could hold
+        self._waker: Connection | None = None
 
     @property
     def pid(self) -> int | None:
@@ -164,17 +169,20 @@ class ProcessRefresher:
 
     def _spawn(self) -> None:
         context = multiprocessing.get_context("spawn")
-        mine, theirs = context.Pipe()
+        mine, theirs = context.Pipe(duplex=False)
+        woken, waker = context.Pipe(duplex=False)
+        os.set_blocking(waker.fileno(), False)
         settings = self._service.settings
         self._process = context.Process(
             target=compute_head_figures,
-            args=(settings.store_url, self._service.thresholds, self._interval, theirs),
+            args=(settings.store_url, self._service.thresholds, self._interval, theirs, woken),
             name="coopledger-metrics-worker",
             daemon=True,
         )
         self._process.start()
         theirs.close()
-        self._connection = mine
+        woken.close()
+        self._connection, self._waker = mine, waker
         self._receiver = threading.Thread(
             target=self._receive, args=(mine,), name="coopledger-metrics-receiver", daemon=True
         )
@@ -191,10 +199,25 @@ class ProcessRefresher:
                     process.pid,
                     process.exitcode,
                 )
-                if self._connection is not None:
-                    self._connection.close()
+                self._close_pipes()
                 self._spawn()
-        self._send("wake")
+            self._poke(b"w")
+
+    def _poke(self, message: bytes) -> None:
+        if self._waker is None:
+            return
+        try:
+            os.write(self._waker.fileno(), message)
+        except BlockingIOError:  # the pipe is full of wakes the child has not read yet: it will look
+            return
+        except OSError:  # the child is gone: it is replaced at the next wake
+            return
+
+    def _close_pipes(self) -> None:
+        for end in (self._connection, self._waker):
+            if end is not None:
+                end.close()
+        self._connection = self._waker = None
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop the child (after the computation under way, or at ``timeout``) and the receiving thread."""
@@ -202,24 +225,16 @@ class ProcessRefresher:
             self._stopped = True
         if self._process is None:
             return
-        self._send("stop")
+        with self._lock:
+            self._poke(b"s")
         self._process.join(timeout)
         if self._process.is_alive():
             self._process.terminate()
             self._process.join(5)
-        if self._connection is not None:
-            self._connection.close()
+        with self._lock:
+            self._close_pipes()
         if self._receiver is not None:
             self._receiver.join(5)
-
-    def _send(self, message: str) -> None:
-        with self._lock:
-            if self._connection is None:
-                return
-            try:
-                self._connection.send(message)
-            except (OSError, ValueError):  # the child is gone: it is replaced at the next wake
-                return
 
     def _receive(self, connection: Connection) -> None:
         while True:
@@ -231,42 +246,38 @@ class ProcessRefresher:
 
 
 def compute_head_figures(
-    store_url: str, thresholds: AlertThresholds, interval: float, connection: Connection
+    store_url: str, thresholds: AlertThresholds, interval: float, connection: Connection, woken: Connection
 ) -> None:
     """The metrics worker's loop (in the child process): whenever the head's change key is new, sync its own
-    graph from the store, compute the head's figures and send them as :class:`HeadFigures`; stop when told
-    or when the API process is gone."""
+    graph from the store, compute the head's figures and send them as :class:`HeadFigures` on
+    ``connection``; look at the head when a byte arrives on ``woken`` or every ``interval`` seconds; end on
+    ``s`` or when the API process is gone (its ends of the pipes closed)."""
     store = Store.open(store_url)
     ledger = LedgerGraph(())
     done: tuple[int, str] | None = None
     try:
         while True:
-            if connection.poll(interval):
-                try:
-                    while connection.poll():
-                        if connection.recv() == "stop":
-                            return
-                except EOFError:  # the API process is gone
-                    return
             try:
                 head = store.checkpoint()
-                if head is None:
-                    continue
-                key = store.last_change(head.block_number, GRAPH_EVENTS) or (-1, "")
-                if key == done:
-                    continue
-                kinds = store.agreement_kinds()
-                if kinds != ledger.kinds:  # the first deployment recorded, or a new one
-                    ledger = LedgerGraph(kinds)
-                ledger.sync(store)
-                now = snapshot(ledger, head.block_number)
-                figures = network_figures(now, thresholds)
-                alerts = alerts_report(now, figures[0], figures[1], thresholds)
-                connection.send(HeadFigures(head.block_number, key, figures, alerts))
-                done = key
+                key = None if head is None else store.last_change(head.block_number, GRAPH_EVENTS) or (-1, "")
+                if head is not None and key is not None and key != done:
+                    kinds = store.agreement_kinds()
+                    if kinds != ledger.kinds:  # the first deployment recorded, or a new one
+                        ledger = LedgerGraph(kinds)
+                    ledger.sync(store)
+                    now = snapshot(ledger, head.block_number)
+                    figures = network_figures(now, thresholds)
+                    alerts = alerts_report(now, figures[0], figures[1], thresholds)
+                    connection.send(HeadFigures(head.block_number, key, figures, alerts))
+                    done = key
             except CoopLedgerError as exc:  # the store is down, say: try again at the next interval
                 log.info("head figures not computed: %s", exc)
-            except (BrokenPipeError, OSError):
+            except OSError:  # the API process is gone (its end of the pipe closed)
                 return
+            ready, _, _ = select.select([woken.fileno()], [], [], interval)
+            if ready:
+                message = os.read(woken.fileno(), 4096)
+                if not message or b"s" in message:  # stopped, or the API process is gone
+                    return
     finally:
         store.close()

@@ -25,7 +25,7 @@ SOLC_STAMP := .solcx/.installed-$(SOLC_VERSION)
 BROWNIE := $(BIN)/brownie
 PYTEST := $(BIN)/pytest -p no:pytest-brownie
 
-.PHONY: help setup compile demo stop check test test-contracts test-ganache test-fuzz test-python test-browser browser postgres fuzz slither lint format bench bench-gas bench-indexer bench-metrics lock clean
+.PHONY: help setup compile demo stop check test test-contracts test-ganache test-fuzz test-python test-browser browser postgres fuzz slither lint format bench bench-gas bench-indexer bench-metrics bench-live lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -190,7 +190,7 @@ format: setup ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: bench-gas bench-indexer bench-metrics ## every benchmark: gas, the indexer, the metrics
+bench: bench-gas bench-indexer bench-metrics bench-live ## every benchmark: gas, the indexer, the metrics, the moving head
 
 bench-gas: setup ## gas figures of every public function, against bench/gas-baseline.json
 	$(require_free_chain_port)
@@ -204,6 +204,10 @@ bench-indexer: setup ## indexer backfill vs raw baseline, memory, follow latency
 bench-metrics: setup ## cold computation of every metric at one height vs naive exact betweenness (2 000 members)
 	@$(BROWNIE) compile >/dev/null
 	$(BIN)/python bench/metrics.py
+
+bench-live: setup ## 50 connections at a moving head (a block every 2 s) vs the per-block recompute (2 000 members)
+	@$(BROWNIE) compile >/dev/null
+	$(BIN)/python bench/live.py
 
 # --------------------------------------------------------------------------------------- housekeeping
 

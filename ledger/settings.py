@@ -182,6 +182,7 @@ VARIABLES_READ_ELSEWHERE = frozenset(
         "API_TOKEN",
         "ALERT_MAX_HHI",
         "ALERT_FREE_RIDER_RATIO",
+        "METRICS_WORKER",
     }
 )
 

@@ -33,12 +33,12 @@ from starlette.concurrency import run_in_threadpool
 
 from api.settings import ApiSettings
 from api.worker import (
-    GRAPH_EVENTS,
     Figures,
     HeadFigures,
     HeadRefresher,
     ProcessRefresher,
     Refresher,
+    last_change_key,
     network_figures,
 )
 from ledger.analytics.exports import GraphFormat, GraphView, graph_view, serialise_graph
@@ -183,7 +183,7 @@ class LedgerService:
         if found is None:
             if len(self._change_keys) > 256:
                 self._change_keys.clear()
-            found = self.store.last_change(block, GRAPH_EVENTS) or (-1, "")
+            found = last_change_key(self.store, block)
             self._change_keys[memo] = found
         return found
 

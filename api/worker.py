@@ -44,12 +44,20 @@ __all__ = [
     "HeadRefresher",
     "ProcessRefresher",
     "Refresher",
+    "last_change_key",
     "network_figures",
 ]
 
 log = logging.getLogger(__name__)
 #: The events the graph (and so every figure) reads.
 GRAPH_EVENTS = LedgerGraph.events_read()
+
+
+def last_change_key(store: Store, block: int) -> tuple[int, str]:
+    """``block``'s change key: the block and hash of the newest event the graph reads at or below it, or
+    ``(-1, "")`` before any (see :mod:`api.service`)."""
+    return store.last_change(block, GRAPH_EVENTS) or (-1, "")
+
 
 Figures = tuple[NetworkReport, list[ValueReport], ReferralSummary]
 
@@ -259,7 +267,7 @@ def compute_head_figures(
         while True:
             try:
                 head = store.checkpoint()
-                key = None if head is None else store.last_change(head.block_number, GRAPH_EVENTS) or (-1, "")
+                key = None if head is None else last_change_key(store, head.block_number)
                 if head is not None and key is not None and key != done:
                     kinds = store.agreement_kinds()
                     if kinds != ledger.kinds:  # the first deployment recorded, or a new one

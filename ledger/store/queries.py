@@ -33,7 +33,6 @@ __all__ = [
     "asset_page",
     "blocks_with_events",
     "event_count",
-    "event_page",
     "event_rows",
     "events_between",
     "events_in_blocks",
@@ -73,16 +72,26 @@ def _page(
     conditions: Conditions,
     after: Sequence[Any] | None,
     limit: int,
-    *,
-    counted: bool = True,
 ) -> Page:
-    """Rows of ``query`` matching ``conditions``, ordered by ``keys``, the first ``limit`` after ``after``
-    (``counted``: with the count of every matching row; else the count is -1)."""
+    """Rows of ``query`` matching ``conditions``, ordered by ``keys``, the first ``limit`` after ``after``,
+    with the count of every matching row."""
+    count_query = select(func.count()).select_from(query.where(and_(True, *conditions)).subquery())
+    count = int(connection.execute(count_query).scalar_one())
+    rows, next_key = _rows(connection, query, keys, conditions, after, limit)
+    return Page(rows, count, next_key)
+
+
+def _rows(
+    connection: Connection,
+    query: Select[Any],
+    keys: Sequence[ColumnElement[Any]],
+    conditions: Conditions,
+    after: Sequence[Any] | None,
+    limit: int,
+) -> tuple[list[Row], tuple[Any, ...] | None]:
+    """The first ``limit`` rows of ``query`` matching ``conditions`` after the key ``after`` in ``keys``
+    order, and the key of the last one (None when no row follows): one walk of the keys' index."""
     where = and_(True, *conditions)
-    count = -1
-    if counted:
-        count_query = select(func.count()).select_from(query.where(where).subquery())
-        count = int(connection.execute(count_query).scalar_one())
     if after is not None:
         bound = keys[0] > after[0] if len(keys) == 1 else tuple_(*keys) > tuple_(*after)
         where = and_(where, bound)
@@ -91,8 +100,7 @@ def _page(
     ]
     more = len(rows) > limit
     rows = rows[:limit]
-    next_key = tuple(rows[-1][key.name] for key in keys) if more else None
-    return Page(rows, count, next_key)
+    return rows, tuple(rows[-1][key.name] for key in keys) if more else None
 
 
 # --------------------------------------------------------------------------------------------- members
@@ -341,24 +349,16 @@ def _event_query() -> Select[Any]:
     return select(*_EVENT_COLUMNS).join(blocks, blocks.c.number == events.c.block_number)
 
 
-def event_page(
-    connection: Connection, selection: EventFilter, after: Sequence[Any] | None = None, limit: int = 50
-) -> Page:
-    """The audit history: stored events matching ``selection`` in chain order (block, log index), each with
-    its block number and hash, block timestamp, tx hash and index, log index, contract address and name,
-    event name and decoded arguments."""
-    keys = [events.c.block_number, events.c.log_index]
-    return _page(connection, _event_query(), keys, selection.conditions, after, limit)
-
-
 def event_rows(
     connection: Connection, selection: EventFilter, after: Sequence[Any] | None = None, limit: int = 50
 ) -> tuple[list[Row], tuple[Any, ...] | None]:
-    """The rows of :func:`event_page` and the key after its last row (None on the last page), without the
-    count: one walk of the (block, log index) index from ``after``, however deep the page."""
+    """One page of the audit history: the stored events matching ``selection`` in chain order (block, log
+    index) after the key ``after``, each with its block number and hash, block timestamp, tx hash and index,
+    log index, contract address and name, event name and decoded arguments; and the key after the last one
+    (None on the last page). One walk of the (block, log index) index, however deep the page; the count is
+    :func:`event_count`'s."""
     keys = [events.c.block_number, events.c.log_index]
-    found = _page(connection, _event_query(), keys, selection.conditions, after, limit, counted=False)
-    return found.rows, found.next_key
+    return _rows(connection, _event_query(), keys, selection.conditions, after, limit)
 
 
 def event_count(connection: Connection, selection: EventFilter) -> int:

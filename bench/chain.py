@@ -138,6 +138,7 @@ def _generate(folder: Path, members: int, target_events: int) -> CachedChain:
     options = (
         *("--dump-state", str(folder / "state.json"), "--accounts", str(members + 1), "--order", "fifo"),
         "--disable-code-size-limit",  # 2 000 founders' profiles make a large constructor call
+        "--no-request-size-limit",  # 10 000 founders' profiles make a 5 MB request
     )
     anvil = start_anvil(None, None, *options, gas_limit=BLOCK_GAS_LIMIT)
     try:

@@ -42,7 +42,7 @@ from ledger.protocol.events import EventFold
 from ledger.protocol.sharing import credit_increments, reshare
 from ledger.types import Checkpoint, LedgerEvent
 
-__all__ = ["EventSource", "LedgerGraph", "attribute_release", "status_at"]
+__all__ = ["EventSource", "GraphObserver", "LedgerGraph", "attribute_release", "status_at"]
 
 
 class EventSource(Protocol):
@@ -53,6 +53,21 @@ class EventSource(Protocol):
     def block_hash(self, number: int) -> str | None: ...
 
     def events_between(self, after_block: int, up_to_block: int) -> Iterable[LedgerEvent]: ...
+
+
+class GraphObserver(Protocol):
+    """Something kept up to date with the graph's changes as events are applied
+    (:class:`ledger.analytics.metrics.running.RunningFigures`)."""
+
+    def fact_added(self, u: str, v: str, data: dict[str, Any]) -> None:
+        """The edge ``u -> v`` with attributes ``data`` was added (both nodes exist by then)."""
+
+    def status_changed(self, address: str, node: dict[str, Any], admitted: bool) -> None:
+        """``address``'s status changed (``admitted``, or suspended, reinstated, exited); ``node`` is its
+        node's attributes after the change."""
+
+    def reset(self) -> None:
+        """The graph was emptied (to be rebuilt from the store after a reorganisation)."""
 
 
 @dataclass
@@ -131,10 +146,19 @@ class LedgerGraph(EventFold):
     kinds
         ``Agreements.Kind``'s members in order, in their one spelling
         (:meth:`ledger.protocol.manifest.ContractDeployment.enum_labels`).
+    observer
+        Told of every change (:class:`GraphObserver`), e.g. figures kept up to date one event at a time.
+    keep_facts
+        Whether the graph keeps its edges. A process that only needs ``observer``'s figures (the metrics
+        worker) saves the memory of every fact ever recorded; :meth:`as_of` then holds the nodes only.
     """
 
-    def __init__(self, kinds: Sequence[str]) -> None:
+    def __init__(
+        self, kinds: Sequence[str], observer: GraphObserver | None = None, keep_facts: bool = True
+    ) -> None:
         super().__init__(kinds)
+        self.observer = observer
+        self.keep_facts = keep_facts
         self.graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
         self.block = -1
         self.block_hash: str | None = None
@@ -142,7 +166,9 @@ class LedgerGraph(EventFold):
         self._programs: dict[int, tuple[str, str]] = {}  # id -> (sponsor, asset)
 
     def _reset(self) -> None:
-        self.__dict__.update(LedgerGraph(self.kinds).__dict__)
+        self.__dict__.update(LedgerGraph(self.kinds, self.observer, self.keep_facts).__dict__)
+        if self.observer is not None:
+            self.observer.reset()
 
     @classmethod
     def from_events(cls, events: Iterable[LedgerEvent], kinds: Sequence[str]) -> LedgerGraph:
@@ -206,22 +232,26 @@ class LedgerGraph(EventFold):
     ) -> None:
         self._node(u, item)
         self._node(v, item)
-        self.graph.add_edge(
-            u,
-            v,
-            key=key,
-            kind=kind,
-            block=item.block_number,
-            timestamp=item.timestamp,
-            tx_hash=item.tx_hash,
-            amount=amount,
+        data = {
+            "kind": kind,
+            "block": item.block_number,
+            "timestamp": item.timestamp,
+            "tx_hash": item.tx_hash,
+            "amount": amount,
             **extra,
-        )
+        }
+        if self.keep_facts:
+            self.graph.add_edge(u, v, key=key, **data)
+        if self.observer is not None:
+            self.observer.fact_added(u, v, data)
 
-    def _status(self, item: LedgerEvent, status: str) -> None:
-        node = self._node(item.args["account"], item)
+    def _status(self, item: LedgerEvent, status: str, admitted: bool = False) -> None:
+        address = item.args["account"]
+        node = self._node(address, item)
         node["status"] = status
         node["status_history"].append((item.block_number, status))
+        if self.observer is not None:
+            self.observer.status_changed(address, node, admitted)
 
     def on_member_admitted(self, item: LedgerEvent) -> None:
         args = item.args
@@ -234,7 +264,7 @@ class LedgerGraph(EventFold):
             joined_block=item.block_number,
             joined_at=item.timestamp,
         )
-        self._status(item, "active")
+        self._status(item, "active", admitted=True)
 
     def on_member_suspended(self, item: LedgerEvent) -> None:
         self._status(item, "suspended")

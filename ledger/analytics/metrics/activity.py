@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import networkx as nx
 
-__all__ = ["PERIODS", "Period", "PeriodName", "activity", "period_start"]
+__all__ = ["PERIODS", "ActivityBook", "Period", "PeriodName", "activity", "period_start"]
 
 PeriodName = Literal["day", "week", "month"]
 PERIODS: tuple[PeriodName, ...] = ("day", "week", "month")
@@ -46,46 +46,92 @@ class Period:
 def activity(graph: nx.MultiDiGraph[str], period: PeriodName = "month") -> list[Period]:
     """Every period from the first admission to the last interaction in ``graph`` (an as-of view counts up
     to its height), oldest first; periods without activity are included with zeros. O(n + m)."""
-    periods: dict[int, Period] = {}
-    active: dict[int, set[str]] = {}
-
-    def at(timestamp: int) -> Period:
-        start = period_start(timestamp, period)
-        return periods.setdefault(start, Period(start))
-
-    for _, node in graph.nodes(data=True):
+    book = ActivityBook(period)
+    for address, node in graph.nodes(data=True):
         if node.get("member") and node.get("joined_at") is not None:
-            at(node["joined_at"]).new_members += 1
-    agreements_seen: set[int] = set()
+            book.admitted(address, node["joined_at"])
     for u, v, data in graph.edges(data=True):
-        bucket = at(data["timestamp"])
+        book.interaction(u, v, data)
+    return book.periods()
+
+
+class ActivityBook:
+    """The counts behind :func:`activity` for one period length, kept up to date as facts arrive in any order
+    (an admission after the member's first interactions, a member admitted again after it exited): each fact
+    is O(1), except a member's first admission, O(periods it was active in). :meth:`periods` is O(periods).
+    """
+
+    def __init__(self, period: PeriodName) -> None:
+        self.period: PeriodName = period
+        self._counts: dict[int, Period] = {}
+        self._active: dict[int, set[str]] = {}  # period start -> addresses that took part in an interaction
+        self._active_members: dict[int, int] = {}  # period start -> how many of them are members
+        self._periods_of: dict[str, list[int]] = {}  # address -> the periods it took part in
+        self._joined: dict[str, int] = {}  # member -> its (latest) admission's timestamp
+        self._agreements: set[int] = set()
+
+    def _at(self, timestamp: int) -> Period:
+        start = period_start(timestamp, self.period)
+        return self._counts.setdefault(start, Period(start))
+
+    def admitted(self, member: str, joined_at: int) -> None:
+        """``member`` was admitted at ``joined_at`` (one admitted again counts at its latest admission)."""
+        earlier = self._joined.get(member)
+        if earlier is not None:
+            self._at(earlier).new_members -= 1
+        else:
+            for start in self._periods_of.get(member, ()):
+                self._active_members[start] += 1
+        self._joined[member] = joined_at
+        self._at(joined_at).new_members += 1
+
+    def interaction(self, u: str, v: str, data: dict[str, Any]) -> None:
+        """The graph's edge ``u -> v``. An agreement is one interaction however many pairs of parties it has,
+        and every party took part in it."""
         kind = data["kind"]
-        if kind == "agreement":
-            if data["agreement_id"] in agreements_seen:
-                continue  # one interaction per agreement, not one per pair of parties
-            agreements_seen.add(data["agreement_id"])
-            bucket.new_agreements += 1
-        elif kind == "referral":
-            bucket.new_referrals += 1
-        bucket.interactions += 1
-        active.setdefault(bucket.start, set()).update((u, v))
-    if not periods:
-        return []
-    members_so_far = 0
-    filled = []
-    start = min(periods)
-    while start <= max(periods):
-        current = periods.get(start, Period(start))
-        current.growth_rate = current.new_members / members_so_far if members_so_far else None
-        members_so_far += current.new_members
-        current.members = members_so_far
-        participants = {node for node in active.get(start, ()) if graph.nodes[node].get("member")}
-        current.active_members = len(participants)
-        if participants:
-            current.interactions_per_member = current.interactions / len(participants)
-        filled.append(current)
-        start = period_start(start + _longest(period), period)
-    return filled
+        bucket = self._at(data["timestamp"])
+        if kind != "agreement" or data["agreement_id"] not in self._agreements:
+            if kind == "agreement":
+                self._agreements.add(data["agreement_id"])
+                bucket.new_agreements += 1
+            elif kind == "referral":
+                bucket.new_referrals += 1
+            bucket.interactions += 1
+        active = self._active.setdefault(bucket.start, set())
+        for node in (u, v):
+            if node not in active:
+                active.add(node)
+                self._periods_of.setdefault(node, []).append(bucket.start)
+                members = self._active_members.get(bucket.start, 0)
+                self._active_members[bucket.start] = members + (node in self._joined)
+
+    def periods(self) -> list[Period]:
+        """Every period from the first with an admission or interaction to the last, oldest first, periods
+        without either filled in with zeros (fresh objects: the book's counts are never handed out)."""
+        used = [start for start, count in self._counts.items() if count.new_members or count.interactions]
+        if not used:
+            return []
+        members_so_far = 0
+        filled = []
+        start, last = min(used), max(used)
+        while start <= last:
+            counted = self._counts.get(start, Period(start))
+            current = Period(
+                start,
+                new_members=counted.new_members,
+                new_agreements=counted.new_agreements,
+                new_referrals=counted.new_referrals,
+                interactions=counted.interactions,
+            )
+            current.growth_rate = current.new_members / members_so_far if members_so_far else None
+            members_so_far += current.new_members
+            current.members = members_so_far
+            current.active_members = self._active_members.get(start, 0)
+            if current.active_members:
+                current.interactions_per_member = current.interactions / current.active_members
+            filled.append(current)
+            start = period_start(start + _longest(self.period), self.period)
+        return filled
 
 
 def _longest(period: PeriodName) -> int:

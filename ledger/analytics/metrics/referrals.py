@@ -7,10 +7,11 @@ referral and pays its reward at once). Rewards are what was *paid* (claimed), in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 
-__all__ = ["ReferralStats", "ReferralSummary", "referral_stats"]
+__all__ = ["ReferralBook", "ReferralStats", "ReferralSummary", "referral_stats"]
 
 
 @dataclass
@@ -50,18 +51,30 @@ def _add(total: dict[str, int], asset: str, amount: int) -> None:
 
 def referral_stats(graph: nx.MultiDiGraph[str]) -> ReferralSummary:
     """Referral figures from ``graph`` (an as-of view counts up to its height). O(m)."""
-    total = ReferralStats()
-    per_referrer: dict[str, ReferralStats] = {}
-    per_program: dict[int, ReferralStats] = {}
+    book = ReferralBook()
     for u, v, data in graph.edges(data=True):
+        book.add(u, v, data)
+    return book.summary()
+
+
+class ReferralBook:
+    """The counts behind :func:`referral_stats`, kept up to date one graph edge at a time (O(1) each)."""
+
+    def __init__(self) -> None:
+        self._total = ReferralStats()
+        self._per_referrer: dict[str, ReferralStats] = {}
+        self._per_program: dict[int, ReferralStats] = {}
+
+    def add(self, u: str, v: str, data: dict[str, Any]) -> None:
+        """Count the graph's edge ``u -> v`` if it is a referral, a conversion or a reward."""
         kind = data["kind"]
         if kind not in ("referral", "conversion", "reward"):
-            continue
+            return
         referrer = v if kind == "reward" else u
         targets = (
-            total,
-            per_referrer.setdefault(referrer, ReferralStats()),
-            per_program.setdefault(data["program_id"], ReferralStats()),
+            self._total,
+            self._per_referrer.setdefault(referrer, ReferralStats()),
+            self._per_program.setdefault(data["program_id"], ReferralStats()),
         )
         for stats in targets:
             if kind == "referral":
@@ -71,4 +84,17 @@ def referral_stats(graph: nx.MultiDiGraph[str]) -> ReferralSummary:
                 _add(stats.conversion_value, data["asset"], int(data["amount"]))
             else:
                 _add(stats.rewards_paid, data["asset"], int(data["amount"]))
-    return ReferralSummary(total, dict(sorted(per_referrer.items())), dict(sorted(per_program.items())))
+
+    def summary(self) -> ReferralSummary:
+        """The figures so far (copies: the book goes on counting). O(referrers + programs)."""
+        return ReferralSummary(
+            _copy(self._total),
+            {referrer: _copy(stats) for referrer, stats in sorted(self._per_referrer.items())},
+            {program: _copy(stats) for program, stats in sorted(self._per_program.items())},
+        )
+
+
+def _copy(stats: ReferralStats) -> ReferralStats:
+    return ReferralStats(
+        stats.referrals, stats.conversions, dict(stats.conversion_value), dict(stats.rewards_paid)
+    )

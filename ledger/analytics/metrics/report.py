@@ -11,7 +11,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
+
+import networkx as nx
 
 from ledger.analytics.metrics.alerts import (
     Alert,
@@ -45,13 +47,18 @@ from ledger.analytics.metrics.value import FreeRider, MemberValue, free_riders, 
 from ledger.analytics.metrics.views import Snapshot, assets, value_graph
 
 __all__ = [
+    "RUNNING_NETWORK_FIELDS",
     "MemberStanding",
     "MetricsCache",
     "NetworkReport",
     "ValueReport",
     "alerts_report",
+    "asset_report",
     "member_standing",
     "network_report",
+    "structural_alerts",
+    "structure_report",
+    "value_alerts",
     "value_report",
 ]
 
@@ -73,7 +80,7 @@ class NetworkReport:
     pagerank: dict[str, float]
     betweenness: Betweenness
     communities: Communities
-    community_ties: dict[tuple[int, int], int]
+    community_ties: list[tuple[int, int, int]]  # (community, community, ties between them), ascending
     constraint: dict[str, float | None]
     effective_size: dict[str, float | None]
     brokers: list[Broker]
@@ -89,15 +96,37 @@ class NetworkReport:
     local_bridges: list[tuple[str, str, float]]
 
 
+#: The fields of :class:`NetworkReport` kept up to date one event at a time at the head
+#: (:mod:`ledger.analytics.metrics.running`); every other field is a *global* figure, recomputed at the
+#: head at most once per interval (``metrics_global_interval``).
+RUNNING_NETWORK_FIELDS = (
+    "members",
+    "ties",
+    "density",
+    "degree",
+    "strength",
+    "isolated",
+    "sector_diversity",
+    "region_diversity",
+)
+
+
 def network_report(snapshot: Snapshot, gap_at_most: int = 1) -> NetworkReport:
     """Every structural metric of ``snapshot`` (see each function for its definition)."""
-    ties, members = snapshot.ties, snapshot.members
+    return structure_report(snapshot.block, snapshot.members, snapshot.ties, gap_at_most)
+
+
+def structure_report(
+    block: int, members: dict[str, dict[str, Any]], ties: nx.Graph[str], gap_at_most: int = 1
+) -> NetworkReport:
+    """Every structural metric of the tie graph ``ties`` over ``members`` at ``block``."""
     average, local = clustering(ties)
     found = communities(ties)
     constraints, sizes = constraint(ties), effective_size(ties)
     community_of = {member: f"community {index}" for member, index in found.membership.items()}
+    between = community_ties(ties, found.membership)
     return NetworkReport(
-        block=snapshot.block,
+        block=block,
         members=ties.number_of_nodes(),
         ties=ties.number_of_edges(),
         density=density(ties),
@@ -108,12 +137,12 @@ def network_report(snapshot: Snapshot, gap_at_most: int = 1) -> NetworkReport:
         pagerank=pagerank(ties),
         betweenness=betweenness(ties),
         communities=found,
-        community_ties=community_ties(ties, found.membership),
+        community_ties=[(a, b, count) for (a, b), count in sorted(between.items())],
         constraint=constraints,
         effective_size=sizes,
         brokers=brokers(ties, found.membership, constraints, sizes),
-        sector_diversity=diversity(profile["sector"] for profile in members.values()),
-        region_diversity=diversity(profile["region"] for profile in members.values()),
+        sector_diversity=diversity(members[member]["sector"] for member in sorted(members)),
+        region_diversity=diversity(members[member]["region"] for member in sorted(members)),
         sector_gaps=gaps(ties, {member: p["sector"] for member, p in members.items()}, gap_at_most),
         region_gaps=gaps(ties, {member: p["region"] for member, p in members.items()}, gap_at_most),
         community_gaps=gaps(ties, community_of, gap_at_most),
@@ -167,34 +196,52 @@ def value_report(snapshot: Snapshot, free_rider_ratio: float = 3.0) -> list[Valu
     reports = []
     for asset in assets(snapshot.graph):
         values = value_graph(snapshot.graph, asset)
+        total = sum(int(data["amount"]) for _, _, data in values.edges(data=True))
         flows = member_values(values, sorted(snapshot.members))
-        received = [flow.received for flow in flows.values()]
-        reports.append(
-            ValueReport(
-                block=snapshot.block,
-                asset=asset,
-                total=sum(int(data["amount"]) for _, _, data in values.edges(data=True)),
-                members=flows,
-                gini_received=gini(received),
-                hhi_received=hhi(received),
-                free_riders=free_riders(flows.values(), free_rider_ratio),
-            )
-        )
+        reports.append(asset_report(snapshot.block, asset, total, flows, free_rider_ratio))
     return reports
+
+
+def asset_report(
+    block: int, asset: str, total: int, flows: dict[str, MemberValue], free_rider_ratio: float
+) -> ValueReport:
+    """The :class:`ValueReport` of ``asset`` from its ``total`` and each member's ``flows`` (in the order the
+    inequality figures are summed in: sorted by address). O(n log n)."""
+    received = [flow.received for flow in flows.values()]
+    return ValueReport(
+        block=block,
+        asset=asset,
+        total=total,
+        members=flows,
+        gini_received=gini(received),
+        hhi_received=hhi(received),
+        free_riders=free_riders(flows.values(), free_rider_ratio),
+    )
 
 
 def alerts_report(
     snapshot: Snapshot, network: NetworkReport, values: list[ValueReport], thresholds: AlertThresholds
 ) -> list[Alert]:
     """Every alert at ``snapshot``'s height (see :mod:`ledger.analytics.metrics.alerts`)."""
-    found = single_point_of_failure_alerts(snapshot.ties, network.articulation_points)
+    failures, silos = structural_alerts(snapshot.ties, network)
+    return [*failures, *value_alerts(values, thresholds), *silos]
+
+
+def structural_alerts(ties: nx.Graph[str], network: NetworkReport) -> tuple[list[Alert], list[Alert]]:
+    """The alerts read from the network's structure (global figures): single points of failure, and members
+    with no partner outside their sector."""
+    return single_point_of_failure_alerts(ties, network.articulation_points), sector_silo_alerts(ties)
+
+
+def value_alerts(values: list[ValueReport], thresholds: AlertThresholds) -> list[Alert]:
+    """The alerts read from value sharing (running figures): concentration and free riders, per asset."""
+    found = []
     for report in values:
         received = {member: flow.received for member, flow in report.members.items()}
         found += concentration_alerts(report.asset, received, thresholds.max_hhi)
         found += free_rider_alerts(
             report.free_riders, report.members, report.asset, thresholds.free_rider_ratio
         )
-    found += sector_silo_alerts(snapshot.ties)
     return found
 
 

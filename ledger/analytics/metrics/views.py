@@ -25,10 +25,14 @@ __all__ = [
     "Snapshot",
     "assets",
     "canonical_order",
+    "count_fact",
     "members_at",
+    "new_tie",
     "snapshot",
     "snapshot_of",
     "tie_graph",
+    "tie_pair",
+    "ties_over",
     "value_graph",
 ]
 
@@ -67,28 +71,52 @@ def canonical_order(address: str) -> str:
     return address.lower()
 
 
+def tie_pair(u: str, v: str, data: dict[str, Any]) -> tuple[str, str] | None:
+    """The tie (its two members in canonical order) that the fact ``u -> v`` counts towards, or None when it
+    counts towards none: a self-loop, a kind that is not a tie's (:data:`TIE_KINDS`), or the second direction
+    of an agreement's co-party edges (an agreement counts once). Membership is not looked at here."""
+    kind = data["kind"]
+    if u == v or kind not in TIE_KINDS or (kind == "agreement" and u > v):
+        return None
+    return (u, v) if canonical_order(u) < canonical_order(v) else (v, u)
+
+
+def count_fact(tie: dict[str, Any], data: dict[str, Any]) -> None:
+    """Count the fact ``data`` into ``tie`` (``weight``, ``value``, ``kinds``: see the module's docstring)."""
+    tie["weight"] += 1
+    tie["kinds"].add(data["kind"])
+    if data["kind"] == "value":
+        tie["value"] += data["amount"]
+
+
+def new_tie() -> dict[str, Any]:
+    """A tie with no fact counted yet."""
+    return {"weight": 0, "value": 0, "kinds": set()}
+
+
 def tie_graph(graph: nx.MultiDiGraph[str], members: dict[str, dict[str, Any]]) -> nx.Graph[str]:
     """The undirected tie graph over ``members`` (see the module's docstring); nodes carry the profile.
     Nodes and edges are added in the canonical order (:func:`canonical_order`)."""
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for u, v, data in graph.edges(data=True):
-        kind = data["kind"]
-        if u == v or u not in members or v not in members or kind not in TIE_KINDS:
-            continue
-        if kind == "agreement" and u > v:
-            continue  # co-party edges come in both directions: count the agreement once
-        pair = (u, v) if canonical_order(u) < canonical_order(v) else (v, u)
-        tie = found.setdefault(pair, {"weight": 0, "value": 0, "kinds": set()})
-        tie["weight"] += 1
-        tie["kinds"].add(kind)
-        if kind == "value":
-            tie["value"] += data["amount"]
+        pair = tie_pair(u, v, data) if u in members and v in members else None
+        if pair is not None:
+            count_fact(found.setdefault(pair, new_tie()), data)
+    return ties_over(members, found)
+
+
+def ties_over(
+    members: dict[str, dict[str, Any]], found: dict[tuple[str, str], dict[str, Any]]
+) -> nx.Graph[str]:
+    """The tie graph over ``members`` with the ties ``found`` between two of them (pairs in canonical order),
+    nodes and edges added in the canonical order; each tie's ``kinds`` is copied."""
     ties: nx.Graph[str] = nx.Graph()
     ties.add_nodes_from(sorted(members.items(), key=lambda item: canonical_order(item[0])))
     ordered = sorted(
-        found.items(), key=lambda item: (canonical_order(item[0][0]), canonical_order(item[0][1]))
+        ((pair, tie) for pair, tie in found.items() if pair[0] in members and pair[1] in members),
+        key=lambda item: (canonical_order(item[0][0]), canonical_order(item[0][1])),
     )
-    ties.add_edges_from((u, v, tie) for (u, v), tie in ordered)
+    ties.add_edges_from((u, v, {**tie, "kinds": set(tie["kinds"])}) for (u, v), tie in ordered)
     return ties
 
 

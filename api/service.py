@@ -11,10 +11,13 @@ empty block (or an event no figure reads) computes nothing, while a reorganisati
 block changes the hash and so the key. Every answer says the height it is for (``block``), the block of the
 last change it reflects (``last_change_block``) and how far the indexed head is past it (``behind_head``).
 
-**A request at the head never waits for a recompute.** A background thread (:class:`HeadRefresher`) computes
-the head's figures once per change, one at a time. Until they are ready, a request that names no height gets
-the newest complete answer, with its own ``block`` and ``behind_head``; only the very first request of a
-process, with nothing complete yet, waits. An explicit ``as_of_block`` is always answered exactly.
+**A request at the head never waits for a recompute.** A metrics worker (:mod:`api.worker`: a child process,
+or a thread) keeps the head's figures: the counted ones follow every change in milliseconds, the global ones
+are recomputed in the background at most once per ``metrics_global_interval``; each change's figures are sent
+here (:meth:`LedgerService.accept`) and answers at the head read them, saying the block their global figures
+are at. Until the head's are there, a request that names no height gets the newest complete answer, with its
+own ``block`` and ``behind_head``; only the very first request of a process, with nothing complete yet,
+waits. An explicit ``as_of_block`` is always answered exactly: every figure computed in full at that height.
 
 Computations run on a frozen copy of the graph at the height (:meth:`LedgerService.snapshot`), taken under
 the graph's lock, so a long computation does not hold up the graph's sync or another request.
@@ -92,12 +95,29 @@ class Stamp(TypedDict):
 @dataclass(frozen=True)
 class Height:
     """The block a request is answered at, its change key (see the module's docstring: the block and hash of
-    the last event the graph reads at or below it; ``(-1, "")`` before any), and how far the indexed head was
-    past it when the request came."""
+    the last event the graph reads at or below it; ``(-1, "")`` before any), how far the indexed head was
+    past it when the request came, and where its global figures come from: ``global_key`` None means
+    computed in full at this height (an explicit ``as_of_block``); a change key, that the answer reads the
+    head's figures (:class:`~api.worker.HeadFigures`) whose global figures are at that change."""
 
     block: int
     key: tuple[int, str]
     behind_head: int = 0
+    global_key: tuple[int, str] | None = None
+
+    @property
+    def at_head(self) -> bool:
+        """Whether the answer reads the head's figures kept by the metrics worker."""
+        return self.global_key is not None
+
+    def exact(self) -> Height:
+        """This height answered with every figure computed in full at it (an export's, a graph file's)."""
+        return replace(self, global_key=None)
+
+    def global_last_change_block(self) -> int | None:
+        """The block of the last change the answer's global figures reflect (None: no change yet)."""
+        block = (self.key if self.global_key is None else self.global_key)[0]
+        return block if block >= 0 else None
 
     @property
     def last_change_block(self) -> int | None:
@@ -124,6 +144,7 @@ class LedgerService:
         self._head_read_at = -float("inf")
         self._change_keys: dict[tuple[int, str], tuple[int, str]] = {}
         self._complete: Height | None = None  # the newest height whose figures are all computed
+        self._heads = MetricsCache(8)  # change key -> the head's figures sent by the metrics worker
         self._first_complete = threading.Event()
         self._counts: dict[tuple[object, ...], tuple[int, str, int]] = {}  # filter -> (block, hash, count)
         self._pages = MetricsCache(256)  # serialised pages of the history, per head
@@ -193,6 +214,9 @@ class LedgerService:
             self._head_read_at = -float("inf")  # the worker has seen a newer head than this process
             head = self.head() or head
         fresh = Height(head.block_number, self.change_key(head.block_number, head))
+        kept = self._heads.peek(fresh.key)
+        if isinstance(kept, HeadFigures):
+            return replace(fresh, global_key=kept.global_key)
         if self.ready(fresh):
             return fresh
         self.refresher.wake()
@@ -213,19 +237,11 @@ class LedgerService:
 
     def ready(self, height: Height) -> bool:
         """Whether the network-wide figures (network, values, referrals) are computed for ``height``'s change
-        key: everything else at the head is computed from them, or from the graph, in far less time."""
-        return self.cache.peek((*height.key, "figures")) is not None
-
-    def refresh_head(self) -> Height | None:
-        """Compute the indexed head's figures if they are not yet (the :class:`HeadRefresher`'s one step);
-        the height they are for, or None when nothing is indexed."""
-        head = self.head()
-        if head is None:
-            return None
-        height = Height(head.block_number, self.change_key(head.block_number, head))
-        if not self.ready(height):
-            self.alerts(height)  # computes the network, value and referral figures on the way
-        return height
+        key, in full or by the metrics worker: everything else at the head is computed from them, or from the
+        graph, in far less time."""
+        return (
+            self._heads.peek(height.key) is not None or self.cache.peek((*height.key, "figures")) is not None
+        )
 
     # --------------------------------------------------------------------------------------- metrics
 
@@ -239,7 +255,7 @@ class LedgerService:
         """A serialised answer for ``question`` at ``height``: from the cache at once when it is there (the
         warm path takes no thread and no lock), else built in a worker thread so the event loop stays free.
         Answers say their height, so they are kept per height (the figures, per change key)."""
-        key = (height.block, height.behind_head, *height.key, *question)
+        key = (height.block, height.behind_head, height.global_key, *height.key, *question)
         return await _cached_bytes(self._answers, key, compute)
 
     def snapshot(self, height: Height) -> Snapshot:
@@ -268,7 +284,10 @@ class LedgerService:
         return None if head is None else head.block_hash
 
     def snapshot_figures(self, height: Height) -> Figures:
-        """The network report, the value reports (one per asset) and the referral figures at ``height``."""
+        """The network report, the value reports (one per asset) and the referral figures at ``height``: the
+        head's as the metrics worker keeps them, or computed in full at an explicit height."""
+        if height.at_head:
+            return self._head_figures(height).figures
 
         def compute() -> Figures:
             return self._on_graph(height, lambda now: network_figures(now, self.thresholds))
@@ -277,12 +296,23 @@ class LedgerService:
         self._note_complete(height)
         return found
 
+    def _head_figures(self, height: Height) -> HeadFigures:
+        found = self._heads.peek(height.key)
+        if not isinstance(found, HeadFigures):  # evicted since the height was chosen: a newer head is kept
+            raise StoreError("The head moved on while this request was answered: ask again.")
+        return found
+
     def accept(self, found: HeadFigures) -> None:
-        """Keep the head's figures computed by the metrics worker (:mod:`api.worker`) for its change key."""
-        height = Height(found.block, found.key)
-        self.cache.put((*found.key, "figures"), found.figures)
-        self.cache.put((*found.key, "alerts"), found.alerts)
-        self._note_complete(height)
+        """Keep the head's figures sent by the metrics worker (:mod:`api.worker`) for their change key. When
+        their global figures are at the same change key, they are the full computation's (a property test
+        checks it) and also answer every explicit height of that key."""
+        self._heads.put(found.key, found)
+        if found.global_key == found.key:
+            self.cache.put((*found.key, "figures"), found.figures)
+            self.cache.put((*found.key, "alerts"), found.alerts)
+            for period, periods in found.activity.items():
+                self.cache.put((*found.key, "activity", period), periods)
+        self._note_complete(Height(found.block, found.key, global_key=found.global_key))
 
     def _note_complete(self, height: Height) -> None:
         complete = self._complete
@@ -305,6 +335,8 @@ class LedgerService:
     def alerts(self, height: Height) -> list[Alert]:
         """:func:`~ledger.analytics.metrics.report.alerts_report` at ``height``, with the thresholds from
         settings."""
+        if height.at_head:
+            return self._head_figures(height).alerts
         network, values, _ = self.snapshot_figures(height)
         return self.cached(
             height,
@@ -314,6 +346,8 @@ class LedgerService:
 
     def activity(self, height: Height, period: PeriodName) -> list[Period]:
         """:func:`~ledger.analytics.metrics.activity.activity` per ``period`` at ``height``."""
+        if height.at_head:
+            return self._head_figures(height).activity[period]
         return self.cached(
             height,
             ("activity", period),
@@ -328,7 +362,7 @@ class LedgerService:
         """The network at ``height`` as a ``form`` file of ``view`` (:mod:`ledger.analytics.exports`)."""
 
         def build() -> bytes:
-            report = self.network(height) if view == "ties" else None
+            report = self.network(height.exact()) if view == "ties" else None
             graph = self.on_snapshot(height, ("graph", view), lambda now: graph_view(now, report))
             return serialise_graph(graph, form)
 
@@ -402,7 +436,7 @@ class LedgerService:
         """Forget the graph and every cached figure (after the store's projections were rebuilt)."""
         with self._graph_lock:
             self._ledger = LedgerGraph(())
-            self.cache.clear()
+            self.cache.clear()  # the head's figures (``_heads``) are kept: they are made of events alone
             self._snapshots.clear()
             self._change_keys.clear()
             self._counts.clear()

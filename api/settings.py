@@ -38,6 +38,13 @@ class ApiSettings(Settings):
         description="where the head's figures are computed once per change: `process`, a child process (its "
         "computations never hold up a request); `thread`, a thread of the API process (one process fewer)",
     )
+    metrics_global_interval: float = Field(
+        default=30.0,
+        ge=0,
+        description="seconds between two computations of the head's global figures (betweenness, "
+        "PageRank, communities, constraint, gaps, bridges, articulation points); the counted figures "
+        "follow every event",
+    )
 
 
 def load_api_settings(

@@ -1,12 +1,20 @@
-"""The head's figures — what every request at the head reads — and the two ways the API computes them once
-per change in the background (see :mod:`api.service`):
+"""The head's figures — what every request at the head reads — kept by a :class:`HeadEngine`, and the two ways
+the API runs one in the background (see :mod:`api.service`):
 
-- :class:`ProcessRefresher` (``metrics_worker = "process"``, the default): a child process with its own graph,
-  synced from the store, computes them and sends them to the API process. Figures are pure Python
-  (networkx), so computed in the API process they would hold the GIL for seconds and every request would
-  wait on it; in a child, the API's event loop only ever serves bytes.
+- :class:`ProcessRefresher` (``metrics_worker = "process"``, the default): a child process with its own
+  engine sends the figures to the API process. Figures are pure Python (networkx), so computed in the API
+  process they would hold the GIL for seconds and every request would wait on it; in a child, the API's
+  event loop only ever serves bytes.
 - :class:`HeadRefresher` (``metrics_worker = "thread"``): a thread of the API process (one process fewer,
   for a small store).
+
+**Two speeds.** The engine's graph keeps :class:`~ledger.analytics.metrics.running.RunningFigures`: the
+counted figures (size, ties, density, degree, strength, diversity, value sharing, referrals, activity, and
+the concentration and free-rider alerts) follow every change of the head in milliseconds. The *global*
+figures (betweenness, PageRank, communities, clustering, constraint, brokers, gaps, bridges, articulation
+points, and the single-point-of-failure and sector-silo alerts) are computed on a thread of their own from
+the running tie graph, at most once per ``metrics_global_interval`` seconds; each answer of the head says
+the last change they reflect (:attr:`HeadFigures.global_key`).
 """
 
 from __future__ import annotations
@@ -16,21 +24,28 @@ import multiprocessing
 import os
 import select
 import threading
-from dataclasses import dataclass
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Protocol
 
 from ledger.analytics.graph import LedgerGraph
+from ledger.analytics.metrics.activity import PERIODS, Period, PeriodName
 from ledger.analytics.metrics.alerts import Alert, AlertThresholds
 from ledger.analytics.metrics.referrals import ReferralSummary, referral_stats
 from ledger.analytics.metrics.report import (
     NetworkReport,
     ValueReport,
-    alerts_report,
     network_report,
+    structural_alerts,
+    structure_report,
+    value_alerts,
     value_report,
 )
-from ledger.analytics.metrics.views import Snapshot, snapshot
+from ledger.analytics.metrics.running import RunningFigures
+from ledger.analytics.metrics.views import Snapshot
 from ledger.exceptions import CoopLedgerError
 from ledger.store import Store
 
@@ -40,6 +55,8 @@ if TYPE_CHECKING:
 __all__ = [
     "GRAPH_EVENTS",
     "Figures",
+    "GlobalFigures",
+    "HeadEngine",
     "HeadFigures",
     "HeadRefresher",
     "ProcessRefresher",
@@ -63,19 +80,154 @@ Figures = tuple[NetworkReport, list[ValueReport], ReferralSummary]
 
 
 def network_figures(now: Snapshot, thresholds: AlertThresholds) -> Figures:
-    """The network report, the value reports (one per asset) and the referral figures of ``now``: what every
-    request at the head reads, with the alerts (computed from them)."""
+    """The network report, the value reports (one per asset) and the referral figures of ``now``, computed
+    in full: what an explicit height reads."""
     return network_report(now), value_report(now, thresholds.free_rider_ratio), referral_stats(now.graph)
 
 
 @dataclass(frozen=True)
-class HeadFigures:
-    """The head's figures as the metrics worker sends them: the height and change key they are for."""
+class GlobalFigures:
+    """The global figures (see the module's docstring) at ``block``, whose change key is ``key``."""
 
     block: int
     key: tuple[int, str]
+    report: NetworkReport
+    failures: list[Alert]  # single points of failure
+    silos: list[Alert]  # members with no partner outside their sector
+
+
+@dataclass(frozen=True)
+class HeadFigures:
+    """The head's figures: the counted ones at ``block`` (change key ``key``), the global ones at
+    ``global_block`` (change key ``global_key``), merged as every answer at the head reads them."""
+
+    block: int
+    key: tuple[int, str]
+    global_block: int
+    global_key: tuple[int, str]
     figures: Figures
     alerts: list[Alert]
+    activity: dict[PeriodName, list[Period]]
+
+
+class HeadEngine:
+    """Keeps the head's figures for one process (the metrics worker, or the API process with the thread
+    refresher): :meth:`step` brings its graph up to the store's head and, when the change key is new, hands
+    the merged :class:`HeadFigures` to ``publish``; global figures are recomputed on a thread of their own
+    at most every ``global_interval`` seconds, and published merged with the counted figures of the moment.
+
+    Its graph keeps no edges (``keep_facts=False``): the running figures and the tie graph are all it needs.
+    ``computed`` counts the computations: ``"counted"`` (per change) and ``"global"``.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        thresholds: AlertThresholds,
+        global_interval: float,
+        publish: Callable[[HeadFigures], None],
+    ) -> None:
+        self.store = store
+        self.thresholds = thresholds
+        self.global_interval = global_interval
+        self.publish = publish
+        self.computed: Counter[str] = Counter()
+        self._lock = threading.Lock()  # the graph, its running figures and what was published
+        self._running = RunningFigures()
+        self._ledger = LedgerGraph((), observer=self._running, keep_facts=False)
+        self._global: GlobalFigures | None = None
+        self._global_thread: threading.Thread | None = None
+        self._global_started = -float("inf")
+        self._published: tuple[tuple[int, str], tuple[int, str]] | None = None
+
+    def step(self) -> None:
+        """Bring the graph up to the store's head; publish the head's figures if its change key is new; start
+        the global figures' computation if they are behind and the interval has passed.
+
+        Raises
+        ------
+        CoopLedgerError
+            If the store cannot be read (the caller tries again later).
+        """
+        with self._lock:
+            if not self._sync():
+                return
+            block = self._ledger.block
+            key = last_change_key(self.store, block)
+            current = self._global
+        if current is None:  # the first figures: nothing to serve meanwhile, so computed here
+            self._compute_global()
+            return
+        if key != current.key and not self._global_running() and self._interval_passed():
+            self._global_thread = threading.Thread(
+                target=self._global_in_background, name="coopledger-global-figures", daemon=True
+            )
+            self._global_started = time.monotonic()
+            self._global_thread.start()
+        with self._lock:
+            if self._published is None or self._published[0] != key:
+                self._publish(block, key)
+
+    def _sync(self) -> bool:
+        kinds = self.store.agreement_kinds()
+        if kinds != self._ledger.kinds:  # the first deployment recorded, or a new one
+            self._running = RunningFigures()
+            self._ledger = LedgerGraph(kinds, observer=self._running, keep_facts=False)
+        self._ledger.sync(self.store)
+        return self._ledger.block >= 0
+
+    def _global_running(self) -> bool:
+        return self._global_thread is not None and self._global_thread.is_alive()
+
+    def _interval_passed(self) -> bool:
+        return time.monotonic() - self._global_started >= self.global_interval
+
+    def _global_in_background(self) -> None:
+        try:
+            self._compute_global()
+        except CoopLedgerError as exc:
+            log.info("global figures not computed: %s", exc)
+        except Exception:  # a bug must not stop the head's figures for good: it is logged
+            log.exception("global figures not computed")
+
+    def _compute_global(self) -> None:
+        """Compute the global figures on the tie graph of the moment (taken under the lock; computed
+        without it), then publish them merged with the counted figures of the moment."""
+        with self._lock:
+            block = self._ledger.block
+            key = last_change_key(self.store, block)
+            members, ties = self._running.members(), self._running.tie_graph()
+        self._global_started = time.monotonic()
+        report = structure_report(block, members, ties)
+        failures, silos = structural_alerts(ties, report)
+        self.computed["global"] += 1
+        with self._lock:
+            self._global = GlobalFigures(block, key, report, failures, silos)
+            now = self._ledger.block
+            self._publish(now, last_change_key(self.store, now) if now != block else key)
+
+    def _publish(self, block: int, key: tuple[int, str]) -> None:
+        """Merge the counted figures now with the newest global figures and publish them (under the lock)."""
+        current = self._global
+        assert current is not None
+        running = self._running
+        values = running.values(block, self.thresholds.free_rider_ratio)
+        counted = running.network()
+        network = replace(current.report, block=block, **vars(counted))
+        alerts = [*current.failures, *value_alerts(values, self.thresholds), *current.silos]
+        activity = {period: running.activity(period) for period in PERIODS}
+        found = HeadFigures(
+            block, key, current.block, current.key, (network, values, running.referrals()), alerts, activity
+        )
+        self.computed["counted"] += 1
+        self.publish(found)
+        self._published = (key, current.key)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Wait for the global computation under way, if any (at most ``timeout`` seconds)."""
+        thread = self._global_thread
+        if thread is not None:
+            thread.join(timeout)
 
 
 class Refresher(Protocol):
@@ -95,13 +247,16 @@ class Refresher(Protocol):
 
 
 class HeadRefresher:
-    """A daemon thread computing the indexed head's figures once per change (:meth:`LedgerService.
-    refresh_head`), woken by a request that found them missing or every ``interval`` seconds. One at a time:
-    a change that comes during a computation is taken up when it ends (the newest head then)."""
+    """A daemon thread of the API process running a :class:`HeadEngine` over the service's store (its
+    figures handed to :meth:`LedgerService.accept`), woken by a request that found them missing or every
+    ``interval`` seconds."""
 
     def __init__(self, service: LedgerService, interval: float) -> None:
         self._service = service
         self._interval = interval
+        self.engine = HeadEngine(
+            service.store, service.thresholds, service.settings.metrics_global_interval, service.accept
+        )
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -127,11 +282,12 @@ class HeadRefresher:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        self.engine.stop(timeout)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self._service.refresh_head()
+                self.engine.step()
             except CoopLedgerError as exc:  # the store is down, say: the requests say so; try again later
                 log.info("head figures not refreshed: %s", exc)
             except Exception:  # a bug must not stop the refresher for good: it is logged
@@ -183,7 +339,14 @@ class ProcessRefresher:
         settings = self._service.settings
         self._process = context.Process(
             target=compute_head_figures,
-            args=(settings.store_url, self._service.thresholds, self._interval, theirs, woken),
+            args=(
+                settings.store_url,
+                self._service.thresholds,
+                self._interval,
+                settings.metrics_global_interval,
+                theirs,
+                woken,
+            ),
             name="coopledger-metrics-worker",
             daemon=True,
         )
@@ -254,30 +417,23 @@ class ProcessRefresher:
 
 
 def compute_head_figures(
-    store_url: str, thresholds: AlertThresholds, interval: float, connection: Connection, woken: Connection
+    store_url: str,
+    thresholds: AlertThresholds,
+    interval: float,
+    global_interval: float,
+    connection: Connection,
+    woken: Connection,
 ) -> None:
-    """The metrics worker's loop (in the child process): whenever the head's change key is new, sync its own
-    graph from the store, compute the head's figures and send them as :class:`HeadFigures` on
-    ``connection``; look at the head when a byte arrives on ``woken`` or every ``interval`` seconds; end on
-    ``s`` or when the API process is gone (its ends of the pipes closed)."""
+    """The metrics worker's loop (in the child process): a :class:`HeadEngine` over its own connection to the
+    store, sending each :class:`HeadFigures` on ``connection``; it looks at the head when a byte arrives on
+    ``woken`` or every ``interval`` seconds, and ends on ``s`` or when the API process is gone (its ends of
+    the pipes closed)."""
     store = Store.open(store_url)
-    ledger = LedgerGraph(())
-    done: tuple[int, str] | None = None
+    engine = HeadEngine(store, thresholds, global_interval, connection.send)
     try:
         while True:
             try:
-                head = store.checkpoint()
-                key = None if head is None else last_change_key(store, head.block_number)
-                if head is not None and key is not None and key != done:
-                    kinds = store.agreement_kinds()
-                    if kinds != ledger.kinds:  # the first deployment recorded, or a new one
-                        ledger = LedgerGraph(kinds)
-                    ledger.sync(store)
-                    now = snapshot(ledger, head.block_number)
-                    figures = network_figures(now, thresholds)
-                    alerts = alerts_report(now, figures[0], figures[1], thresholds)
-                    connection.send(HeadFigures(head.block_number, key, figures, alerts))
-                    done = key
+                engine.step()
             except CoopLedgerError as exc:  # the store is down, say: try again at the next interval
                 log.info("head figures not computed: %s", exc)
             except OSError:  # the API process is gone (its end of the pipe closed)
@@ -288,4 +444,5 @@ def compute_head_figures(
                 if not message or b"s" in message:  # stopped, or the API process is gone
                     return
     finally:
+        engine.stop()
         store.close()

@@ -208,6 +208,13 @@ def serve(
             help="where the head's figures are computed: process or thread (COOPLEDGER_METRICS_WORKER)"
         ),
     ] = None,
+    metrics_global_interval: Annotated[
+        float | None,
+        typer.Option(
+            help="seconds between computations of the head's global figures "
+            "(COOPLEDGER_METRICS_GLOBAL_INTERVAL)"
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log every request")] = False,
 ) -> None:
     """Serve the API (and its OpenAPI documentation at /docs) over the store with uvicorn (Ctrl-C stops).
@@ -229,6 +236,7 @@ def serve(
             alert_max_hhi=alert_max_hhi,
             alert_free_rider_ratio=alert_free_rider_ratio,
             metrics_worker=metrics_worker,
+            metrics_global_interval=metrics_global_interval,
         )
         _require_store(settings.store_url)
         with Store.open(

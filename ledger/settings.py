@@ -183,6 +183,7 @@ VARIABLES_READ_ELSEWHERE = frozenset(
         "ALERT_MAX_HHI",
         "ALERT_FREE_RIDER_RATIO",
         "METRICS_WORKER",
+        "METRICS_GLOBAL_INTERVAL",
     }
 )
 

@@ -98,8 +98,9 @@ def export_members(service: Service) -> StreamingResponse:
 
 @router.get("/metrics.csv", operation_id="export_metrics", response_class=StreamingResponse, responses=_CSV)
 def export_metrics(service: Service, height: AsOfBlock) -> StreamingResponse:
-    """Each network member's centralities, brokerage and community at the height (``as_of_block``)."""
-    report = service.network(height)
+    """Each network member's centralities, brokerage and community at the height (``as_of_block``), every
+    figure computed in full at it (at the head too: a file is read as one consistent picture)."""
+    report = service.network(height.exact())
     articulation = set(report.articulation_points)
     rows = [
         {

@@ -71,6 +71,7 @@ def _network(height: Height, report: NetworkReport, top: int) -> NetworkMetrics:
     widest = sorted(report.local_bridges, key=lambda bridge: (-bridge[2], bridge[0], bridge[1]))[:top]
     return NetworkMetrics(
         **height.stamp(),
+        global_last_change_block=height.global_last_change_block(),
         members=report.members,
         ties=report.ties,
         density=report.density,
@@ -136,18 +137,20 @@ def _member(service: LedgerService, height: Height, address: str, hint: str) -> 
     stats = service.referrals(height).per_referrer.get(address, ReferralStats())
     return MemberMetrics(
         **height.stamp(),
+        global_last_change_block=height.global_last_change_block(),
         address=address,
         name=standing.name,
         sector=standing.sector,
         region=standing.region,
         degree=report.degree[address],
         strength=report.strength[address],
-        pagerank=report.pagerank[address],
-        betweenness=report.betweenness.values[address],
-        clustering=report.clustering[address],
-        constraint=report.constraint[address],
-        effective_size=report.effective_size[address],
-        community=report.communities.membership[address],
+        # the global figures at the head may predate the member (None): see MemberMetrics
+        pagerank=report.pagerank.get(address),
+        betweenness=report.betweenness.values.get(address),
+        clustering=report.clustering.get(address),
+        constraint=report.constraint.get(address),
+        effective_size=report.effective_size.get(address),
+        community=report.communities.membership.get(address),
         articulation_point=address in set(report.articulation_points),
         connectivity_share=standing.connectivity_share,
         partner_diversity=PartnerDiversityInfo.model_validate(standing.partner_diversity),
@@ -245,6 +248,7 @@ async def list_alerts(service: Service, height: AsOfBlock) -> Response:
         found = service.alerts(height)
         return Alerts(
             **height.stamp(),
+            global_last_change_block=height.global_last_change_block(),
             thresholds=Thresholds.model_validate(service.thresholds),
             count=len(found),
             data=[AlertInfo.model_validate(alert) for alert in found],

@@ -73,13 +73,32 @@ class LocalBridge(BaseModel):
     span: int | None = Field(description="hops of the shortest other path; null: none (a bridge)")
 
 
-class NetworkMetrics(AtHeight):
-    """The network's structure at ``block``; ranked lists hold the ``top`` first."""
+_COUNTED = " Counted: follows every event (see `global_last_change_block` for the others)."
+_GLOBAL = " Global: as of `global_last_change_block`."
 
-    members: int
-    ties: int
-    density: float
-    average_clustering: float
+
+class WithGlobalFigures(AtHeight):
+    """An answer that holds global figures (betweenness, PageRank, communities, clustering, constraint,
+    brokers, gaps, bridges, articulation points and the alerts read from them), which at the head are
+    recomputed at most once per ``metrics_global_interval``: the answer says the last change they reflect."""
+
+    global_last_change_block: int | None = Field(
+        description="the block of the last change the global figures of this answer reflect: "
+        "`last_change_block` itself for an explicit `as_of_block`; without it, that of the newest computed "
+        "for the head (recomputed at most once per `metrics_global_interval` seconds), which may be older. "
+        "The counted figures always reflect `last_change_block` (None: no change yet)"
+    )
+
+
+class NetworkMetrics(WithGlobalFigures):
+    """The network's structure at ``block``; ranked lists hold the ``top`` first. Counted at ``block``:
+    ``members``, ``ties``, ``density``, ``top_degree``, ``top_strength``, ``isolated``, the diversities;
+    every other figure is global (as of ``global_last_change_block``)."""
+
+    members: int = Field(description="members now (exited ones left out)." + _COUNTED)
+    ties: int = Field(description="pairs of members joined by any fact." + _COUNTED)
+    density: float = Field(description="the share of possible ties that exist." + _COUNTED)
+    average_clustering: float = Field(description="the mean local clustering coefficient." + _GLOBAL)
     betweenness: BetweennessInfo
     communities: CommunitiesInfo
     top_degree: list[Ranked]
@@ -125,22 +144,33 @@ class PartnerDiversityInfo(FromRecord):
     same_sector_share: float | None
 
 
-class MemberMetrics(AtHeight):
-    """One member's place in the network at ``block``."""
+_NEWER = " Null: the member joined after `global_last_change_block`."
+
+
+class MemberMetrics(WithGlobalFigures):
+    """One member's place in the network at ``block``: degree, strength, value and referrals counted at
+    ``block``; centralities, clustering, brokerage, community and articulation as of
+    ``global_last_change_block``."""
 
     address: Address
     name: str
     sector: str
     region: str
-    degree: float
-    strength: int
-    pagerank: float
-    betweenness: float
-    clustering: float
-    constraint: float | None
-    effective_size: float | None
-    community: int
-    articulation_point: bool
+    degree: float = Field(description="partners / (members - 1)." + _COUNTED)
+    strength: int = Field(description="interactions with its partners." + _COUNTED)
+    pagerank: float | None = Field(
+        description="PageRank over ties weighted by interactions." + _GLOBAL + _NEWER
+    )
+    betweenness: float | None = Field(description="normalised betweenness centrality." + _GLOBAL + _NEWER)
+    clustering: float | None = Field(description="local clustering coefficient." + _GLOBAL + _NEWER)
+    constraint: float | None = Field(
+        description="Burt's constraint (null also with no partner)." + _GLOBAL + _NEWER
+    )
+    effective_size: float | None = Field(
+        description="Burt's effective size (null also with no partner)." + _GLOBAL + _NEWER
+    )
+    community: int | None = Field(description="its community's rank (0: the largest)." + _GLOBAL + _NEWER)
+    articulation_point: bool = Field(description="whether its exit would split the network." + _GLOBAL)
     connectivity_share: float = Field(description="share of other members' connected pairs lost if it left")
     partner_diversity: PartnerDiversityInfo
     value: list[AssetFlow]
@@ -205,8 +235,10 @@ class Thresholds(FromRecord):
     free_rider_ratio: float
 
 
-class Alerts(AtHeight):
-    """Every early warning at ``block`` with its evidence, and the thresholds used."""
+class Alerts(WithGlobalFigures):
+    """Every early warning with its evidence, and the thresholds used: concentration and free riders counted
+    at ``block``, single points of failure and sector silos read from the global figures (as of
+    ``global_last_change_block``)."""
 
     thresholds: Thresholds
     count: int

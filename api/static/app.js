@@ -230,11 +230,13 @@ async function showProfile(address) {
   panel.dataset.address = address;
   $("#profile-name").textContent = metrics.name || address;
   $("#profile-meta").textContent = `${metrics.sector} · ${metrics.region} · ${member.status} · ${address}`;
+  // global figures may predate a member that just joined (null): shown as "computing…"
+  const global = (value, digits) => (value === null ? "computing…" : value.toFixed(digits));
   const figures = [
     ["partners", metrics.partner_diversity.partners],
-    ["community", metrics.community],
-    ["PageRank", metrics.pagerank.toFixed(4)],
-    ["betweenness", metrics.betweenness.toFixed(4)],
+    ["community", metrics.community === null ? "computing…" : metrics.community],
+    ["PageRank", global(metrics.pagerank, 4)],
+    ["betweenness", global(metrics.betweenness, 4)],
     ["constraint", metrics.constraint === null ? "–" : metrics.constraint.toFixed(3)],
     ["single point of failure", metrics.articulation_point ? "yes" : "no"],
     ["referrals made", metrics.referrals.referrals],

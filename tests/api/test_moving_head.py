@@ -21,7 +21,7 @@ from api.main import create_app
 from api.service import LedgerService
 from api.settings import ApiSettings
 from api.worker import HeadFigures, ProcessRefresher
-from ledger.analytics.metrics.report import NetworkReport, network_report
+from ledger.analytics.metrics.report import NetworkReport, network_report, structure_report
 from ledger.analytics.metrics.views import Snapshot
 from ledger.indexer.chain import ChainReader
 from ledger.indexer.sync import Indexer
@@ -79,6 +79,7 @@ def _live(tmp_path: Path, worker: Literal["process", "thread"]) -> Iterator[Live
             manifest=deployment.manifest_path,
             poll_interval=0.01,
             metrics_worker=worker,
+            metrics_global_interval=0,
         )
         with Store.open(settings.store_url) as store:
             Indexer(ChainReader(anvil.url), store, load_manifest(deployment.manifest_path)).sync()
@@ -112,19 +113,24 @@ def _fresh(live: Live, path: str) -> dict[str, Any]:
     return found
 
 
-def _counting(monkeypatch: pytest.MonkeyPatch, gate: threading.Event | None = None) -> list[int]:
-    """Count the network reports computed (the blocks they were computed at); with ``gate``, each waits for
-    it first."""
-    computed: list[int] = []
-    real = network_report
+def _counting(monkeypatch: pytest.MonkeyPatch, gate: threading.Event | None = None) -> list[tuple[str, int]]:
+    """Count the structural reports computed, at the head (``global``) or in ``full`` at an explicit
+    height, with the blocks they were computed at. With ``gate``, the head's wait for it first."""
+    computed: list[tuple[str, int]] = []
+    structure, full = structure_report, network_report  # what api.worker calls
 
-    def counted(now: Snapshot) -> NetworkReport:
-        computed.append(now.block)
+    def global_figures(block: int, members: dict[str, Any], ties: Any, *args: Any) -> NetworkReport:
+        computed.append(("global", block))
         if gate is not None:
             assert gate.wait(60), "the test never opened the gate"
-        return real(now)
+        return structure(block, members, ties, *args)
 
-    monkeypatch.setattr(api.worker, "network_report", counted)
+    def in_full(now: Snapshot) -> NetworkReport:
+        computed.append(("full", now.block))
+        return full(now)
+
+    monkeypatch.setattr(api.worker, "structure_report", global_figures)
+    monkeypatch.setattr(api.worker, "network_report", in_full)
     return computed
 
 
@@ -150,33 +156,49 @@ def test_empty_blocks_share_the_figures_of_the_last_change(
     assert after["last_change_block"] == before["last_change_block"] < head - 79
     assert {**after, "block": 0} == {**before, "block": 0}
     assert computed == [], "empty blocks computed nothing, and their answers evicted no figure"
+    assert live.service.refresher.engine.computed["counted"] == 1  # type: ignore[attr-defined]
 
 
-def test_a_request_at_the_head_never_waits_and_the_change_shows_once_computed(
+def test_counted_figures_follow_at_once_and_global_ones_catch_up(
     live: Live, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = _fresh(live, "/v1/metrics/network")
+    assert before["global_last_change_block"] == before["last_change_block"]
     gate = threading.Event()
     computed = _counting(monkeypatch, gate)
     make_activity(live.deployment, rounds=1, tag="b")  # new agreements, deposits and referrals
     head = live.index()
 
-    # the head's figures are being computed (held at the gate): requests get the newest complete ones
-    _eventually(lambda: len(computed) == 1, "the background computation to start")
-    for _ in range(3):
-        meanwhile = live.client.get("/v1/metrics/network").json()
-        assert meanwhile["block"] == before["block"]
-        assert meanwhile["behind_head"] == head - before["block"] > 0
-        assert meanwhile["top_strength"] == before["top_strength"]
+    # the global figures are being recomputed (held at the gate): the counted ones are at the head already
+    _eventually(lambda: len(computed) >= 1, "the global figures' computation to start")
+    meanwhile = _fresh(live, "/v1/metrics/network")
+    assert meanwhile["block"] == head
+    assert meanwhile["last_change_block"] > before["last_change_block"]
+    assert meanwhile["top_strength"] != before["top_strength"], "the new ties show at once"
+    assert meanwhile["global_last_change_block"] == before["last_change_block"], "they say they are older"
+    assert meanwhile["top_pagerank"] == before["top_pagerank"]
+    exact = live.client.get(f"/v1/metrics/network?as_of_block={head}").json()
+    assert exact["global_last_change_block"] == exact["last_change_block"], "an explicit height is in full"
+    assert {key: exact[key] for key in ("ties", "top_strength")} == {
+        key: meanwhile[key] for key in ("ties", "top_strength")
+    }
 
     gate.set()
-    after = _fresh(live, "/v1/metrics/network")
-    assert after["block"] == head
-    assert after["last_change_block"] > before["last_change_block"]
-    assert after["top_strength"] != before["top_strength"], "the new ties show"
-    assert len(computed) == 1, "computed once, however many requests came meanwhile"
+    _eventually(
+        lambda: (
+            live.client.get("/v1/metrics/network").json()["global_last_change_block"]
+            == meanwhile["last_change_block"]
+        ),
+        "the global figures to catch up",
+    )
+    after = live.client.get("/v1/metrics/network").json()
+    assert after["top_pagerank"] == exact["top_pagerank"], "caught up, they are the full computation's"
     alerts = live.client.get("/v1/alerts").json()
     assert (alerts["block"], alerts["behind_head"]) == (head, 0)
+    assert alerts["global_last_change_block"] == alerts["last_change_block"]
+    at_head = [block for kind, block in computed if kind == "global"]
+    assert len(at_head) == len(set(at_head)), "each change's global figures computed once"
+    assert ("full", head) in computed, "the explicit height asked before they caught up"
 
 
 def _stored_count(live: Live, event: str | None = None) -> int:

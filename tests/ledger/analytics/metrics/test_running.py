@@ -23,6 +23,7 @@ from ledger.analytics.metrics.referrals import referral_stats
 from ledger.analytics.metrics.report import (
     RUNNING_NETWORK_FIELDS,
     network_report,
+    structure_report,
     value_alerts,
     value_report,
 )
@@ -271,6 +272,8 @@ def _assert_running_equals_full(ledger: LedgerGraph, running: RunningFigures) ->
         assert getattr(counted, name) == getattr(full, name), name
     assert list(running.tie_graph().nodes(data=True)) == list(now.ties.nodes(data=True))
     assert _edges(running.tie_graph()) == _edges(now.ties)
+    # the global figures computed on the running tie graph (as the metrics worker does) are the full ones
+    assert structure_report(now.block, running.members(), running.tie_graph()) == full
     thresholds = AlertThresholds(max_hhi=0.4, free_rider_ratio=2.0)
     values = running.values(now.block, thresholds.free_rider_ratio)
     assert values == value_report(now, thresholds.free_rider_ratio)

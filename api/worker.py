@@ -19,10 +19,12 @@ the last change they reflect (:attr:`HeadFigures.global_key`).
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import os
 import select
+import socket
 import threading
 import time
 from collections import Counter
@@ -30,6 +32,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Protocol
+
+import pydantic_core
+from pydantic import TypeAdapter
 
 from ledger.analytics.graph import LedgerGraph
 from ledger.analytics.metrics.activity import PERIODS, Period, PeriodName
@@ -54,6 +59,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GRAPH_EVENTS",
+    "LEAD_LOCK",
     "Figures",
     "GlobalFigures",
     "HeadEngine",
@@ -61,6 +67,8 @@ __all__ = [
     "HeadRefresher",
     "ProcessRefresher",
     "Refresher",
+    "decode_figures",
+    "encode_figures",
     "last_change_key",
     "network_figures",
 ]
@@ -416,6 +424,26 @@ class ProcessRefresher:
             self._service.accept(found)
 
 
+#: The PostgreSQL advisory lock whose holder is the metrics worker that computes the head's figures for
+#: every API process on the store ("coopmetr" in ASCII, as a 64-bit key).
+LEAD_LOCK = 0x636F6F706D657472
+
+
+@functools.cache
+def _figures_adapter() -> TypeAdapter[HeadFigures]:
+    return TypeAdapter(HeadFigures)
+
+
+def encode_figures(found: HeadFigures) -> str:
+    """``found`` as JSON, exactly (infinite spans as ``Infinity``): what the leading worker shares."""
+    return pydantic_core.to_json(found, inf_nan_mode="constants").decode()
+
+
+def decode_figures(text: str) -> HeadFigures:
+    """The :class:`HeadFigures` that :func:`encode_figures` wrote."""
+    return _figures_adapter().validate_json(text)
+
+
 def compute_head_figures(
     store_url: str,
     thresholds: AlertThresholds,
@@ -424,16 +452,39 @@ def compute_head_figures(
     connection: Connection,
     woken: Connection,
 ) -> None:
-    """The metrics worker's loop (in the child process): a :class:`HeadEngine` over its own connection to the
-    store, sending each :class:`HeadFigures` on ``connection``; it looks at the head when a byte arrives on
-    ``woken`` or every ``interval`` seconds, and ends on ``s`` or when the API process is gone (its ends of
-    the pipes closed)."""
+    """The metrics worker's loop (in the child process), sending each :class:`HeadFigures` on
+    ``connection``; it looks at the head when a byte arrives on ``woken`` or every ``interval`` seconds, and
+    ends on ``s`` or when the API process is gone (its ends of the pipes closed).
+
+    On a store that several API processes may serve (PostgreSQL), one worker between them computes: the
+    holder of the advisory lock :data:`LEAD_LOCK` runs a :class:`HeadEngine` and shares each computation
+    through the store (:meth:`~ledger.store.Store.share_figures`); every other worker sends its API process
+    the newest shared one. A leader that dies loses its session and the lock with it: the next worker to ask
+    leads. Elsewhere (SQLite) the worker always computes.
+    """
     store = Store.open(store_url)
-    engine = HeadEngine(store, thresholds, global_interval, connection.send)
+    me = f"{socket.gethostname()}:{os.getpid()}"
+
+    def publish(found: HeadFigures) -> None:
+        connection.send(found)
+        if store.shares_figures:
+            try:
+                store.share_figures(found.block, found.key, found.global_key, me, encode_figures(found))
+            except CoopLedgerError as exc:  # the other processes read the next one
+                log.info("head figures not shared: %s", exc)
+
+    engine = HeadEngine(store, thresholds, global_interval, publish)
+    seen = 0  # the newest shared computation sent, while another worker leads
     try:
         while True:
             try:
-                engine.step()
+                if store.try_lead(LEAD_LOCK):
+                    engine.step()
+                else:
+                    shared = store.shared_figures(seen)
+                    if shared is not None:
+                        connection.send(decode_figures(shared.figures))
+                        seen = shared.id
             except CoopLedgerError as exc:  # the store is down, say: try again at the next interval
                 log.info("head figures not computed: %s", exc)
             except OSError:  # the API process is gone (its end of the pipe closed)

@@ -29,6 +29,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -52,6 +53,7 @@ __all__ = [
     "checkpoint",
     "deployment",
     "events",
+    "head_figures",
     "members",
     "metadata",
     "programs",
@@ -113,7 +115,7 @@ events = Table(
     *_position_columns(),
     UniqueConstraint("tx_hash", "log_index", name="uq_events_tx_log"),
     Index("ix_events_block_log", "block_number", "log_index"),
-    Index("ix_events_contract_event", "contract", "event"),
+    Index("ix_events_contract_event_block", "contract", "event", "block_number", "log_index"),
 )
 
 undecoded_logs = Table(
@@ -126,6 +128,22 @@ undecoded_logs = Table(
     *_position_columns(),
     UniqueConstraint("tx_hash", "log_index", name="uq_undecoded_tx_log"),
     Index("ix_undecoded_block_log", "block_number", "log_index"),
+)
+
+#: Each computation of the head's figures by the leading metrics worker, shared with the other API processes
+#: (:mod:`api.worker`); ``figures`` is their JSON.
+head_figures = Table(
+    "head_figures",
+    metadata,
+    Column("id", ROW_ID, primary_key=True, autoincrement=True),
+    Column("block", BigInteger, nullable=False),
+    Column("key_block", BigInteger, nullable=False),
+    Column("key_hash", HASH, nullable=False),
+    Column("global_key_block", BigInteger, nullable=False),
+    Column("global_key_hash", HASH, nullable=False),
+    Column("computed_by", String(128), nullable=False),
+    Column("computed_at", Float, nullable=False),
+    Column("figures", Text, nullable=False),
 )
 
 checkpoint = Table(

@@ -16,8 +16,10 @@ in memory as committed, and reads them again after any failed write.
 from __future__ import annotations
 
 import fcntl
+import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -28,15 +30,14 @@ from sqlalchemy import (
     Connection,
     Engine,
     Table,
-    and_,
     create_engine,
     delete,
     event,
     func,
     insert,
-    or_,
     select,
     tuple_,
+    union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import ExceptionContext
@@ -61,12 +62,13 @@ from ledger.store.schema import (
     checkpoint,
     deployment,
     events,
+    head_figures,
     referrals,
     undecoded_logs,
 )
 from ledger.types import BlockHeader, Checkpoint, LedgerEvent
 
-__all__ = ["Store"]
+__all__ = ["SharedFigures", "Store"]
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _KEYS_PER_QUERY = 500  # bound the IN lists: SQLite allows a limited number of parameters per statement
@@ -74,7 +76,23 @@ _STREAM_ROWS = 5_000
 #: The PostgreSQL advisory lock the migrations run under ("coopledg" in ASCII, as a 64-bit key); see
 #: :func:`_migrating_alone`.
 _MIGRATION_LOCK = 0x636F6F706C656467
+#: How many computations of the head's figures the store keeps (:meth:`Store.share_figures`).
+_SHARED_FIGURES_KEPT = 32
 _CACHED_TABLES = ("members", "assets", "agreements", "agreement_parties", "agreement_versions", "programs")
+
+
+@dataclass(frozen=True)
+class SharedFigures:
+    """One computation of the head's figures as the leading metrics worker shared it (:mod:`api.worker`):
+    the block and change keys it is for, who computed it and when (Unix time), and the figures' JSON."""
+
+    id: int
+    block: int
+    key: tuple[int, str]
+    global_key: tuple[int, str]
+    computed_by: str
+    computed_at: float
+    figures: str
 
 
 class Store:
@@ -82,6 +100,7 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._leading: Connection | None = None  # the session holding a lead (:meth:`try_lead`)
         # the projection tables that grow with the consortium (not with its activity), as committed: loaded
         # by the first write, kept up to date by the writes that follow
         self._projections: Projections | None = None
@@ -126,7 +145,10 @@ class Store:
         return cls(engine)
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Release the database connections (and any lead this store holds)."""
+        if self._leading is not None:
+            self._leading.close()
+            self._leading = None
         self._engine.dispose()
 
     def __enter__(self) -> Store:
@@ -199,14 +221,21 @@ class Store:
     def last_change(self, at_or_below: int, read: Collection[tuple[str, str]]) -> tuple[int, str] | None:
         """The block number and hash of the newest stored event at or below block ``at_or_below`` among the
         (contract, event) pairs ``read``, or None: the last change of whatever reads only those events.
-        One walk down the (block, log index) index from ``at_or_below``."""
+        One seek down the (contract, event, block, log index) index per pair, in one query."""
         if not read:
             return None
-        wanted = or_(*(and_(events.c.contract == owner, events.c.event == name) for owner, name in read))
-        query = (
-            select(events.c.block_number, events.c.block_hash)
-            .where(events.c.block_number <= at_or_below, wanted)
+        newest = [
+            select(events.c.block_number, events.c.log_index, events.c.block_hash)
+            .where(events.c.contract == owner, events.c.event == name, events.c.block_number <= at_or_below)
             .order_by(events.c.block_number.desc(), events.c.log_index.desc())
+            .limit(1)
+            .subquery()
+            for owner, name in sorted(read)
+        ]
+        candidates = union_all(*(select(part) for part in newest)).subquery()
+        query = (
+            select(candidates.c.block_number, candidates.c.block_hash)
+            .order_by(candidates.c.block_number.desc(), candidates.c.log_index.desc())
             .limit(1)
         )
         with self._engine.connect() as connection:
@@ -231,6 +260,105 @@ class Store:
         query = select(undecoded_logs).order_by(undecoded_logs.c.block_number, undecoded_logs.c.log_index)
         with self._engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
+
+    # ---------------------------------------------------------------------- the head's shared figures
+
+    @property
+    def shares_figures(self) -> bool:
+        """Whether several processes may serve this store and so share the head's figures through it (a
+        PostgreSQL store; one process serves an SQLite store)."""
+        return self._engine.dialect.name == "postgresql"
+
+    def try_lead(self, lock: int) -> bool:
+        """Whether this store (its process) leads the work named by ``lock``: on PostgreSQL, whether it holds
+        the session advisory lock ``lock``, taken now if it is free (held until :meth:`close`, or until the
+        session is lost: the server then gives it to the next process that asks); elsewhere, always.
+
+        Raises
+        ------
+        StoreError
+            If the database does not answer.
+        """
+        if not self.shares_figures:
+            return True
+        if self._leading is not None:
+            try:
+                self._leading.execute(select(1))
+                self._leading.commit()
+                return True
+            except SQLAlchemyError:  # the session is gone, and the lock with it
+                self._leading.close()
+                self._leading = None
+        connection = self._engine.connect()
+        try:
+            held = bool(connection.execute(select(func.pg_try_advisory_lock(lock))).scalar())
+            connection.commit()  # a session lock outlives the transaction: none is left open
+        except SQLAlchemyError:
+            connection.close()
+            raise
+        if held:
+            self._leading = connection
+        else:
+            connection.close()
+        return held
+
+    def share_figures(
+        self, block: int, key: tuple[int, str], global_key: tuple[int, str], computed_by: str, figures: str
+    ) -> int:
+        """Keep one computation of the head's figures for the other processes; the oldest beyond the newest
+        few are dropped. Returns its id."""
+        row = {
+            "block": block,
+            "key_block": key[0],
+            "key_hash": key[1],
+            "global_key_block": global_key[0],
+            "global_key_hash": global_key[1],
+            "computed_by": computed_by,
+            "computed_at": time.time(),
+            "figures": figures,
+        }
+        with self._engine.begin() as connection:
+            inserted = connection.execute(insert(head_figures).values(row)).inserted_primary_key
+            assert inserted is not None
+            new_id = int(inserted[0])
+            connection.execute(delete(head_figures).where(head_figures.c.id <= new_id - _SHARED_FIGURES_KEPT))
+        return new_id
+
+    def shared_figures(self, after_id: int = 0) -> SharedFigures | None:
+        """The newest computation of the head's figures kept, if its id is above ``after_id``."""
+        query = select(head_figures).where(head_figures.c.id > after_id).order_by(head_figures.c.id.desc())
+        with self._engine.connect() as connection:
+            row = connection.execute(query.limit(1)).first()
+        if row is None:
+            return None
+        return SharedFigures(
+            int(row.id),
+            int(row.block),
+            (int(row.key_block), str(row.key_hash)),
+            (int(row.global_key_block), str(row.global_key_hash)),
+            str(row.computed_by),
+            float(row.computed_at),
+            str(row.figures),
+        )
+
+    def shared_figures_log(self) -> list[SharedFigures]:
+        """Every computation of the head's figures kept, oldest first, without their figures (who computed
+        what, and when)."""
+        columns = [column for column in head_figures.c if column.name != "figures"]
+        with self._engine.connect() as connection:
+            rows = connection.execute(select(*columns).order_by(head_figures.c.id)).all()
+        return [
+            SharedFigures(
+                int(row.id),
+                int(row.block),
+                (int(row.key_block), str(row.key_hash)),
+                (int(row.global_key_block), str(row.global_key_hash)),
+                str(row.computed_by),
+                float(row.computed_at),
+                "",
+            )
+            for row in rows
+        ]
 
     # ------------------------------------------------------------------------------------------ writing
 

@@ -27,6 +27,7 @@ from ledger.indexer.chain import ChainReader
 from ledger.indexer.sync import Indexer
 from ledger.protocol.manifest import load_manifest
 from ledger.store import Store
+from scripts.toolchain.postgres import Postgres
 from tests.ledger.chain_fixtures import Anvil, Deployment, deploy, make_activity, start_anvil
 
 pytestmark = pytest.mark.chain  # each test starts its own anvil: the chain moves on under the API
@@ -290,3 +291,72 @@ def _alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state != "Z"
+
+
+def _worker_pid(computed_by: str) -> int:
+    return int(computed_by.rsplit(":", 1)[1])
+
+
+def test_two_api_processes_on_postgresql_compute_each_figure_once(tmp_path: Path, postgres: Postgres) -> None:
+    anvil = start_anvil(None, None)
+    try:
+        deployment = deploy(anvil.w3, tmp_path)
+        make_activity(deployment, rounds=1)
+        settings = ApiSettings(
+            rpc_url=anvil.url,
+            store_url=postgres.new_database("replicas"),
+            manifest=deployment.manifest_path,
+            poll_interval=0.01,
+            metrics_worker="process",
+            metrics_global_interval=0,
+        )
+        with Store.open(settings.store_url) as store:
+            Indexer(ChainReader(anvil.url), store, load_manifest(deployment.manifest_path)).sync()
+        with TestClient(create_app(settings)) as first, TestClient(create_app(settings)) as second:
+            replicas = [Live(anvil, deployment, settings, client) for client in (first, second)]
+            workers = {replica.service.refresher.pid for replica in replicas}  # type: ignore[attr-defined]
+            assert len(workers) == 2, "each API process has its own metrics worker"
+
+            def same_head_everywhere(head: int) -> dict[str, Any]:
+                answers: list[dict[str, Any]] = []
+
+                def agreed() -> bool:
+                    answers[:] = [replica.client.get("/v1/metrics/network").json() for replica in replicas]
+                    return all(
+                        (answer["block"], answer["global_last_change_block"])
+                        == (head, answer["last_change_block"])
+                        for answer in answers
+                    )
+
+                _eventually(agreed, "both API processes to answer the head")
+                assert answers[0] == answers[1], "they serve the same figures"
+                return answers[0]
+
+            head = replicas[0].index()
+            before = same_head_everywhere(head)
+            make_activity(deployment, rounds=1, tag="b")
+            head = replicas[0].index()
+            after = same_head_everywhere(head)
+            assert after["top_strength"] != before["top_strength"]
+
+            with Store.open(settings.store_url) as store:
+                computations = store.shared_figures_log()
+            leaders = {row.computed_by for row in computations}
+            assert len(leaders) == 1, f"one worker computed for both API processes: {leaders}"
+            keys = [(row.key, row.global_key) for row in computations]
+            assert len(keys) == len(set(keys)), "each change's figures computed once"
+            (leader,) = leaders
+            assert _worker_pid(leader) in workers
+
+            # the leader's worker dies: the other one leads, and both API processes follow the chain
+            os.kill(_worker_pid(leader), signal.SIGKILL)
+            _eventually(lambda: not _alive(_worker_pid(leader)), "the leading worker to die")
+            make_activity(deployment, rounds=1, tag="c")
+            head = replicas[0].index()
+            same_head_everywhere(head)
+            with Store.open(settings.store_url) as store:
+                newer = [row for row in store.shared_figures_log() if row.id > computations[-1].id]
+            assert newer, "the figures of the new change were shared"
+            assert {row.computed_by for row in newer} - {leader}, "another worker took the lead"
+    finally:
+        anvil.stop()

@@ -173,7 +173,7 @@ class Paging:
 def paging(keyset: Keyset) -> Any:
     """The page request of a list ordered by ``keyset``: ``Annotated[Paging, paging(KEYSET)]``."""
 
-    def page_request(cursor: str | None = None, limit: int = 50) -> Paging:
+    async def page_request(cursor: str | None = None, limit: int = 50) -> Paging:  # async: no thread hop
         return Paging(None if cursor is None else keyset.read(cursor), limit)
 
     # built here, not in the signature: the cursor's pattern is this list's (annotations are strings)

@@ -29,6 +29,7 @@ import json
 import logging
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -110,25 +111,69 @@ def serve_api(mode: str, store_url: str, manifest: str, rpc_url: str, port: int)
 # ------------------------------------------------------------------------------------------ the run
 
 
-def _deposits(anvil: Anvil, chain: CachedChain, stop: threading.Event, every_blocks: int = 3) -> None:
+class _Deposits:
     """Every ``every_blocks`` blocks, a member deposits revenue into a random agreement (real transactions of
-    the deployed contracts, from the chain's unlocked member accounts)."""
-    manifest = json.loads(chain.manifest.read_text())
-    record = manifest["contracts"]["Agreements"]
-    agreements = anvil.w3.eth.contract(address=record["address"], abi=record["abi"])
-    token = manifest["contracts"]["MockERC20"]["address"]
-    people = list(anvil.w3.eth.accounts)[1 : chain.members + 1]
-    count = agreements.functions.agreementCount().call()
-    rng = random.Random(2026)
-    last = anvil.w3.eth.block_number
-    while not stop.is_set():
-        head = anvil.w3.eth.block_number
-        if head >= last + every_blocks:
-            last = head
-            call = agreements.functions.deposit(rng.randrange(count) + 1, token, rng.randint(10**15, 10**20))
-            with contextlib.suppress(Exception):  # a deposit the contract refuses is left out, not fatal
-                call.transact({"from": rng.choice(people), "gas": 1_000_000})
-        stop.wait(0.2)
+    the deployed contracts, from the chain's unlocked member accounts); the wall-clock time each block was
+    first seen (polled every 50 ms) is kept, to tell how long after a deposit was mined answers still missed
+    it."""
+
+    def __init__(self, anvil: Anvil, chain: CachedChain, every_blocks: int = 3) -> None:
+        self.anvil, self.chain, self.every_blocks = anvil, chain, every_blocks
+        self.seen: dict[int, float] = {}
+        self.sent: list[Any] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        w3 = self.anvil.w3
+        manifest = json.loads(self.chain.manifest.read_text())
+        record = manifest["contracts"]["Agreements"]
+        agreements = w3.eth.contract(address=record["address"], abi=record["abi"])
+        token = manifest["contracts"]["MockERC20"]["address"]
+        people = list(w3.eth.accounts)[1 : self.chain.members + 1]
+        count = agreements.functions.agreementCount().call()
+        rng = random.Random(2026)
+        last = w3.eth.block_number
+        while not self.stop.is_set():
+            head = w3.eth.block_number
+            self.seen.setdefault(head, time.time())
+            if head >= last + self.every_blocks:
+                last = head
+                amount = rng.randint(10**15, 10**20)
+                call = agreements.functions.deposit(rng.randrange(count) + 1, token, amount)
+                with contextlib.suppress(Exception):  # a deposit the contract refuses is left out, not fatal
+                    self.sent.append(call.transact({"from": rng.choice(people), "gas": 1_000_000}))
+            self.stop.wait(0.05)
+
+    def mined(self) -> list[tuple[int, float]]:
+        """Each successful deposit's block and when that block was first seen, oldest first."""
+        found = []
+        for tx_hash in self.sent:
+            with contextlib.suppress(Exception):
+                receipt = self.anvil.w3.eth.get_transaction_receipt(tx_hash)
+                if receipt["status"] == 1 and receipt["blockNumber"] in self.seen:
+                    found.append((receipt["blockNumber"], self.seen[receipt["blockNumber"]]))
+        return sorted(set(found))
+
+
+def staleness(samples: list[list[Any]], changes: list[tuple[int, float]], column: int) -> dict[str, float]:
+    """How many seconds each sampled answer had missed a mined change for: 0 when it reflected every change
+    mined before it was received, else the time since the oldest change it missed was mined. ``column`` 2
+    reads ``last_change_block`` (the counted figures), 3 ``global_last_change_block``."""
+    stale = []
+    for row in samples:
+        received, reflected = row[1], row[column]
+        if reflected is None:
+            continue
+        missed = [seen for block, seen in changes if block > reflected and seen <= received]
+        stale.append(received - min(missed) if missed else 0.0)
+    if not stale:
+        return {}
+    ordered = sorted(stale)
+    return {
+        "p50": statistics.median(ordered),
+        "p95": ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))],
+        "max": ordered[-1],
+    }
 
 
 @contextlib.contextmanager
@@ -177,11 +222,14 @@ def measure(
         cold = _wait_until_answered(base)
         print(f"  {mode}: the API answered every endpoint at the head after {cold:.1f} s (cold)", flush=True)
         urls = [f"{base}{path}" for path in PATHS]
+        samples = folder / f"{mode}-samples.json"
         load = [sys.executable, str(PROJECT / "bench" / "load.py"), *urls, "--rpc-url", anvil.url]
-        load += ["--connections", str(CONNECTIONS), "--seconds", str(seconds)]
+        load += ["--connections", str(CONNECTIONS), "--seconds", str(seconds), "--samples", str(samples)]
         finished = subprocess.run(load, capture_output=True, text=True, check=True, timeout=seconds + 600)
     by_url: dict[str, dict[str, Any]] = json.loads(finished.stdout)
-    return {path: by_url[f"{base}{path}"] for path in PATHS}
+    found = {path: by_url[f"{base}{path}"] for path in PATHS}
+    found["samples"] = json.loads(samples.read_text())
+    return found
 
 
 def main() -> None:
@@ -204,8 +252,8 @@ def main() -> None:
         *("--load-state", str(chain.state), "--accounts", str(chain.members + 1), "--block-time", "2"),
         gas_limit=BLOCK_GAS_LIMIT,
     )
-    stop = threading.Event()
-    producer = threading.Thread(target=_deposits, args=(anvil, chain, stop), daemon=True)
+    deposits = _Deposits(anvil, chain)
+    producer = threading.Thread(target=deposits.run, daemon=True)
     try:
         with tempfile.TemporaryDirectory(prefix="coopledger-live-") as scratch:
             folder = Path(scratch)
@@ -225,13 +273,14 @@ def main() -> None:
                 mode: measure(mode, anvil, chain, template, folder, logs, options.seconds)
                 for mode in options.modes.split(",")
             }
+        changes = deposits.mined()
     finally:
-        stop.set()
+        deposits.stop.set()
         anvil.stop()
-    _print(results)
+    _print(results, changes)
 
 
-def _print(results: dict[str, dict[str, dict[str, Any]]]) -> None:
+def _print(results: dict[str, dict[str, Any]], changes: list[tuple[int, float]]) -> None:
     def ms(value: float | None) -> str:
         return "-" if value is None else f"{value:,.1f}"
 
@@ -241,7 +290,8 @@ def _print(results: dict[str, dict[str, dict[str, Any]]]) -> None:
     cells = " ".join(f"{name:>{width}}" for name, width in zip(columns, widths, strict=True))
     print(f"{'mode':<9} {'endpoint':<27} {cells} {'behind (median / max)':>22}")
     for mode, by_path in results.items():
-        for path, found in by_path.items():
+        for path in PATHS:
+            found = by_path[path]
             behind = f"{found.get('behind_median', '-')} / {found.get('behind_max', '-')}"
             verdict = ""
             if mode == "current" and found["p95_ms"] is not None:
@@ -251,6 +301,14 @@ def _print(results: dict[str, dict[str, dict[str, Any]]]) -> None:
                 f"{ms(found['p95_ms']):>9} {ms(found['p99_ms']):>9} {behind:>22}{verdict}"
             )
     print(f"target: p95 <= {TARGET_P95_MS:.0f} ms on every endpoint, 0 errors")
+    print(f"\nhow long answers missed a mined deposit ({len(changes)} deposits), seconds p50 / p95 / max:")
+    for mode, by_path in results.items():
+        for what, column in (("counted figures", 2), ("global figures", 3)):
+            found = staleness(by_path["samples"], changes, column)
+            if found:
+                figures = " / ".join(f"{found[key]:.1f}" for key in ("p50", "p95", "max"))
+                print(f"{mode:<9} {what:<16} {figures}")
+    print("target: counted figures at most 2 s behind an event, global ones at most one interval (30 s)")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,9 @@ URL, its figures; for several, the figures of each by URL. Figures: requests, er
 failed connections), requests per second, and latency p50 / p95 / p99 / max in milliseconds, measured per
 request from sending it to reading the whole body. With ``--rpc-url``, also how many blocks behind the
 chain's head the answers were: the chain's head (polled every 0.25 s) minus the answer's ``X-Block-Height``.
+With ``--samples FILE``, at most ten answers per second of each URL that say ``last_change_block`` are
+written to FILE as JSON ``[url, Unix time received, last_change_block, global_last_change_block]`` rows
+(how stale the answers were is worked out from them by the caller, who knows when each change was mined).
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ class _Tally:
     latencies: list[float] = field(default_factory=list)
     behind: list[int] = field(default_factory=list)
     errors: int = 0
+    samples: list[tuple[float, int | None, int | None]] = field(default_factory=list)
+    sampled_at: float = 0.0
 
     def figures(self, elapsed: float) -> dict[str, Any]:
         ordered = sorted(self.latencies)
@@ -77,6 +82,7 @@ async def _worker(
     until: float,
     tallies: dict[str, _Tally],
     head: _ChainHead | None,
+    sampling: bool = False,
 ) -> None:
     turn = first
     while time.perf_counter() < until:
@@ -86,13 +92,19 @@ async def _worker(
         started = time.perf_counter()
         try:
             async with session.get(url) as response:
-                await response.read()
+                body = await response.read()
                 ok = response.status == 200
                 height = response.headers.get("X-Block-Height")
         except aiohttp.ClientError:
             tally.errors += 1
             continue
         tally.latencies.append(time.perf_counter() - started)
+        if sampling and ok and time.time() - tally.sampled_at >= 0.1 and b'"last_change_block"' in body:
+            tally.sampled_at = time.time()
+            answer = json.loads(body)
+            tally.samples.append(
+                (tally.sampled_at, answer["last_change_block"], answer.get("global_last_change_block"))
+            )
         if not ok:
             tally.errors += 1
         elif head is not None and head.number and height is not None:
@@ -100,9 +112,14 @@ async def _worker(
 
 
 async def run(
-    urls: list[str], connections: int, seconds: float, rpc_url: str | None = None
+    urls: list[str],
+    connections: int,
+    seconds: float,
+    rpc_url: str | None = None,
+    samples: list[list[Any]] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Load ``urls`` (in turn) and return each one's figures (see the module's docstring)."""
+    """Load ``urls`` (in turn) and return each one's figures (see the module's docstring); ``samples``, if
+    given, receives the sampled answers' rows."""
     tallies = {url: _Tally() for url in urls}
     head = _ChainHead() if rpc_url else None
     connector = aiohttp.TCPConnector(limit=connections)
@@ -116,9 +133,14 @@ async def run(
         following = [head.follow(session, rpc_url, until)] if head is not None and rpc_url else []
         await asyncio.gather(
             *following,
-            *(_worker(session, urls, index, until, tallies, head) for index in range(connections)),
+            *(
+                _worker(session, urls, index, until, tallies, head, samples is not None)
+                for index in range(connections)
+            ),
         )
         elapsed = time.perf_counter() - started
+    if samples is not None:
+        samples += [[url, *row] for url, tally in tallies.items() for row in tally.samples]
     return {url: tally.figures(elapsed) for url, tally in tallies.items()}
 
 
@@ -128,8 +150,13 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--rpc-url", help="the chain's node, to tell how far behind its head answers were")
+    parser.add_argument("--samples", help="write sampled answers' change blocks to this JSON file")
     options = parser.parse_args()
-    found = asyncio.run(run(options.urls, options.connections, options.seconds, options.rpc_url))
+    samples: list[list[Any]] | None = [] if options.samples else None
+    found = asyncio.run(run(options.urls, options.connections, options.seconds, options.rpc_url, samples))
+    if options.samples:
+        with open(options.samples, "w") as sink:
+            json.dump(samples, sink)
     print(json.dumps(found[options.urls[0]] if len(options.urls) == 1 else found))
 
 

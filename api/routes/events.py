@@ -29,7 +29,7 @@ JSON = "application/json"
 EVENT_ORDER = Keyset("`<block>-<log index>`", (NUMBER_KEY, NUMBER_KEY))
 
 
-def event_filter(
+async def event_filter(  # async: a pure function of the query, it needs no worker thread
     contract: Annotated[
         str | None,
         Query(pattern=_NAME, max_length=64, description="only this contract's events (its manifest name)"),

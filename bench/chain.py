@@ -37,6 +37,10 @@ from ledger.protocol.manifest import ContractDeployment, write_manifest  # noqa:
 from scripts.toolchain.localnode import BUILD, Anvil, start_anvil  # noqa: E402
 
 CACHE = PROJECT / "bench" / ".cache"
+#: anvil keeps every block's state and writes the older ones to ~/.foundry/anvil/tmp: with a 300 MB state
+#: and a block every 2 s, that filled a 250 GB disk within the hour. The benchmarks read logs, never old
+#: state.
+NO_HISTORY = ("--prune-history",)
 GENERATOR_VERSION = 2  # 2: the manifest carries the contracts' facts (enums, errors)
 TXS_PER_BLOCK = 200
 GAS = 1_000_000
@@ -77,7 +81,7 @@ def cached_chain(members: int, events: int) -> CachedChain:
 
 def serve(chain: CachedChain) -> Anvil:
     """An anvil on a free port that loads ``chain`` (it never writes the cache back)."""
-    options = ("--load-state", str(chain.state), "--accounts", str(chain.members + 1))
+    options = ("--load-state", str(chain.state), "--accounts", str(chain.members + 1), *NO_HISTORY)
     return start_anvil(None, None, *options, gas_limit=BLOCK_GAS_LIMIT)
 
 
@@ -139,6 +143,7 @@ def _generate(folder: Path, members: int, target_events: int) -> CachedChain:
         *("--dump-state", str(folder / "state.json"), "--accounts", str(members + 1), "--order", "fifo"),
         "--disable-code-size-limit",  # 2 000 founders' profiles make a large constructor call
         "--no-request-size-limit",  # 10 000 founders' profiles make a 5 MB request
+        *NO_HISTORY,
     )
     anvil = start_anvil(None, None, *options, gas_limit=BLOCK_GAS_LIMIT)
     try:

@@ -44,7 +44,7 @@ import httpx
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from bench.chain import BLOCK_GAS_LIMIT, CachedChain, cached_chain  # noqa: E402
+from bench.chain import BLOCK_GAS_LIMIT, NO_HISTORY, CachedChain, cached_chain  # noqa: E402
 from scripts.toolchain.localnode import Anvil, free_port, start_anvil  # noqa: E402
 
 PATHS = ("/v1/metrics/network", "/v1/metrics/value-sharing", "/v1/alerts", "/v1/events")
@@ -250,6 +250,7 @@ def main() -> None:
         None,
         None,
         *("--load-state", str(chain.state), "--accounts", str(chain.members + 1), "--block-time", "2"),
+        *NO_HISTORY,
         gas_limit=BLOCK_GAS_LIMIT,
     )
     deposits = _Deposits(anvil, chain)

@@ -7,7 +7,7 @@ referral and pays its reward at once). Rewards are what was *paid* (claimed), in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
 
@@ -45,6 +45,9 @@ class ReferralSummary:
     per_program: dict[int, ReferralStats]
 
 
+K = TypeVar("K", str, int)
+
+
 def _add(total: dict[str, int], asset: str, amount: int) -> None:
     total[asset] = total.get(asset, 0) + amount
 
@@ -58,12 +61,19 @@ def referral_stats(graph: nx.MultiDiGraph[str]) -> ReferralSummary:
 
 
 class ReferralBook:
-    """The counts behind :func:`referral_stats`, kept up to date one graph edge at a time (O(1) each)."""
+    """The counts behind :func:`referral_stats`, kept up to date one graph edge at a time (O(1) each).
+
+    :meth:`summary` hands out copies, and copies again only what changed since the last one: the figures of
+    a referrer or program nothing happened to are the same objects as in the summary before (never changed
+    after they are handed out), so a summary costs O(changes + referrers), not a copy of everything."""
 
     def __init__(self) -> None:
         self._total = ReferralStats()
         self._per_referrer: dict[str, ReferralStats] = {}
         self._per_program: dict[int, ReferralStats] = {}
+        self._changed_referrers: set[str] = set()
+        self._changed_programs: set[int] = set()
+        self._last: ReferralSummary | None = None
 
     def add(self, u: str, v: str, data: dict[str, Any]) -> None:
         """Count the graph's edge ``u -> v`` if it is a referral, a conversion or a reward."""
@@ -71,11 +81,14 @@ class ReferralBook:
         if kind not in ("referral", "conversion", "reward"):
             return
         referrer = v if kind == "reward" else u
+        program = data["program_id"]
         targets = (
             self._total,
             self._per_referrer.setdefault(referrer, ReferralStats()),
-            self._per_program.setdefault(data["program_id"], ReferralStats()),
+            self._per_program.setdefault(program, ReferralStats()),
         )
+        self._changed_referrers.add(referrer)
+        self._changed_programs.add(program)
         for stats in targets:
             if kind == "referral":
                 stats.referrals += 1
@@ -86,12 +99,29 @@ class ReferralBook:
                 _add(stats.rewards_paid, data["asset"], int(data["amount"]))
 
     def summary(self) -> ReferralSummary:
-        """The figures so far (copies: the book goes on counting). O(referrers + programs)."""
-        return ReferralSummary(
-            _copy(self._total),
-            {referrer: _copy(stats) for referrer, stats in sorted(self._per_referrer.items())},
-            {program: _copy(stats) for program, stats in sorted(self._per_program.items())},
+        """The figures so far (copies: the book goes on counting; see the class's docstring)."""
+        last = self._last
+        if last is not None and not self._changed_referrers and not self._changed_programs:
+            return last
+        per_referrer = _refreshed(
+            last.per_referrer if last else {}, self._per_referrer, self._changed_referrers
         )
+        per_program = _refreshed(last.per_program if last else {}, self._per_program, self._changed_programs)
+        self._changed_referrers, self._changed_programs = set(), set()
+        self._last = ReferralSummary(_copy(self._total), per_referrer, per_program)
+        return self._last
+
+
+def _refreshed(
+    before: dict[K, ReferralStats], counts: dict[K, ReferralStats], changed: set[K]
+) -> dict[K, ReferralStats]:
+    """``before`` (sorted by key) with fresh copies of the ``changed`` keys' ``counts``, sorted by key."""
+    found = dict(before)
+    new_keys = False
+    for key in changed:
+        new_keys = new_keys or key not in found
+        found[key] = _copy(counts[key])
+    return dict(sorted(found.items())) if new_keys else found
 
 
 def _copy(stats: ReferralStats) -> ReferralStats:

@@ -25,7 +25,7 @@ SOLC_STAMP := .solcx/.installed-$(SOLC_VERSION)
 BROWNIE := $(BIN)/brownie
 PYTEST := $(BIN)/pytest -p no:pytest-brownie
 
-.PHONY: help setup compile demo stop check test test-contracts test-ganache test-fuzz test-python test-browser browser postgres fuzz slither lint format bench bench-gas bench-indexer bench-metrics bench-live lock clean
+.PHONY: help setup compile demo stop check test test-contracts test-ganache test-fuzz test-python test-browser browser postgres fuzz slither lint format bench bench-gas bench-indexer bench-metrics bench-live bench-scale lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -190,7 +190,7 @@ format: setup ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: bench-gas bench-indexer bench-metrics bench-live ## every benchmark: gas, the indexer, the metrics, the moving head
+bench: bench-gas bench-indexer bench-metrics bench-live bench-scale ## every benchmark: gas, the indexer, the metrics, the moving head, scale
 
 bench-gas: setup ## gas figures of every public function, against bench/gas-baseline.json
 	$(require_free_chain_port)
@@ -208,6 +208,10 @@ bench-metrics: setup ## cold computation of every metric at one height vs naive 
 bench-live: setup ## 50 connections at a moving head (a block every 2 s) vs the per-block recompute (2 000 members)
 	@$(BROWNIE) compile >/dev/null
 	$(BIN)/python bench/live.py
+
+bench-scale: setup ## 10 000 members / 1 000 000 events: backfill, cold figures, one new event, API memory (the chain is generated once: about an hour)
+	@$(BROWNIE) compile >/dev/null
+	$(BIN)/python bench/scale.py
 
 # --------------------------------------------------------------------------------------- housekeeping
 

@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TypedDict, TypeVar
 
+import networkx as nx
 from starlette.concurrency import run_in_threadpool
 
 from api.settings import ApiSettings
@@ -56,7 +57,9 @@ from ledger.analytics.metrics.report import (
     ValueReport,
     alerts_report,
     member_standing,
+    structure_report,
 )
+from ledger.analytics.metrics.running import RunningFigures
 from ledger.analytics.metrics.views import Snapshot, snapshot_of
 from ledger.exceptions import CoopLedgerError, StoreError
 from ledger.indexer.chain import ChainReader
@@ -140,6 +143,11 @@ class LedgerService:
         self._ledger = LedgerGraph(())
         self._graph_lock = threading.Lock()
         self._snapshots = MetricsCache(2)  # frozen copies of the graph: the head's and the one before
+        # the head's members and ties without the facts (:meth:`_ties_snapshot`): what most exact answers
+        # at the head's change key need, for the memory of the ties rather than of every fact ever recorded
+        self._lean_figures = RunningFigures()
+        self._lean = LedgerGraph((), observer=self._lean_figures, keep_facts=False)
+        self._ties_snapshots = MetricsCache(2)
         self._head: Checkpoint | None = None
         self._head_read_at = -float("inf")
         self._change_keys: dict[tuple[int, str], tuple[int, str]] = {}
@@ -279,6 +287,32 @@ class LedgerService:
         """Run ``compute`` on the snapshot at ``height``."""
         return compute(self.snapshot(height))
 
+    def _on_ties(self, height: Height, compute: Callable[[Snapshot], T]) -> T:
+        """Run ``compute``, which reads only the snapshot's members and ties (never its facts), on the head's
+        members and ties when ``height`` has the head's change key, else on the snapshot at ``height``."""
+        lean = self._ties_snapshot(height)
+        return compute(lean if lean is not None else self.snapshot(height))
+
+    def _ties_snapshot(self, height: Height) -> Snapshot | None:
+        """The members and tie graph at ``height`` (its facts graph left empty) from the graph this process
+        keeps without facts, if ``height`` has the change key of that graph's block; else None."""
+        found = self._ties_snapshots.peek(height.key)
+        if isinstance(found, Snapshot):
+            return replace(found, block=height.block)
+        with self._graph_lock:
+            kinds = self.store.agreement_kinds()
+            if kinds != self._lean.kinds:  # the first deployment recorded, or a new one
+                self._lean_figures = RunningFigures()
+                self._lean = LedgerGraph(kinds, observer=self._lean_figures, keep_facts=False)
+            self._lean.sync(self.store)
+            if self._lean.block < height.block or last_change_key(self.store, self._lean.block) != height.key:
+                return None
+            lean = Snapshot(
+                height.block, nx.MultiDiGraph(), self._lean_figures.members(), self._lean_figures.tie_graph()
+            )
+        self._ties_snapshots.put(height.key, lean)
+        return lean
+
     def _head_hash(self) -> str | None:
         head = self.head()
         return None if head is None else head.block_hash
@@ -290,6 +324,14 @@ class LedgerService:
             return self._head_figures(height).figures
 
         def compute() -> Figures:
+            counted = self._heads.peek(height.key)
+            lean = self._ties_snapshot(height) if isinstance(counted, HeadFigures) else None
+            if isinstance(counted, HeadFigures) and lean is not None:
+                # the worker's counted figures at this change key are the full computation's: only the
+                # global ones are computed, on the head's ties
+                network = structure_report(height.block, lean.members, lean.ties)
+                values = [replace(report, block=height.block) for report in counted.figures[1]]
+                return network, values, counted.figures[2]
             return self._on_graph(height, lambda now: network_figures(now, self.thresholds))
 
         found = self.cached(height, ("figures",), compute)
@@ -341,13 +383,14 @@ class LedgerService:
         return self.cached(
             height,
             ("alerts",),
-            lambda: self._on_graph(height, lambda now: alerts_report(now, network, values, self.thresholds)),
+            lambda: self._on_ties(height, lambda now: alerts_report(now, network, values, self.thresholds)),
         )
 
     def activity(self, height: Height, period: PeriodName) -> list[Period]:
         """:func:`~ledger.analytics.metrics.activity.activity` per ``period`` at ``height``."""
-        if height.at_head:
-            return self._head_figures(height).activity[period]
+        counted = self._heads.peek(height.key)
+        if isinstance(counted, HeadFigures):  # counted at this change key: the full computation's
+            return counted.activity[period]
         return self.cached(
             height,
             ("activity", period),
@@ -356,14 +399,20 @@ class LedgerService:
 
     def member_standing(self, height: Height, member: str) -> MemberStanding:
         """:func:`~ledger.analytics.metrics.report.member_standing` of ``member`` at ``height``."""
-        return self.on_snapshot(height, ("member-standing", member), lambda now: member_standing(now, member))
+        return self._details.get(
+            (*height.key, "member-standing", member),
+            lambda: self._on_ties(height, lambda now: member_standing(now, member)),
+        )
 
     def graph_file(self, height: Height, view: GraphView, form: GraphFormat) -> bytes:
         """The network at ``height`` as a ``form`` file of ``view`` (:mod:`ledger.analytics.exports`)."""
 
         def build() -> bytes:
-            report = self.network(height.exact()) if view == "ties" else None
-            graph = self.on_snapshot(height, ("graph", view), lambda now: graph_view(now, report))
+            if view == "ties":  # members and ties only
+                report = self.network(height.exact())
+                graph = self._on_ties(height, lambda now: graph_view(now, report))
+            else:
+                graph = self.on_snapshot(height, ("graph", view), lambda now: graph_view(now, None))
             return serialise_graph(graph, form)
 
         return self._details.get((*height.key, "graph-file", view, form), build)

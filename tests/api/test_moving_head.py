@@ -16,6 +16,7 @@ from typing import Any, Literal
 import pytest
 from fastapi.testclient import TestClient
 
+import api.service
 import api.worker
 from api.main import create_app
 from api.service import LedgerService
@@ -115,8 +116,9 @@ def _fresh(live: Live, path: str) -> dict[str, Any]:
 
 
 def _counting(monkeypatch: pytest.MonkeyPatch, gate: threading.Event | None = None) -> list[tuple[str, int]]:
-    """Count the structural reports computed, at the head (``global``) or in ``full`` at an explicit
-    height, with the blocks they were computed at. With ``gate``, the head's wait for it first."""
+    """Count the structural reports computed, by the metrics worker (``global``) or by the API process for
+    an explicit height (``exact``: in full, or the global figures on the head's ties), with the blocks they
+    were computed at. With ``gate``, the worker's wait for it first."""
     computed: list[tuple[str, int]] = []
     structure, full = structure_report, network_report  # what api.worker calls
 
@@ -127,11 +129,16 @@ def _counting(monkeypatch: pytest.MonkeyPatch, gate: threading.Event | None = No
         return structure(block, members, ties, *args)
 
     def in_full(now: Snapshot) -> NetworkReport:
-        computed.append(("full", now.block))
+        computed.append(("exact", now.block))
         return full(now)
+
+    def on_ties(block: int, members: dict[str, Any], ties: Any, *args: Any) -> NetworkReport:
+        computed.append(("exact", block))
+        return structure(block, members, ties, *args)
 
     monkeypatch.setattr(api.worker, "structure_report", global_figures)
     monkeypatch.setattr(api.worker, "network_report", in_full)
+    monkeypatch.setattr(api.service, "structure_report", on_ties)
     return computed
 
 
@@ -199,7 +206,7 @@ def test_counted_figures_follow_at_once_and_global_ones_catch_up(
     assert alerts["global_last_change_block"] == alerts["last_change_block"]
     at_head = [block for kind, block in computed if kind == "global"]
     assert len(at_head) == len(set(at_head)), "each change's global figures computed once"
-    assert ("full", head) in computed, "the explicit height asked before they caught up"
+    assert ("exact", head) in computed, "the explicit height asked before they caught up"
 
 
 def _stored_count(live: Live, event: str | None = None) -> int:

@@ -262,9 +262,14 @@ class LedgerService:
     ) -> bytes:
         """A serialised answer for ``question`` at ``height``: from the cache at once when it is there (the
         warm path takes no thread and no lock), else built in a worker thread so the event loop stays free.
-        Answers say their height, so they are kept per height (the figures, per change key)."""
-        key = (height.block, height.behind_head, height.global_key, *height.key, *question)
-        return await _cached_bytes(self._answers, key, compute)
+
+        The answer is built once per change key (and global figures' key): every height that shares them
+        has the same figures, so a new block without a change costs no rebuild — the kept answer's leading
+        height fields (:class:`Stamp`, which every metrics answer begins with) are rewritten for ``height``.
+        """
+        key = (height.global_key, *height.key, *question)
+        body = await _cached_bytes(self._answers, key, compute)
+        return restamp(body, height)
 
     def snapshot(self, height: Height) -> Snapshot:
         """A frozen copy of the graph at ``height`` (synced first if the graph is behind), one per change key:
@@ -494,6 +499,17 @@ class LedgerService:
             self._details.clear()
             self._complete = None  # the next head request computes them here (the worker has them already)
             self._head_read_at = -float("inf")
+
+
+def restamp(body: bytes, height: Height) -> bytes:
+    """``body``, a metrics answer's JSON that begins with the :class:`Stamp` fields in their order, with
+    those fields for ``height``."""
+    if not body.startswith(b'{"block":'):
+        raise ValueError("a metrics answer begins with its block")
+    rest = body.index(b",", body.index(b'"behind_head":'))
+    change = "null" if height.last_change_block is None else str(height.last_change_block)
+    stamp = f'{{"block":{height.block},"last_change_block":{change},"behind_head":{height.behind_head}'
+    return stamp.encode() + body[rest:]
 
 
 async def _cached_bytes(cache: MetricsCache, key: tuple[object, ...], compute: Callable[[], bytes]) -> bytes:

@@ -54,7 +54,7 @@ Top = Annotated[int, Query(ge=1, le=500, description="how many entries ranked li
 async def _answer(
     service: LedgerService, height: Height, question: tuple[object, ...], build: Callable[[], BaseModel]
 ) -> Response:
-    """The JSON of ``build()`` for ``question`` at ``height``, serialised once per height and then served as
+    """The JSON of ``build()`` for ``question`` at ``height``, serialised once per change key and served as
     bytes (FastAPI's per-request validation and serialisation of a cached answer is skipped: the model was
     validated when it was built)."""
     body = await service.answer(height, question, lambda: build().model_dump_json().encode())

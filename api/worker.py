@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Protocol
 
+import networkx as nx
 import pydantic_core
 from pydantic import TypeAdapter
 
@@ -119,6 +120,12 @@ class HeadFigures:
     activity: dict[PeriodName, list[Period]]
 
 
+#: What the head's figures hold before the first global computation ends: an empty report, at no change
+#: (answers say ``global_last_change_block: null``). At scale the global figures take a while; the counted
+#: ones are served from the moment the graph is built.
+_NO_GLOBAL_FIGURES = GlobalFigures(-1, (-1, ""), structure_report(-1, {}, nx.Graph()), [], [])
+
+
 class HeadEngine:
     """Keeps the head's figures for one process (the metrics worker, or the API process with the thread
     refresher): :meth:`step` brings its graph up to the store's head and, when the change key is new, hands
@@ -163,10 +170,9 @@ class HeadEngine:
                 return
             block = self._ledger.block
             key = last_change_key(self.store, block)
+            if self._global is None:  # none computed yet: the counted figures are served meanwhile
+                self._global = _NO_GLOBAL_FIGURES
             current = self._global
-        if current is None:  # the first figures: nothing to serve meanwhile, so computed here
-            self._compute_global()
-            return
         if key != current.key and not self._global_running() and self._interval_passed():
             self._global_thread = threading.Thread(
                 target=self._global_in_background, name="coopledger-global-figures", daemon=True

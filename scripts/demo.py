@@ -95,6 +95,18 @@ def _answers(url: str) -> bool:
         return False
 
 
+def _figures_complete(api_url: str) -> bool:
+    """Whether the API has the head's figures, the global ones included (they come a moment after the
+    counted ones)."""
+    try:
+        with urllib.request.urlopen(f"{api_url}/v1/metrics/network", timeout=5) as response:
+            answer = json.load(response)
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+    caught_up = answer["global_last_change_block"] == answer["last_change_block"]
+    return bool(answer["behind_head"] == 0 and caught_up)
+
+
 class Stack:
     """The demo's processes, started in order and stopped in reverse."""
 
@@ -241,6 +253,7 @@ def main(argv: list[str] | None = None) -> None:
     stack.start("indexer", [str(BIN / "coopledger"), "index"], env)
     stack.start("api", [str(BIN / "coopledger"), "serve"], env)
     stack.wait_until("api", lambda: _answers(f"{at.api_url}/health"), "the API")
+    stack.wait_until("api", lambda: _figures_complete(at.api_url), "the head's figures", seconds=300)
     shown = "\n".join(f"    {name:<28} {address}" for name, address in _first_members(at.api_url))
     print(
         "\ncoopledger demo is up (Ctrl-C stops everything):\n"

@@ -86,7 +86,8 @@ class WithGlobalFigures(AtHeight):
         description="the block of the last change the global figures of this answer reflect: "
         "`last_change_block` itself for an explicit `as_of_block`; without it, that of the newest computed "
         "for the head (recomputed at most once per `metrics_global_interval` seconds), which may be older. "
-        "The counted figures always reflect `last_change_block` (None: no change yet)"
+        "The counted figures always reflect `last_change_block`. Null: no change yet, or the global figures "
+        "not computed yet (the first moments of a new API process; they are then empty)"
     )
 
 

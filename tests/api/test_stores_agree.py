@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -76,7 +77,21 @@ def _gets(served: Served) -> list[str]:
     ]
 
 
+def _settled(client: TestClient, timeout: float = 120.0) -> None:
+    """Wait until ``client``'s metrics worker has the head's figures, the global ones included (a new API
+    process serves the counted figures first)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = client.get("/v1/metrics/network").json()
+        if answer["behind_head"] == 0 and answer["global_last_change_block"] == answer["last_change_block"]:
+            return
+        assert time.monotonic() < deadline, "the head's global figures were never computed"
+        time.sleep(0.1)
+
+
 def test_every_get_answers_the_same_bytes_on_both_stores(served: Served, on_postgres: TestClient) -> None:
+    _settled(served.client)
+    _settled(on_postgres)
     differing = []
     for url in _gets(served):
         sqlite, postgres = served.client.get(url), on_postgres.get(url)

@@ -41,9 +41,9 @@ class ApiSettings(Settings):
     metrics_global_interval: float = Field(
         default=30.0,
         ge=0,
-        description="seconds between two computations of the head's global figures (betweenness, "
-        "PageRank, communities, constraint, gaps, bridges, articulation points); the counted figures "
-        "follow every event",
+        description="seconds between two publications of the head's global figures (betweenness, "
+        "PageRank, communities, constraint, gaps, bridges, articulation points), and how long after a "
+        "change they may come; the counted figures follow every event",
     )
 
 

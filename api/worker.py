@@ -154,6 +154,7 @@ class HeadEngine:
         self._global: GlobalFigures | None = None
         self._global_thread: threading.Thread | None = None
         self._global_started = -float("inf")
+        self._global_seconds = 0.0  # how long the last global computation took
         self._published: tuple[tuple[int, str], tuple[int, str]] | None = None
 
     def step(self) -> None:
@@ -195,7 +196,10 @@ class HeadEngine:
         return self._global_thread is not None and self._global_thread.is_alive()
 
     def _interval_passed(self) -> bool:
-        return time.monotonic() - self._global_started >= self.global_interval
+        """Whether a global computation may start now: one that takes as long as the last one would end at
+        least ``global_interval`` after it ended. So global figures are published at most once per interval,
+        and a change waits at most an interval for them (the computation's own time included)."""
+        return time.monotonic() - self._global_started >= self.global_interval - self._global_seconds
 
     def _global_in_background(self) -> None:
         try:
@@ -212,9 +216,10 @@ class HeadEngine:
             block = self._ledger.block
             key = last_change_key(self.store, block)
             members, ties = self._running.members(), self._running.tie_graph()
-        self._global_started = time.monotonic()
+        self._global_started = started = time.monotonic()
         report = structure_report(block, members, ties)
         failures, silos = structural_alerts(ties, report)
+        self._global_seconds = time.monotonic() - started
         self.computed["global"] += 1
         with self._lock:
             self._global = GlobalFigures(block, key, report, failures, silos)

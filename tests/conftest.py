@@ -2,7 +2,7 @@
 
 The ``chain`` marker goes on each test that needs a local chain and ``postgres`` on each that needs a
 PostgreSQL server, so `make check` runs the rest (no node, no server, no browser) in seconds. The dashboard's
-browser test is marked ``browser`` in its module.
+browser test is marked ``browser`` in its module; every test under ``tests/e2e`` is marked ``e2e``.
 
 ``store_url`` is a fresh, empty event store for one test, once on SQLite and once on PostgreSQL (a database
 of a throwaway cluster, :mod:`scripts.toolchain.postgres`, started once per session); ``new_store_url``
@@ -36,6 +36,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         on_postgres = callspec is not None and "postgresql" in callspec.params.values()
         if on_postgres or POSTGRES_FIXTURES & fixtures:
             item.add_marker(pytest.mark.postgres)
+        if "e2e" in Path(str(item.fspath)).parts:
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session")

@@ -153,6 +153,7 @@ class LedgerService:
         self._change_keys: dict[tuple[int, str], tuple[int, str]] = {}
         self._complete: Height | None = None  # the newest height whose figures are all computed
         self._heads = MetricsCache(8)  # change key -> the head's figures sent by the metrics worker
+        self._accepted = threading.Condition()  # notified at each of them
         self._first_complete = threading.Event()
         self._counts: dict[tuple[object, ...], tuple[int, str, int]] = {}  # filter -> (block, hash, count)
         self._pages = MetricsCache(256)  # serialised pages of the history, per head
@@ -330,6 +331,10 @@ class LedgerService:
 
         def compute() -> Figures:
             counted = self._heads.peek(height.key)
+            if isinstance(counted, HeadFigures) and counted.global_key != height.key:
+                counted = self._worker_global(height.key) or counted
+            if isinstance(counted, HeadFigures) and counted.global_key == height.key:
+                return counted.figures  # the worker's, complete at this change key: the full computation's
             lean = self._ties_snapshot(height) if isinstance(counted, HeadFigures) else None
             if isinstance(counted, HeadFigures) and lean is not None:
                 # the worker's counted figures at this change key are the full computation's: only the
@@ -343,6 +348,24 @@ class LedgerService:
         self._note_complete(height)
         return found
 
+    def _worker_global(self, key: tuple[int, str]) -> HeadFigures | None:
+        """The worker's figures for change key ``key`` once its global figures are computed for it, waited
+        for while the head stays at ``key`` and the worker runs in its own process (computing them here too
+        would double the work and hold this process's interpreter lock); None if it stops or moves on."""
+        deadline = time.monotonic() + self.settings.metrics_global_interval + 300
+        with self._accepted:
+            while True:
+                found = self._heads.peek(key)
+                if isinstance(found, HeadFigures) and found.global_key == key:
+                    return found
+                complete = self._complete
+                if not self.refresher.running or complete is None or complete.key != key:
+                    return None
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self._accepted.wait(min(remaining, 1.0))
+
     def _head_figures(self, height: Height) -> HeadFigures:
         found = self._heads.peek(height.key)
         if not isinstance(found, HeadFigures):  # evicted since the height was chosen: a newer head is kept
@@ -354,6 +377,8 @@ class LedgerService:
         their global figures are at the same change key, they are the full computation's (a property test
         checks it) and also answer every explicit height of that key."""
         self._heads.put(found.key, found)
+        with self._accepted:
+            self._accepted.notify_all()
         if found.global_key == found.key:
             self.cache.put((*found.key, "figures"), found.figures)
             self.cache.put((*found.key, "alerts"), found.alerts)

@@ -277,10 +277,20 @@ def test_the_metrics_worker_computes_the_head_in_a_child_process(
 
     make_activity(live.deployment, rounds=1, tag="b")
     head = live.index()
+    _eventually(
+        lambda: (
+            live.client.get("/v1/metrics/network").json()["last_change_block"] > before["last_change_block"]
+        ),
+        "the counted figures of the change",
+    )
+    # asked exactly at the head, the API process waits for the worker's global figures of the change
+    # rather than computing them itself
+    exact = live.client.get(f"/v1/metrics/network?as_of_block={head}").json()
     after = _fresh(live, "/v1/metrics/network")
     assert after["block"] == head
     assert after["last_change_block"] > before["last_change_block"]
     assert after["top_strength"] != before["top_strength"]
+    assert {**exact, "behind_head": 0} == after
     assert received, f"the figures came from the worker (in the API: {in_the_api})"
     assert max(received) == head
     assert in_the_api == [], "the API process computed nothing at the head"

@@ -17,8 +17,9 @@ a while, with progress). Printed, in one run:
    - the baseline: the full computation at one height, as an explicit ``as_of_block`` computes it (the whole
      fact graph, a snapshot, every network, value-sharing and alert figure).
 3. the API: ``coopledger serve`` on the store (the metrics worker a child of it), asked the head's network,
-   value sharing, alerts, history and one member's profile; the peak RSS of the API process and of the
-   worker.
+   value sharing, alerts, history and one member's profile, then the network and the graph at the head's
+   block as the dashboard asks them; the time of each first answer, and the peak RSS of the API process and
+   of the worker.
 
 Targets (issue #19): cold computation of every figure at most 30 s, one new event at most 50 ms, the API's
 peak memory at most 2 GB. Figures go to bench/results/scale.json.
@@ -186,12 +187,16 @@ def api_memory(store_url: str, rpc_url: str, manifest: Path) -> dict[str, Any]:
                         raise RuntimeError("coopledger serve did not start") from None
                     time.sleep(0.5)
             member = client.get("/v1/members", params={"limit": 1}).json()["data"][0]["address"]
+            block = client.get("/health").json()["indexed_head"]
             for path in (
                 "/v1/metrics/network",
                 "/v1/metrics/value-sharing",
                 "/v1/alerts",
                 "/v1/events",
                 f"/v1/metrics/members/{member}",
+                # what the dashboard asks: every figure at the block it shows
+                f"/v1/metrics/network?as_of_block={block}",
+                f"/v1/graph?as_of_block={block}",
             ):
                 started = time.perf_counter()
                 client.get(path).raise_for_status()

@@ -56,6 +56,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             service = LedgerService(store, chosen)
             app.state.service = service
             service.refresher.start()
+            service.warm_up()
             try:
                 yield
             finally:

@@ -299,6 +299,27 @@ class LedgerService:
         lean = self._ties_snapshot(height)
         return compute(lean if lean is not None else self.snapshot(height))
 
+    def warm_up(self) -> None:
+        """Build this process's facts-free graph in the background (a daemon thread), so that the first
+        member profile or graph file at the head does not wait for it (seconds at scale)."""
+
+        def build() -> None:
+            try:
+                with self._graph_lock:
+                    self._sync_lean()
+            except CoopLedgerError as exc:  # the store is down, say: the first request builds it
+                log.info("the head's ties not built ahead: %s", exc)
+
+        threading.Thread(target=build, name="coopledger-warm-up", daemon=True).start()
+
+    def _sync_lean(self) -> None:
+        """Bring the facts-free graph up to the store's head (under the graph's lock)."""
+        kinds = self.store.agreement_kinds()
+        if kinds != self._lean.kinds:  # the first deployment recorded, or a new one
+            self._lean_figures = RunningFigures()
+            self._lean = LedgerGraph(kinds, observer=self._lean_figures, keep_facts=False)
+        self._lean.sync(self.store)
+
     def _ties_snapshot(self, height: Height) -> Snapshot | None:
         """The members and tie graph at ``height`` (its facts graph left empty) from the graph this process
         keeps without facts, if ``height`` has the change key of that graph's block; else None."""
@@ -306,11 +327,7 @@ class LedgerService:
         if isinstance(found, Snapshot):
             return replace(found, block=height.block)
         with self._graph_lock:
-            kinds = self.store.agreement_kinds()
-            if kinds != self._lean.kinds:  # the first deployment recorded, or a new one
-                self._lean_figures = RunningFigures()
-                self._lean = LedgerGraph(kinds, observer=self._lean_figures, keep_facts=False)
-            self._lean.sync(self.store)
+            self._sync_lean()
             if self._lean.block < height.block or last_change_key(self.store, self._lean.block) != height.key:
                 return None
             lean = Snapshot(

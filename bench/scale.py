@@ -74,12 +74,13 @@ def worker_figures(store_url: str) -> dict[str, Any]:
     with Store.open(store_url) as store:
         head = store.checkpoint()
         assert head is not None
-        tail = [
+        recent = [
             item
             for item in store.events_between(head.block_number - 200, head.block_number)
             if (item.contract, item.event) in GRAPH_EVENTS
-        ][-LAST_EVENTS:]
-        cutoff = tail[0].block_number - 1
+        ]
+        cutoff = recent[-LAST_EVENTS].block_number - 1  # whole blocks: none of their events left out
+        tail = [item for item in recent if item.block_number > cutoff]
         started = time.perf_counter()
         running = RunningFigures()
         ledger = LedgerGraph(store.agreement_kinds(), observer=running, keep_facts=False)

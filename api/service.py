@@ -44,6 +44,7 @@ from api.worker import (
     Refresher,
     last_change_key,
     network_figures,
+    sync_lean,
 )
 from ledger.analytics.exports import GraphFormat, GraphView, graph_view, serialise_graph
 from ledger.analytics.graph import LedgerGraph
@@ -314,11 +315,7 @@ class LedgerService:
 
     def _sync_lean(self) -> None:
         """Bring the facts-free graph up to the store's head (under the graph's lock)."""
-        kinds = self.store.agreement_kinds()
-        if kinds != self._lean.kinds:  # the first deployment recorded, or a new one
-            self._lean_figures = RunningFigures()
-            self._lean = LedgerGraph(kinds, observer=self._lean_figures, keep_facts=False)
-        self._lean.sync(self.store)
+        self._lean, self._lean_figures = sync_lean(self.store, self._lean, self._lean_figures)
 
     def _ties_snapshot(self, height: Height) -> Snapshot | None:
         """The members and tie graph at ``height`` (its facts graph left empty) from the graph this process

@@ -73,6 +73,7 @@ __all__ = [
     "encode_figures",
     "last_change_key",
     "network_figures",
+    "sync_lean",
 ]
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,20 @@ def last_change_key(store: Store, block: int) -> tuple[int, str]:
 
 
 Figures = tuple[NetworkReport, list[ValueReport], ReferralSummary]
+
+
+def sync_lean(
+    store: Store, ledger: LedgerGraph, running: RunningFigures
+) -> tuple[LedgerGraph, RunningFigures]:
+    """A facts-free graph and its running figures brought up to the store's head: ``ledger`` synced, or new
+    ones if the recorded deployment's agreement kinds changed (the first deployment recorded, or a new
+    one)."""
+    kinds = store.agreement_kinds()
+    if kinds != ledger.kinds:
+        running = RunningFigures()
+        ledger = LedgerGraph(kinds, observer=running, keep_facts=False)
+    ledger.sync(store)
+    return ledger, running
 
 
 def network_figures(now: Snapshot, thresholds: AlertThresholds) -> Figures:
@@ -185,11 +200,7 @@ class HeadEngine:
                 self._publish(block, key)
 
     def _sync(self) -> bool:
-        kinds = self.store.agreement_kinds()
-        if kinds != self._ledger.kinds:  # the first deployment recorded, or a new one
-            self._running = RunningFigures()
-            self._ledger = LedgerGraph(kinds, observer=self._running, keep_facts=False)
-        self._ledger.sync(self.store)
+        self._ledger, self._running = sync_lean(self.store, self._ledger, self._running)
         return self._ledger.block >= 0
 
     def _global_running(self) -> bool:

@@ -95,6 +95,19 @@ class SharedFigures:
     figures: str
 
 
+def _shared_figures(row: Any) -> SharedFigures:
+    """A ``head_figures`` row as :class:`SharedFigures` (``figures`` empty when the row left it out)."""
+    return SharedFigures(
+        int(row["id"]),
+        int(row["block"]),
+        (int(row["key_block"]), str(row["key_hash"])),
+        (int(row["global_key_block"]), str(row["global_key_hash"])),
+        str(row["computed_by"]),
+        float(row["computed_at"]),
+        str(row.get("figures", "")),
+    )
+
+
 class Store:
     """An open event store. Use :meth:`open`; close with :meth:`close` (or as a context manager)."""
 
@@ -329,17 +342,7 @@ class Store:
         query = select(head_figures).where(head_figures.c.id > after_id).order_by(head_figures.c.id.desc())
         with self._engine.connect() as connection:
             row = connection.execute(query.limit(1)).first()
-        if row is None:
-            return None
-        return SharedFigures(
-            int(row.id),
-            int(row.block),
-            (int(row.key_block), str(row.key_hash)),
-            (int(row.global_key_block), str(row.global_key_hash)),
-            str(row.computed_by),
-            float(row.computed_at),
-            str(row.figures),
-        )
+        return None if row is None else _shared_figures(row._mapping)
 
     def shared_figures_log(self) -> list[SharedFigures]:
         """Every computation of the head's figures kept, oldest first, without their figures (who computed
@@ -347,18 +350,7 @@ class Store:
         columns = [column for column in head_figures.c if column.name != "figures"]
         with self._engine.connect() as connection:
             rows = connection.execute(select(*columns).order_by(head_figures.c.id)).all()
-        return [
-            SharedFigures(
-                int(row.id),
-                int(row.block),
-                (int(row.key_block), str(row.key_hash)),
-                (int(row.global_key_block), str(row.global_key_hash)),
-                str(row.computed_by),
-                float(row.computed_at),
-                "",
-            )
-            for row in rows
-        ]
+        return [_shared_figures(row._mapping) for row in rows]
 
     # ------------------------------------------------------------------------------------------ writing
 

@@ -140,7 +140,7 @@ def index(
         store.close()
         _error(exc)
         raise typer.Exit(code=2) from None
-    _stop_on_sigterm()
+    _stop_on_signals()
     try:
         report = backfill(indexer, console)
         if report.to_block < report.from_block:
@@ -170,13 +170,18 @@ def _error(problem: object) -> None:
     errors.print(f"[bold red]error:[/] {escape(str(problem))}")
 
 
-def _stop_on_sigterm() -> None:
-    """Stop on SIGTERM (what systemd and other service managers send) as on Ctrl-C: the range being
-    written is rolled back whole, and the command says where the store stands and exits 0."""
+def _stop_on_signals() -> None:
+    """Stop on Ctrl-C (SIGINT) and on SIGTERM (what systemd and other service managers send) alike: the range
+    being written is rolled back whole, and the command says where the store stands and exits 0.
+
+    SIGINT is caught even when the process started with it ignored, as a shell's background job (``&``)
+    or ``nohup`` starts it: the command says "Ctrl-C stops", an interrupt always stops it (as in uvicorn).
+    """
 
     def interrupt(_signal: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
+    signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, interrupt)
 
 
@@ -266,7 +271,7 @@ def serve(
     )
     # uvicorn answers SIGTERM and Ctrl-C by finishing the requests in flight, then raises the signal again
     # once it has put the previous handler back: this one, so the process ends as the indexer does (exit 0).
-    _stop_on_sigterm()
+    _stop_on_signals()
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(server).run(sockets=[listener])
     try:

@@ -151,6 +151,10 @@ def _wait_for(condition: Callable[[], bool], what: str, seconds: float = 60) -> 
         time.sleep(0.1)
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @pytest.mark.chain  # starts its own node, to stop and restart it
 def test_a_node_outage_is_waited_out_and_indexing_resumes_without_loss(tmp_path: Path) -> None:
     state, port = tmp_path / "chain-state.json", free_port()
@@ -162,7 +166,9 @@ def test_a_node_outage_is_waited_out_and_indexing_resumes_without_loss(tmp_path:
         store, output = tmp_path / "store.db", tmp_path / "indexer.out"
         env = _env(anvil, deployment, store, COOPLEDGER_POLL_INTERVAL="0.2")
         with output.open("wb") as sink:
-            indexer = subprocess.Popen([str(COOPLEDGER), "index"], env=env, stdout=sink, stderr=sink)
+            indexer = subprocess.Popen(  # a background job (`coopledger index &`): SIGINT starts ignored
+                [str(COOPLEDGER), "index"], env=env, stdout=sink, stderr=sink, preexec_fn=_ignore_sigint
+            )
         _wait_for(lambda: _checkpoint(store) >= anvil.w3.eth.block_number, "the backfill")
 
         anvil.stop()  # the node goes away mid-follow (saving its chain)
@@ -173,7 +179,7 @@ def test_a_node_outage_is_waited_out_and_indexing_resumes_without_loss(tmp_path:
         anvil = start_anvil(port, state)
         make_activity(deployment, rounds=1, tag="after-outage")
         _wait_for(lambda: _checkpoint(store) >= anvil.w3.eth.block_number, "indexing to catch up")
-        indexer.send_signal(signal.SIGINT)
+        indexer.send_signal(signal.SIGINT)  # Ctrl-C stops it all the same, as its banner says
         assert indexer.wait(timeout=30) == 0
         chain_keys = chain_log_keys(anvil.url, _addresses(deployment))
     finally:

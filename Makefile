@@ -135,10 +135,11 @@ fuzz: setup ## the deep invariant campaign (1 000 runs x 200 calls per invariant
 
 # The ledger tests deploy the contracts from Brownie's build folder with web3, so compile first. The store,
 # indexer and API tests run on SQLite and on a throwaway PostgreSQL cluster (scripts/toolchain/postgres.py).
+# The unit tests are `make check`'s, which `make test` runs first: they are not run twice.
 test-python: setup postgres ## ledger, API and end-to-end tests on local chains, on SQLite and PostgreSQL (the browser test apart)
 	@$(BROWNIE) compile >/dev/null
 	$(require_free_chain_port)
-	$(PYTEST) tests/ledger tests/api tests/e2e -m "not browser"
+	$(PYTEST) tests/ledger tests/api tests/e2e -m "(chain or postgres or e2e) and not browser"
 
 test-browser: setup browser ## the dashboard's browser test: the demo, driven in Debian's chromium
 	@$(BROWNIE) compile >/dev/null

@@ -227,5 +227,5 @@ def test_books_stay_exact(agreements: Any, token: Any, members: list[Any], custo
         token,
         members,
         customer,
-        settings={"max_examples": 30, "stateful_step_count": 15},
+        settings={"max_examples": 15, "stateful_step_count": 12},
     )

@@ -158,4 +158,4 @@ class Governance:
 
 
 def test_governance_follows_the_rules(coop: Any, members: list[Any]) -> None:
-    state_machine(Governance, coop, members, settings={"max_examples": 30, "stateful_step_count": 50})
+    state_machine(Governance, coop, members, settings={"max_examples": 15, "stateful_step_count": 40})

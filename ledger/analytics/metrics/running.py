@@ -13,7 +13,10 @@ that these figures are sums of:
 Each is defined where the full computation is (:mod:`~ledger.analytics.metrics.report` and the modules it
 reads), and :mod:`tests.ledger.analytics.metrics.test_running` checks, over random sequences of events, that
 they equal it. A fact costs O(1); a member's admission or exit O(its partners + the periods it was active
-in). Reading them costs O(n log n) for n members (the per-member tables are built then).
+in). Reading them after facts costs O(n) C-level copying plus O(changed members) Python work for the
+per-member tables, and O(n log n) for an asset's inequality figures when its flows changed: each reading
+starts from the previous one and redoes only what the facts since then touched. After a member's status
+changed, the next reading rebuilds every table (O(n log n)).
 
 The *global* figures — betweenness, PageRank, communities, clustering, constraint, brokers, gaps, bridges,
 articulation points — depend on the whole graph and are recomputed on :meth:`RunningFigures.tie_graph`, at
@@ -25,7 +28,7 @@ Everything is at the head: the figures of an earlier height come from the full c
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import networkx as nx
@@ -91,6 +94,12 @@ class RunningFigures:
         self._referrals = ReferralBook()
         self._activity = {period: ActivityBook(period) for period in PERIODS}
         self.facts = 0  # how many facts were counted (the graph's edges)
+        # the last readings, and what changed since: each reading redoes only what was touched
+        self._network: RunningNetwork | None = None  # None: rebuild (a member's status changed)
+        self._touched: set[str] = set()  # members whose degree or strength changed since the last network()
+        self._reports: dict[str, ValueReport] = {}  # per asset; emptied when a member's status changed
+        self._flows_touched: dict[str, set[str]] = {}  # per asset, members whose flows changed since
+        self._free_rider_ratio = float("nan")  # the ratio the kept reports were read with
 
     # ------------------------------------------------------------------------------ the graph's changes
 
@@ -122,6 +131,7 @@ class RunningFigures:
         count_fact(tie, data)
         self._strength[a] += b in self._profiles
         self._strength[b] += a in self._profiles
+        self._touched.update(pair)
 
     def _count_value(self, contributor: str, party: str, asset: str, amount: int) -> None:
         book = self._assets.setdefault(asset, _AssetBook())
@@ -131,9 +141,12 @@ class RunningFigures:
         book.sent.setdefault(contributor, Counter())[party] += amount
         if contributor in self._ever_members:
             book.from_members[party] += amount
+        self._flows_touched.setdefault(asset, set()).update((contributor, party))
 
     def status_changed(self, address: str, node: dict[str, Any], admitted: bool) -> None:
         """Follow ``address``'s admission, suspension, reinstatement or exit. O(its partners)."""
+        self._network = None  # the members (or a profile) changed: the next readings rebuild their tables
+        self._reports.clear()
         if admitted:
             if address not in self._ever_members:
                 self._ever_members.add(address)
@@ -169,40 +182,78 @@ class RunningFigures:
     # ------------------------------------------------------------------------------------ the figures
 
     def network(self) -> RunningNetwork:
-        """The network figures now. O(n)."""
+        """The network figures now. O(n log n) after a member's status changed; otherwise the previous
+        figures with the touched members' degree and strength replaced (O(n) copying, O(touched) work)."""
+        previous = self._network
         n = len(self._profiles)
-        members = sorted(self._profiles)
         scale = 1.0 / (n - 1.0) if n > 1 else 0.0
-        return RunningNetwork(
-            members=n,
-            ties=self._tie_count,
-            density=2 * (self._tie_count / (n * (n - 1))) if n > 1 and self._tie_count else 0.0,
-            degree={member: self._member_partners[member] * scale for member in members},
-            strength={member: self._strength[member] for member in members},
-            isolated=[member for member in members if not self._member_partners[member]],
-            sector_diversity=diversity(self._profiles[member]["sector"] for member in members),
-            region_diversity=diversity(self._profiles[member]["region"] for member in members),
-        )
+        density = 2 * (self._tie_count / (n * (n - 1))) if n > 1 and self._tie_count else 0.0
+        if previous is None:
+            members = sorted(self._profiles)
+            self._network = RunningNetwork(
+                members=n,
+                ties=self._tie_count,
+                density=density,
+                degree={member: self._member_partners[member] * scale for member in members},
+                strength={member: self._strength[member] for member in members},
+                isolated=[member for member in members if not self._member_partners[member]],
+                sector_diversity=diversity(self._profiles[member]["sector"] for member in members),
+                region_diversity=diversity(self._profiles[member]["region"] for member in members),
+            )
+        elif self._touched:
+            degree, strength = dict(previous.degree), dict(previous.strength)  # address order kept
+            isolated = previous.isolated
+            for member in self._touched & self._profiles.keys():
+                degree[member] = self._member_partners[member] * scale
+                strength[member] = self._strength[member]
+                if (not self._member_partners[member]) != (member in isolated):
+                    isolated = [member for member in degree if not self._member_partners[member]]
+            self._network = replace(
+                previous,
+                ties=self._tie_count,
+                density=density,
+                degree=degree,
+                strength=strength,
+                isolated=isolated,
+            )
+        self._touched.clear()
+        assert self._network is not None
+        return self._network
 
     def values(self, block: int, free_rider_ratio: float) -> list[ValueReport]:
         """Value sharing now, one report per asset, the most used first (as
-        :func:`~ledger.analytics.metrics.report.value_report`). O(assets * n log n)."""
-        members = sorted(self._profiles)
+        :func:`~ledger.analytics.metrics.report.value_report`). An asset whose flows did not change keeps
+        its report; one whose flows changed has its touched members' flows replaced and its inequality
+        figures recomputed (O(n log n)); after a member's status changed (or with another
+        ``free_rider_ratio``), every report is rebuilt (O(assets * n log n))."""
+        if free_rider_ratio != self._free_rider_ratio:
+            self._reports.clear()
+            self._free_rider_ratio = free_rider_ratio
         ranked = sorted(self._asset_facts, key=lambda asset: (-self._asset_facts[asset], asset))
+        members: list[str] | None = None
         reports = []
         for asset in ranked:
             book = self._assets.get(asset, _AssetBook())
-            flows = {
-                member: MemberValue(
-                    member,
-                    book.received[member],
-                    book.from_members[member],
-                    book.contributed[member],
-                    book.received[member] - book.contributed[member],
+            previous = self._reports.get(asset)
+            touched = self._flows_touched.pop(asset, set())
+            if previous is None:
+                members = sorted(self._profiles) if members is None else members
+                report = asset_report(
+                    block,
+                    asset,
+                    book.total,
+                    {member: _flow(book, member) for member in members},
+                    free_rider_ratio,
                 )
-                for member in members
-            }
-            reports.append(asset_report(block, asset, book.total, flows, free_rider_ratio))
+            elif touched:
+                flows = dict(previous.members)  # address order kept
+                for member in touched & self._profiles.keys():
+                    flows[member] = _flow(book, member)
+                report = asset_report(block, asset, book.total, flows, free_rider_ratio)
+            else:
+                report = previous if previous.block == block else replace(previous, block=block)
+            self._reports[asset] = report
+            reports.append(report)
         return reports
 
     def referrals(self) -> ReferralSummary:
@@ -221,3 +272,8 @@ class RunningFigures:
     def members(self) -> dict[str, dict[str, Any]]:
         """The network's members now with their profiles (a copy)."""
         return {address: dict(profile) for address, profile in self._profiles.items()}
+
+
+def _flow(book: _AssetBook, member: str) -> MemberValue:
+    received, contributed = book.received[member], book.contributed[member]
+    return MemberValue(member, received, book.from_members[member], contributed, received - contributed)

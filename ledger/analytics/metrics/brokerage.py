@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from ledger.analytics.metrics.compiled import CompiledTies
+
 __all__ = ["Broker", "brokers", "community_ties", "constraint", "effective_size"]
 
 
@@ -20,19 +22,41 @@ def _finite(values: dict[str, float]) -> dict[str, float | None]:
 def constraint(ties: nx.Graph[str]) -> dict[str, float | None]:
     """Burt's constraint: ``c(i) = Σ_j (p_ij + Σ_q p_iq p_qj)²`` over i's partners j, where ``p_ij`` is the
     share of i's interactions spent on j. Low constraint (near 0) means many partners who are not partners of
-    each other — a broker; 1 means a single partner. ``None`` for a member without ties. O(n d²)."""
-    if ties.number_of_edges() == 0:  # networkx refuses a graph without ties
-        return dict.fromkeys(ties)
-    return _finite(nx.constraint(ties, weight="weight"))
+    each other — a broker; 1 means a single partner. ``None`` for a member without ties. O(n d²).
+    :func:`networkx.constraint` (weighted), computed by igraph."""
+    compiled = CompiledTies.of(ties)
+    found = compiled.per_node(compiled.graph.constraint(weights="weight"))
+    return {node: None if not ties[node] else value for node, value in _finite(found).items()}
 
 
 def effective_size(ties: nx.Graph[str]) -> dict[str, float | None]:
     """Burt's effective size: the number of i's partners minus their redundancy, ``Σ_j (1 - Σ_q p_iq m_jq)``
     (``m_jq`` = j's interactions with q over j's largest tie). Equals the number of partners when none of
-    them are tied to each other. ``None`` for a member without ties. O(n d²)."""
-    if ties.number_of_edges() == 0:
-        return dict.fromkeys(ties)
-    return _finite(nx.effective_size(ties, weight="weight"))
+    them are tied to each other. ``None`` for a member without ties.
+
+    :func:`networkx.effective_size` (weighted), summed over the triangles: ``p_iq m_jq`` is zero unless q is
+    a partner of both i and j, so ``e(i) = d(i) - Σ_j Σ_{q ∈ N(i) ∩ N(j)} w_iq w_jq / (S_i W_j)`` (``S_i``:
+    i's interactions, ``W_j``: j's largest tie). O(m d) time and O(n + m) memory — networkx builds a dense
+    n-by-n matrix (800 MB at 10 000 members)."""
+    adjacency = ties.adj
+    weights = {
+        node: {partner: data.get("weight", 1) for partner, data in partners.items()}
+        for node, partners in adjacency.items()
+    }
+    found: dict[str, float | None] = {}
+    for member, partners in weights.items():
+        if not partners:
+            found[member] = None
+            continue
+        mine = partners.keys()
+        redundancy = 0.0
+        for partner in partners:
+            theirs = weights[partner]
+            shared = mine & theirs.keys()
+            if shared:
+                redundancy += sum(partners[other] * theirs[other] for other in shared) / max(theirs.values())
+        found[member] = float(len(partners) - redundancy / sum(partners.values()))
+    return found
 
 
 def community_ties(ties: nx.Graph[str], membership: dict[str, int]) -> dict[tuple[int, int], int]:

@@ -6,10 +6,13 @@ members and ``m`` ties.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from typing import Literal
 
 import networkx as nx
+
+from ledger.analytics.metrics.compiled import CompiledTies
 
 __all__ = [
     "EXACT_BETWEENNESS_LIMIT",
@@ -37,8 +40,9 @@ def density(ties: nx.Graph[str]) -> float:
 def clustering(ties: nx.Graph[str]) -> tuple[float, dict[str, float]]:
     """Each member's local clustering coefficient — the share of pairs of its partners that are tied to each
     other (0 with fewer than two partners) — and their average over all members (0 for no members).
-    Unweighted. O(n d²) for maximum degree d."""
-    local = {node: float(value) for node, value in nx.clustering(ties).items()}  # type: ignore[union-attr]
+    Unweighted: :func:`networkx.clustering`, computed by igraph. O(n d²) for maximum degree d."""
+    compiled = CompiledTies.of(ties)
+    local = compiled.per_node(compiled.graph.transitivity_local_undirected(mode="zero"))
     average = sum(local.values()) / len(local) if local else 0.0
     return average, local
 
@@ -83,14 +87,29 @@ def betweenness(
     members that pass through it (ties unweighted: a path's length is its number of ties).
 
     Exact (Brandes, O(n m)) for at most ``exact_limit`` members; above, estimated from ``pivots`` source
-    members sampled with ``seed`` (O(pivots m)) — the result says which.
+    members sampled with ``seed`` (O(pivots m)) — the result says which. The figures are networkx's
+    :func:`~networkx.betweenness_centrality` (``k=pivots, seed=seed`` when sampled: the same pivots, drawn
+    by ``random.Random(seed).sample`` from the members in the graph's order), computed by igraph.
     """
     n = ties.number_of_nodes()
+    compiled = CompiledTies.of(ties)
     if n <= exact_limit or pivots >= n:
-        values = nx.betweenness_centrality(ties, normalized=True)
-        return Betweenness({node: float(value) for node, value in values.items()}, "exact", None, None)
-    values = nx.betweenness_centrality(ties, k=pivots, normalized=True, seed=seed)
-    return Betweenness({node: float(value) for node, value in values.items()}, "sampled", pivots, seed)
+        raw = compiled.graph.betweenness(directed=False)  # each unordered pair once
+        scale = 2.0 / ((n - 1) * (n - 2)) if n > 2 else 1.0  # networkx's normalisation (pairs counted twice)
+        values = {node: value * scale for node, value in compiled.per_node(raw).items()}
+        return Betweenness(values, "exact", None, None)
+    # the pivots networkx's ``betweenness_centrality(k=pivots, seed=seed)`` draws, and its rescaling: a pivot
+    # is itself no pair's end it could lie between, so its sum covers one source fewer
+    sample = random.Random(seed).sample(compiled.nodes, pivots)
+    index = {node: position for position, node in enumerate(compiled.nodes)}
+    raw = compiled.graph.betweenness(directed=False, sources=[index[node] for node in sample])
+    sampled = set(sample)
+    per_pivot, per_other = 2.0 / ((pivots - 1) * (n - 2)), 2.0 / (pivots * (n - 2))
+    values = {
+        node: value * (per_pivot if node in sampled else per_other)
+        for node, value in compiled.per_node(raw).items()
+    }
+    return Betweenness(values, "sampled", pivots, seed)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from ledger.analytics.metrics.compiled import CompiledTies
+
 __all__ = [
     "Departure",
     "articulation_points",
@@ -18,13 +20,16 @@ __all__ = [
 
 def articulation_points(ties: nx.Graph[str]) -> list[str]:
     """Members whose departure splits a connected part of the network in two or more (cut vertices),
-    sorted. O(n + m)."""
-    return sorted(nx.articulation_points(ties))
+    sorted. O(n + m). :func:`networkx.articulation_points`, computed by igraph."""
+    compiled = CompiledTies.of(ties)
+    return sorted(compiled.nodes[vertex] for vertex in compiled.graph.articulation_points())
 
 
 def bridges(ties: nx.Graph[str]) -> list[tuple[str, str]]:
-    """Ties whose loss disconnects their two members (cut edges), each as a sorted pair, sorted. O(n + m)."""
-    return sorted(tuple(sorted(edge)) for edge in nx.bridges(ties))  # type: ignore[misc]
+    """Ties whose loss disconnects their two members (cut edges), each as a sorted pair, sorted. O(n + m).
+    :func:`networkx.bridges`, computed by igraph."""
+    compiled = CompiledTies.of(ties)
+    return sorted((min(u, v), max(u, v)) for u, v in compiled.pairs(compiled.graph.bridges()))
 
 
 def local_bridges(ties: nx.Graph[str]) -> list[tuple[str, str, float]]:

@@ -36,7 +36,28 @@ def test_constraint_and_effective_size_are_burts_with_none_for_the_isolated() ->
     assert sizes["f"] is None
     assert sizes["e"] == pytest.approx(1.0)
     assert {k: v for k, v in sizes.items() if v is not None} == pytest.approx(
-        {k: v for k, v in nx.effective_size(ties, weight="weight").items() if not math.isnan(v)}
+        {k: v for k, v in _burt_effective_size(ties).items() if not math.isnan(v)}
+    )
+
+
+def _burt_effective_size(ties: nx.Graph[str]) -> dict[str, float]:
+    """networkx's effective size by Burt's formula, node by node (``nodes`` given). Without ``nodes``,
+    networkx 3.6 takes a scipy path that gives other figures on weighted ties (see the next test)."""
+    return dict(nx.effective_size(ties, nodes=list(ties), weight="weight"))
+
+
+def test_effective_size_is_burts_on_weighted_ties_worked_by_hand() -> None:
+    ties: nx.Graph[str] = nx.Graph()
+    ties.add_weighted_edges_from([("a", "b", 1), ("a", "c", 2), ("b", "c", 3), ("c", "d", 1)])
+    # b: partners a (1) and c (3), 4 interactions. Through a: p_bc m_ac = 3/4 * 2/2; through c: p_ba m_ca =
+    # 1/4 * 2/3 (c's largest tie is 3). e(b) = 2 - 3/4 - 1/6 = 13/12.
+    # c: partners a (2), b (3), d (1), 6 interactions. Through a: p_cb m_ab = 3/6 * 1/2; through b:
+    # p_ca m_ba = 2/6 * 1/3; d shares no partner. e(c) = 3 - 1/4 - 1/9 = 95/36.
+    found = effective_size(ties)
+    assert found == pytest.approx({"a": 1.0, "b": 13 / 12, "c": 95 / 36, "d": 1.0})
+    assert found == pytest.approx(_burt_effective_size(ties))
+    assert nx.effective_size(ties, weight="weight")["b"] != pytest.approx(13 / 12), (
+        "networkx 3.6's scipy path"
     )
 
 

@@ -52,6 +52,7 @@ from ledger.analytics.metrics.report import (
     value_report,
 )
 from ledger.analytics.metrics.running import RunningFigures
+from ledger.analytics.metrics.value import MemberValue
 from ledger.analytics.metrics.views import Snapshot
 from ledger.exceptions import CoopLedgerError
 from ledger.store import Store
@@ -171,6 +172,8 @@ class HeadEngine:
         self._global_started = -float("inf")
         self._global_seconds = 0.0  # how long the last global computation took
         self._published: tuple[tuple[int, str], tuple[int, str]] | None = None
+        # each asset's value alerts with the flows they were read from: unchanged flows keep their alerts
+        self._value_alerts: dict[str, tuple[dict[str, MemberValue], list[Alert]]] = {}
 
     def step(self) -> None:
         """Bring the graph up to the store's head; publish the head's figures if its change key is new; start
@@ -245,7 +248,7 @@ class HeadEngine:
         values = running.values(block, self.thresholds.free_rider_ratio)
         counted = running.network()
         network = replace(current.report, block=block, **vars(counted))
-        alerts = [*current.failures, *value_alerts(values, self.thresholds), *current.silos]
+        alerts = [*current.failures, *self._alerts_on(values), *current.silos]
         activity = {period: running.activity(period) for period in PERIODS}
         found = HeadFigures(
             block, key, current.block, current.key, (network, values, running.referrals()), alerts, activity
@@ -253,6 +256,18 @@ class HeadEngine:
         self.computed["counted"] += 1
         self.publish(found)
         self._published = (key, current.key)
+
+    def _alerts_on(self, values: list[ValueReport]) -> list[Alert]:
+        """:func:`value_alerts` of ``values``, read again only for the assets whose flows changed (the running
+        figures hand back the same flows for an asset nothing touched)."""
+        found = []
+        for report in values:
+            kept = self._value_alerts.get(report.asset)
+            if kept is None or kept[0] is not report.members:
+                kept = (report.members, value_alerts([report], self.thresholds))
+                self._value_alerts[report.asset] = kept
+            found += kept[1]
+        return found
 
     def stop(self, timeout: float = 30.0) -> None:
         """Wait for the global computation under way, if any (at most ``timeout`` seconds)."""

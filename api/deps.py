@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from eth_utils.address import is_checksum_address, to_checksum_address
 from fastapi import Depends, Header, Path, Query, Request
+from pydantic import BeforeValidator
 from sqlalchemy import Connection
 
 from api.errors import ApiError
@@ -28,6 +29,7 @@ __all__ = [
     "MAX_ID",
     "MAX_PAGE_SIZE",
     "NUMBER_KEY",
+    "WHOLE_NUMBER",
     "AsOfBlock",
     "Connection_",
     "Keyset",
@@ -46,6 +48,17 @@ __all__ = [
 MAX_PAGE_SIZE = 500
 #: The largest id or block number a request may name: the store keeps them in 64-bit signed columns.
 MAX_ID = 2**63 - 1
+
+
+def _digits(value: object) -> object:
+    if isinstance(value, str) and not value.removeprefix("-").isdigit():
+        raise ValueError("should be a whole number written in digits (like 1400)")
+    return value
+
+
+#: Put after the ``Query``/``Path`` of every integer in a URL: a block, an id, a count is spelt in digits.
+#: pydantic's lax mode would read ``1400.0`` as 1400; a client that sends it has a bug worth hearing of.
+WHOLE_NUMBER = BeforeValidator(_digits)
 
 
 async def _service(request: Request) -> LedgerService:  # async: no worker thread for a lookup
@@ -186,7 +199,7 @@ def paging(keyset: Keyset) -> Any:
                 "(omit it for the first page)",
             ),
         ],
-        "limit": Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="rows per page")],
+        "limit": Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="rows per page"), WHOLE_NUMBER],
         "return": Paging,
     }
     return Depends(page_request)
@@ -197,6 +210,7 @@ async def _height(  # async: answering from the cache should not need a worker t
     as_of_block: Annotated[
         int | None,
         Query(ge=0, le=MAX_ID, description="answer as of this block (default: the indexed head)"),
+        WHOLE_NUMBER,
     ] = None,
 ) -> Height:
     if as_of_block is None:

@@ -74,7 +74,8 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     parameter = location[-1] if len(location) > 1 else None
     given = first.get("input")
     shown = f" (given: {given!r})" if isinstance(given, str | int | float) else ""
-    message = f"{parameter or 'request'}: {first.get('msg', 'invalid')}{shown}"
+    reason = str(first.get("msg", "invalid")).removeprefix("Value error, ")  # pydantic's prefix to our own
+    message = f"{parameter or 'request'}: {reason}{shown}"
     return JSONResponse(_body(422, message, parameter), 422)
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from api.deps import (
     MAX_ID,
     NUMBER_KEY,
+    WHOLE_NUMBER,
     Connection_,
     Keyset,
     Paging,
@@ -43,6 +44,7 @@ def list_agreements(
     active_at_block: Annotated[
         int | None,
         Query(ge=0, le=MAX_ID, description="only agreements active at this block (signed, not yet ended)"),
+        WHOLE_NUMBER,
     ] = None,
 ) -> Page[Agreement]:
     """Agreements ordered by id, each with its parties."""
@@ -68,7 +70,7 @@ def list_agreements(
 @router.get("/{agreement_id}", operation_id="get_agreement")
 def get_agreement(
     connection: Connection_,
-    agreement_id: Annotated[int, Path(ge=0, le=MAX_ID, description="the agreement's id")],
+    agreement_id: Annotated[int, Path(ge=0, le=MAX_ID, description="the agreement's id"), WHOLE_NUMBER],
 ) -> AgreementDetail:
     """An agreement with its parties (shares, credited and withdrawn) and every version of its terms."""
     row = queries.agreement_detail(connection, agreement_id)

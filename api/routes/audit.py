@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, RootModel
 
-from api.deps import MAX_ID, Service
+from api.deps import MAX_ID, WHOLE_NUMBER, Service
 from api.errors import ApiError, ErrorBody
 from ledger.analytics.audit import Mismatch, digest, verify_events, verify_ranges
 from ledger.exceptions import ChainError, CoopLedgerError
@@ -49,7 +49,9 @@ class AuditDigest(BaseModel):
 def audit_digest(
     service: Service,
     to_block: Annotated[
-        int | None, Query(ge=0, le=MAX_ID, description="last block covered (default: indexed head)")
+        int | None,
+        Query(ge=0, le=MAX_ID, description="last block covered (default: indexed head)"),
+        WHOLE_NUMBER,
     ] = None,
 ) -> AuditDigest:
     """A SHA-256 over the canonical ordered list of events up to ``to_block``; the recipe is documented so an
@@ -147,6 +149,7 @@ def audit_verify(
     from_block: Annotated[
         int | None,
         Query(ge=0, le=MAX_ID, description="first block to check (default: the first deployment block)"),
+        WHOLE_NUMBER,
     ] = None,
     to_block: Annotated[
         int | None,
@@ -156,10 +159,12 @@ def audit_verify(
             description="last block to check, at or below the indexed head (default: the head); below "
             "`from_block`, the range holds no block and nothing is checked",
         ),
+        WHOLE_NUMBER,
     ] = None,
     range_blocks: Annotated[
         int,
         Query(ge=1, le=100_000, description="blocks compared at a time (each one `eth_getLogs`)"),
+        WHOLE_NUMBER,
     ] = 2_000,
 ) -> NdjsonStream:
     """Check every block from ``from_block`` to ``to_block`` against the chain, range by range: each range's
@@ -220,9 +225,13 @@ def audit_verify(
 @router.get("/sample", operation_id="audit_sample")
 def audit_sample(
     service: Service,
-    sample: Annotated[int, Query(ge=1, le=200, description="how many blocks with events to check")] = 20,
+    sample: Annotated[
+        int, Query(ge=1, le=200, description="how many blocks with events to check"), WHOLE_NUMBER
+    ] = 20,
     seed: Annotated[
-        int | None, Query(ge=0, le=MAX_ID, description="seed of the random choice (to repeat a check)")
+        int | None,
+        Query(ge=0, le=MAX_ID, description="seed of the random choice (to repeat a check)"),
+        WHOLE_NUMBER,
     ] = None,
 ) -> AuditVerification:
     """A quick check: re-fetch the events of ``sample`` blocks that hold events, chosen at random, and

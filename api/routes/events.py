@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from api.deps import (
     MAX_ID,
     NUMBER_KEY,
+    WHOLE_NUMBER,
     Keyset,
     Paging,
     Service,
@@ -42,7 +43,7 @@ async def event_filter(  # async: a pure function of the query, it needs no work
         str | None, address_query("only events with this address among their arguments")
     ] = None,
     from_block: Annotated[
-        int | None, Query(ge=0, le=MAX_ID, description="only events at or after this block")
+        int | None, Query(ge=0, le=MAX_ID, description="only events at or after this block"), WHOLE_NUMBER
     ] = None,
     to_block: Annotated[
         int | None,
@@ -52,6 +53,7 @@ async def event_filter(  # async: a pure function of the query, it needs no work
             description="only events at or before this block (below `from_block`, the range holds no block "
             "and matches nothing)",
         ),
+        WHOLE_NUMBER,
     ] = None,
 ) -> queries.EventFilter:
     """The audit-history filter from the query parameters (shared with the CSV export). Each parameter is a

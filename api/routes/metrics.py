@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from api.deps import AsOfBlock, Service, address_path, checksum_address, checksum_hint
+from api.deps import WHOLE_NUMBER, AsOfBlock, Service, address_path, checksum_address, checksum_hint
 from api.errors import ApiError
 from api.schemas.metrics import (
     Activity,
@@ -48,7 +48,7 @@ from ledger.analytics.metrics.report import NetworkReport
 metrics = APIRouter(prefix="/metrics", tags=["metrics"])
 alerts = APIRouter(prefix="/alerts", tags=["metrics"])
 
-Top = Annotated[int, Query(ge=1, le=500, description="how many entries ranked lists hold")]
+Top = Annotated[int, Query(ge=1, le=500, description="how many entries ranked lists hold"), WHOLE_NUMBER]
 
 
 async def _answer(

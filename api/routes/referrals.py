@@ -12,6 +12,7 @@ from api.deps import (
     HASH_PATTERN,
     MAX_ID,
     NUMBER_KEY,
+    WHOLE_NUMBER,
     Connection_,
     Keyset,
     Paging,
@@ -62,7 +63,8 @@ def list_programs(
 
 @programs.get("/{program_id}", operation_id="get_program")
 def get_program(
-    connection: Connection_, program_id: Annotated[int, Path(ge=0, le=MAX_ID, description="the program's id")]
+    connection: Connection_,
+    program_id: Annotated[int, Path(ge=0, le=MAX_ID, description="the program's id"), WHOLE_NUMBER],
 ) -> Program:
     """A referral program: reward rule, budget (funded, reserved, paid, reclaimed) and counts."""
     row = queries.program_detail(connection, program_id)
@@ -77,7 +79,7 @@ def list_referrals(
     connection: Connection_,
     page: Annotated[Paging, paging(REFERRAL_ORDER)],
     program_id: Annotated[
-        int | None, Query(ge=0, le=MAX_ID, description="only referrals in this program")
+        int | None, Query(ge=0, le=MAX_ID, description="only referrals in this program"), WHOLE_NUMBER
     ] = None,
     referrer: Annotated[str | None, address_query("only referrals by this member")] = None,
     sponsor: Annotated[str | None, address_query("only referrals to this sponsor's programs")] = None,
@@ -106,7 +108,7 @@ def list_referrals(
 @referrals.get("/{program_id}/{referrer}/{commitment}", operation_id="get_referral")
 def get_referral(
     connection: Connection_,
-    program_id: Annotated[int, Path(ge=0, le=MAX_ID, description="the program's id")],
+    program_id: Annotated[int, Path(ge=0, le=MAX_ID, description="the program's id"), WHOLE_NUMBER],
     referrer: Annotated[str, address_path("the member who recorded the referral")],
     commitment: Annotated[
         str,

@@ -81,3 +81,50 @@ def test_an_unknown_path_is_a_404_naming_it(client: TestClient, path: str) -> No
     response = client.get(path)
     assert response.status_code == 404
     assert response.json()["error"]["message"].startswith("No such path: /v1/")
+
+
+def _integer_parameters(client: TestClient) -> list[tuple[str, str, str]]:
+    """(path, where, name) of every integer parameter of every GET operation, from the OpenAPI document."""
+    found = []
+    for path, operations in client.get("/openapi.json").json()["paths"].items():
+        for parameter in operations.get("get", {}).get("parameters", []):
+            schema = parameter["schema"]
+            if "integer" in {schema.get("type"), *(part.get("type") for part in schema.get("anyOf", []))}:
+                found.append((path, parameter["in"], parameter["name"]))
+    return found
+
+
+def test_every_integer_in_a_url_is_spelt_in_digits(served: Served, client: TestClient) -> None:
+    """pydantic would read ``1.0`` as 1; every block, id and count refuses it, naming the parameter."""
+    member = served.deployment.accounts[1]
+    checked = []
+    for path, where, name in _integer_parameters(client):
+        if where == "path":
+            url = path.replace("{" + name + "}", "1.0").format_map(_PathValues(member))
+        else:
+            url = f"{path.format_map(_PathValues(member))}?{name}=1.0"
+        response = client.get(url)
+        assert response.status_code == 422, url
+        error = error_of(response)
+        assert error["parameter"] == name, url
+        assert (
+            error["message"]
+            == f"{name}: should be a whole number written in digits (like 1400) (given: '1.0')"
+        )
+        checked.append(name)
+    assert {"as_of_block", "limit", "top", "agreement_id", "program_id", "from_block"} <= set(checked)
+
+
+class _PathValues(dict[str, str]):
+    """What to put in a path's other parameters: a member's address, a hash, or a number."""
+
+    def __init__(self, member: str) -> None:
+        super().__init__()
+        self.member = member
+
+    def __missing__(self, key: str) -> str:
+        if key in {"address", "referrer", "member"}:
+            return self.member
+        if key in {"commitment", "tx_hash"}:
+            return "0x" + "00" * 32
+        return "1"

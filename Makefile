@@ -135,11 +135,14 @@ fuzz: setup ## the deep invariant campaign (1 000 runs x 200 calls per invariant
 
 # The ledger tests deploy the contracts from Brownie's build folder with web3, so compile first. The store,
 # indexer and API tests run on SQLite and on a throwaway PostgreSQL cluster (scripts/toolchain/postgres.py).
+# They run in TEST_WORKERS processes (pytest-xdist): each test starts its own nodes and servers on free ports,
+# and each worker its own PostgreSQL cluster; on two cores, two workers take 264 s where one takes 414 s.
+TEST_WORKERS ?= 2
 # The unit tests are `make check`'s, which `make test` runs first: they are not run twice.
 test-python: setup postgres ## ledger, API and end-to-end tests on local chains, on SQLite and PostgreSQL (the browser test apart)
 	@$(BROWNIE) compile >/dev/null
 	$(require_free_chain_port)
-	$(PYTEST) tests/ledger tests/api tests/e2e -m "(chain or postgres or e2e) and not browser"
+	$(PYTEST) -n $(TEST_WORKERS) tests/ledger tests/api tests/e2e -m "(chain or postgres or e2e) and not browser"
 
 test-browser: setup browser ## the dashboard's browser test: the demo, driven in Debian's chromium
 	@$(BROWNIE) compile >/dev/null

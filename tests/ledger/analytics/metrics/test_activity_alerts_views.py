@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import networkx as nx
 import pytest
@@ -56,6 +56,27 @@ def test_period_starts() -> None:
     assert period_start(wednesday, "day") == int(datetime(2026, 4, 15, tzinfo=UTC).timestamp())
     assert period_start(wednesday, "week") == int(datetime(2026, 4, 13, tzinfo=UTC).timestamp())
     assert period_start(wednesday, "month") == int(datetime(2026, 4, 1, tzinfo=UTC).timestamp())
+
+
+def test_period_starts_are_the_calendars_at_every_moment() -> None:
+    """The arithmetic on whole days equals the calendar's, at day boundaries and a second either side,
+    over every weekday and month of several years (leap years among them)."""
+
+    def by_calendar(timestamp: int, period: str) -> int:
+        day = datetime.fromtimestamp(timestamp, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        if period == "week":
+            day -= timedelta(days=day.weekday())
+        elif period == "month":
+            day = day.replace(day=1)
+        return int(day.timestamp())
+
+    rng = random.Random(19)
+    midnights = range(_ts(2023, 12, 25), _ts(2029, 1, 8), 86_400)
+    moments = [t + offset for t in midnights for offset in (-1, 0, 1)]
+    moments += [rng.randrange(0, 2**32) for _ in range(2_000)]
+    for moment in moments:
+        for period in ("day", "week", "month"):
+            assert period_start(moment, period) == by_calendar(moment, period), (moment, period)
 
 
 def test_growth_and_engagement_per_month_with_quiet_months_kept() -> None:

@@ -138,7 +138,10 @@ class RunningFigures:
         book.total += amount
         book.received[party] += amount
         book.contributed[contributor] += amount
-        book.sent.setdefault(contributor, Counter())[party] += amount
+        sent = book.sent.get(contributor)
+        if sent is None:  # not setdefault: it would build a Counter for every fact
+            sent = book.sent[contributor] = Counter()
+        sent[party] += amount
         if contributor in self._ever_members:
             book.from_members[party] += amount
         self._flows_touched.setdefault(asset, set()).update((contributor, party))

@@ -70,6 +70,7 @@ __all__ = [
     "HeadRefresher",
     "ProcessRefresher",
     "Refresher",
+    "ValueAlertBook",
     "decode_figures",
     "encode_figures",
     "last_change_key",
@@ -142,6 +143,26 @@ class HeadFigures:
 _NO_GLOBAL_FIGURES = GlobalFigures(-1, (-1, ""), structure_report(-1, {}, nx.Graph()), [], [])
 
 
+class ValueAlertBook:
+    """:func:`value_alerts` of the running figures' value reports, read again only for the assets whose flows
+    changed: :meth:`RunningFigures.values` hands back the same flows for an asset no fact touched."""
+
+    def __init__(self, thresholds: AlertThresholds) -> None:
+        self.thresholds = thresholds
+        self._kept: dict[str, tuple[dict[str, MemberValue], list[Alert]]] = {}  # per asset, with its flows
+
+    def read(self, values: list[ValueReport]) -> list[Alert]:
+        """The value alerts of ``values`` (as ``value_alerts(values, thresholds)``)."""
+        found = []
+        for report in values:
+            kept = self._kept.get(report.asset)
+            if kept is None or kept[0] is not report.members:
+                kept = (report.members, value_alerts([report], self.thresholds))
+                self._kept[report.asset] = kept
+            found += kept[1]
+        return found
+
+
 class HeadEngine:
     """Keeps the head's figures for one process (the metrics worker, or the API process with the thread
     refresher): :meth:`step` brings its graph up to the store's head and, when the change key is new, hands
@@ -172,8 +193,7 @@ class HeadEngine:
         self._global_started = -float("inf")
         self._global_seconds = 0.0  # how long the last global computation took
         self._published: tuple[tuple[int, str], tuple[int, str]] | None = None
-        # each asset's value alerts with the flows they were read from: unchanged flows keep their alerts
-        self._value_alerts: dict[str, tuple[dict[str, MemberValue], list[Alert]]] = {}
+        self._value_alerts = ValueAlertBook(thresholds)
 
     def step(self) -> None:
         """Bring the graph up to the store's head; publish the head's figures if its change key is new; start
@@ -248,7 +268,7 @@ class HeadEngine:
         values = running.values(block, self.thresholds.free_rider_ratio)
         counted = running.network()
         network = replace(current.report, block=block, **vars(counted))
-        alerts = [*current.failures, *self._alerts_on(values), *current.silos]
+        alerts = [*current.failures, *self._value_alerts.read(values), *current.silos]
         activity = {period: running.activity(period) for period in PERIODS}
         found = HeadFigures(
             block, key, current.block, current.key, (network, values, running.referrals()), alerts, activity
@@ -256,18 +276,6 @@ class HeadEngine:
         self.computed["counted"] += 1
         self.publish(found)
         self._published = (key, current.key)
-
-    def _alerts_on(self, values: list[ValueReport]) -> list[Alert]:
-        """:func:`value_alerts` of ``values``, read again only for the assets whose flows changed (the running
-        figures hand back the same flows for an asset nothing touched)."""
-        found = []
-        for report in values:
-            kept = self._value_alerts.get(report.asset)
-            if kept is None or kept[0] is not report.members:
-                kept = (report.members, value_alerts([report], self.thresholds))
-                self._value_alerts[report.asset] = kept
-            found += kept[1]
-        return found
 
     def stop(self, timeout: float = 30.0) -> None:
         """Wait for the global computation under way, if any (at most ``timeout`` seconds)."""

@@ -62,11 +62,11 @@ def _peak_rss_mb() -> float:
 
 def worker_figures(store_url: str) -> dict[str, Any]:
     """The metrics worker's way (in this process, a child of the benchmark): see the module's docstring."""
-    from api.worker import GRAPH_EVENTS
+    from api.worker import GRAPH_EVENTS, ValueAlertBook
     from ledger.analytics.graph import LedgerGraph
     from ledger.analytics.metrics.activity import PERIODS
     from ledger.analytics.metrics.alerts import AlertThresholds
-    from ledger.analytics.metrics.report import structural_alerts, structure_report, value_alerts
+    from ledger.analytics.metrics.report import structural_alerts, structure_report
     from ledger.analytics.metrics.running import RunningFigures
     from ledger.store import Store
 
@@ -87,10 +87,12 @@ def worker_figures(store_url: str) -> dict[str, Any]:
         ledger.apply_all(store.events_between(-1, cutoff))
         built = time.perf_counter() - started
 
+    alerts = ValueAlertBook(thresholds)
+
     def produce(block: int) -> Any:
         """Every counted figure the head's answers read (what the worker publishes per change)."""
         network, values = running.network(), running.values(block, thresholds.free_rider_ratio)
-        value_alerts(values, thresholds)
+        alerts.read(values)
         running.referrals()
         for period in PERIODS:
             running.activity(period)

@@ -16,6 +16,7 @@ import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from api.worker import ValueAlertBook
 from ledger.analytics.graph import LedgerGraph
 from ledger.analytics.metrics.activity import PERIODS, activity
 from ledger.analytics.metrics.alerts import AlertThresholds
@@ -264,7 +265,12 @@ def _edges(ties: nx.Graph[str]) -> list[tuple[str, str, dict[str, Any]]]:
     return list(ties.edges(data=True))
 
 
-def _assert_running_equals_full(ledger: LedgerGraph, running: RunningFigures) -> None:
+THRESHOLDS = AlertThresholds(max_hhi=0.4, free_rider_ratio=2.0)
+
+
+def _assert_running_equals_full(
+    ledger: LedgerGraph, running: RunningFigures, alerts: ValueAlertBook | None = None
+) -> None:
     now = snapshot(ledger, ledger.block)
     full = network_report(now)
     counted = running.network()
@@ -274,10 +280,12 @@ def _assert_running_equals_full(ledger: LedgerGraph, running: RunningFigures) ->
     assert _edges(running.tie_graph()) == _edges(now.ties)
     # the global figures computed on the running tie graph (as the metrics worker does) are the full ones
     assert structure_report(now.block, running.members(), running.tie_graph()) == full
-    thresholds = AlertThresholds(max_hhi=0.4, free_rider_ratio=2.0)
-    values = running.values(now.block, thresholds.free_rider_ratio)
-    assert values == value_report(now, thresholds.free_rider_ratio)
-    assert value_alerts(values, thresholds) == value_alerts(value_report(now, 2.0), thresholds)
+    values = running.values(now.block, THRESHOLDS.free_rider_ratio)
+    assert values == value_report(now, THRESHOLDS.free_rider_ratio)
+    expected_alerts = value_alerts(value_report(now, THRESHOLDS.free_rider_ratio), THRESHOLDS)
+    assert value_alerts(values, THRESHOLDS) == expected_alerts
+    if alerts is not None:  # the metrics worker's, kept across readings
+        assert alerts.read(values) == expected_alerts
     assert running.referrals() == referral_stats(now.graph)
     for period in PERIODS:
         assert running.activity(period) == activity(now.graph, period), period
@@ -289,15 +297,14 @@ def test_every_running_figure_equals_the_full_computation(seed: int, steps: int)
     running = RunningFigures()
     ledger = LedgerGraph(KINDS, observer=running)
     history = _History(random.Random(seed))
-    reads = random.Random(
-        seed + 1
-    )  # read after some steps only: a reading then covers several steps' changes
+    reads = random.Random(seed + 1)  # read after some steps only: a reading covers several steps' changes
+    alerts = ValueAlertBook(THRESHOLDS)
     for step in range(steps):
         for item in history.next():
             ledger.apply(item)
         ledger.block = history.block
         if step == steps - 1 or reads.random() < 0.5:
-            _assert_running_equals_full(ledger, running)
+            _assert_running_equals_full(ledger, running, alerts)
     assert not ledger.anomalies, "the generated history is well formed"
 
 

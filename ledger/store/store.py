@@ -644,6 +644,8 @@ def _unavailable_when_down(shown_url: str) -> Callable[[ExceptionContext], None]
         refused = context.connection is None and isinstance(context.sqlalchemy_exception, OperationalError)
         if lost or refused:
             reason = str(context.original_exception).strip().splitlines()[0]
+            if refused and _refused_by_settings(reason):
+                return  # the server answered: a wrong setting, which no wait mends (raised as a StoreError)
             raise StoreUnavailableError(
                 f"The event store {shown_url} does not answer ({reason}); waiting and retrying is safe: "
                 "nothing half-written is kept.",
@@ -651,6 +653,22 @@ def _unavailable_when_down(shown_url: str) -> Callable[[ExceptionContext], None]
             ) from context.original_exception
 
     return listener
+
+
+#: What PostgreSQL says when it answers a connection but refuses it for what the URL names (a wrong password,
+#: a database or role that does not exist, an address pg_hba.conf does not admit). "FATAL: the database system
+#: is starting up" is not among them: that one passes.
+_SETTINGS_REFUSALS = (
+    "password authentication failed",
+    "no password supplied",
+    "does not exist",
+    "no pg_hba.conf entry",
+    "permission denied for database",
+)
+
+
+def _refused_by_settings(reason: str) -> bool:
+    return "FATAL:" in reason and any(refusal in reason for refusal in _SETTINGS_REFUSALS)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -726,4 +744,6 @@ def _range_failed(end: BlockHeader, exc: BaseException) -> StoreError:
 
 def _reason(exc: BaseException) -> str:
     original = getattr(exc, "orig", None)
-    return str(original or exc).splitlines()[0]
+    first = str(original or exc).splitlines()[0]
+    server, said, words = first.partition("FATAL:")  # the server's own words, without the driver's preamble
+    return f"the server refused the connection: {words.strip()}" if said and server else first

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from ledger.exceptions import StoreError
+from ledger.exceptions import StoreError, StoreUnavailableError
 from ledger.indexer.decoding import DecodedEvent, LogPosition, UndecodedLog
 from ledger.settings import SettingsError, load_settings
 from ledger.store import Store
 from ledger.types import BlockHeader, Checkpoint
+from scripts.toolchain.postgres import Postgres
 
 CHAIN = 31337
 ADDRESS = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
@@ -192,3 +193,24 @@ def test_an_invalid_store_url_setting_never_shows_its_password() -> None:
     message = str(raised.value)
     assert "s3cret" not in message
     assert "postgres://alice:***@db.example/coop" in message
+
+
+@pytest.mark.parametrize(
+    ("change", "refusal"),
+    [
+        (lambda url: url.rsplit("/", 1)[0] + "/nosuchdb", 'database "nosuchdb" does not exist'),
+        (lambda url: url.replace("://postgres@", "://nobody@"), 'role "nobody" does not exist'),
+    ],
+)
+def test_a_postgresql_that_refuses_the_url_is_a_wrong_setting_not_an_outage(
+    postgres: Postgres, change: Callable[[str], str], refusal: str
+) -> None:
+    """The indexer waits out a database that does not answer; one that answers "no" is told at once."""
+    url = change(postgres.new_database("refusing"))
+    with pytest.raises(StoreError) as raised:
+        Store.open(url)
+    assert not isinstance(raised.value, StoreUnavailableError), "no wait mends a wrong URL"
+    message = str(raised.value)
+    assert f"the server refused the connection: {refusal}" in message
+    assert "does not answer" not in message
+    assert "Check COOPLEDGER_STORE_URL" in message

@@ -24,10 +24,24 @@ from ledger.protocol.manifest import ContractDeployment
 __all__ = [
     "agreement_approval",
     "conversion_voucher",
+    "domain",
     "sign_typed_data",
     "split_signature",
     "typed_data",
 ]
+
+
+def domain(contract: ContractDeployment, chain_id: int) -> dict[str, Any] | None:
+    """``contract``'s whole EIP-712 domain on chain ``chain_id`` (name, version, chain id, verifying
+    contract), as ``eth_signTypedData_v4`` takes it; None if the contract verifies no signature."""
+    if contract.eip712_domain is None:
+        return None
+    return {
+        "name": contract.eip712_domain["name"],
+        "version": contract.eip712_domain["version"],
+        "chainId": chain_id,
+        "verifyingContract": to_checksum_address(contract.address),
+    }
 
 
 def typed_data(
@@ -42,7 +56,8 @@ def typed_data(
         If the contract verifies no such type (or the manifest predates recorded EIP-712 facts).
     """
     fields = contract.typed_data.get(primary_type)
-    if fields is None or contract.eip712_domain is None:
+    signed_in = domain(contract, chain_id)
+    if fields is None or signed_in is None:
         raise ManifestError(
             f"The contract at {contract.address} verifies no EIP-712 {primary_type}; "
             "check the manifest (deploy again to write a current one)."
@@ -51,12 +66,7 @@ def typed_data(
     if missing:
         raise ValueError(f"{primary_type} needs {', '.join(sorted(missing))}")
     return {
-        "domain": {
-            "name": contract.eip712_domain["name"],
-            "version": contract.eip712_domain["version"],
-            "chainId": chain_id,
-            "verifyingContract": to_checksum_address(contract.address),
-        },
+        "domain": signed_in,
         "types": {primary_type: [dict(field) for field in fields]},
         "primaryType": primary_type,
         "message": {field["name"]: message[field["name"]] for field in fields},

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import Service
+from api.deps import Connection_, Service
 from api.errors import ApiError, ErrorBody
+from api.schemas.assets import Asset
 from api.schemas.contracts import ContractFacts, ContractInterface
 from ledger.protocol.eip712 import domain
+from ledger.store import queries
 
 router = APIRouter(prefix="/contracts", tags=["contracts"])
 
@@ -17,11 +19,11 @@ router = APIRouter(prefix="/contracts", tags=["contracts"])
     operation_id="contract_facts",
     responses={409: {"model": ErrorBody, "description": "nothing is indexed yet"}},
 )
-def contract_facts(service: Service) -> ContractFacts:
+def contract_facts(service: Service, connection: Connection_) -> ContractFacts:
     """Every contract of the deployment the store is indexed with: its address, ABI, custom errors' and
     events' texts, enums, and the EIP-712 domain and types of the signatures it verifies (the page signs
-    agreement approvals and conversion vouchers from these). Read-only: a client sends its transactions
-    from its own wallet to the chain."""
+    agreement approvals and conversion vouchers from these); and the payment assets with their symbol and
+    decimals. Read-only: a client sends its transactions from its own wallet to the chain."""
     manifest = service.store.deployment()
     if manifest is None:
         raise ApiError(409, "Nothing is indexed yet: run `coopledger index` and ask again.")
@@ -43,4 +45,5 @@ def contract_facts(service: Service) -> ContractFacts:
             )
             for name, record in manifest.contracts.items()
         },
+        assets=[Asset.model_validate(row) for row in queries.every_asset(connection)],
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.schemas.common import Address
 
@@ -13,6 +13,15 @@ class Asset(BaseModel):
     programs made while it was approved run on in it."""
 
     address: Address
+    symbol: str | None = Field(
+        description="the token's symbol, as its contract answers `symbol()`; None until the indexer read it, "
+        "or for a token without one (show its short address)"
+    )
+    name: str | None = Field(description="the token's name (`name()`), None as for the symbol")
+    decimals: int | None = Field(
+        description="the token's `decimals()`: an amount in whole tokens is amount / 10**decimals; None "
+        "until read, or for a token without one (show amounts in its smallest unit)"
+    )
     approved: bool
     proposal_id: int
     approved_block: int

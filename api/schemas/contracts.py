@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from api.schemas.assets import Asset
 from api.schemas.common import Address
 
 
@@ -55,3 +56,7 @@ class ContractFacts(BaseModel):
     chain_id: int
     network: str = Field(description="the name the deployment was made under")
     contracts: dict[str, ContractInterface] = Field(description="by contract name (Consortium, ...)")
+    assets: list[Asset] = Field(
+        description="the ERC-20s the members ever approved, with their symbol and decimals (as /v1/assets); "
+        "the native coin is always accepted and not listed"
+    )

@@ -105,6 +105,12 @@ class EventSink(Protocol):
 
     def rollback_to(self, fork_point: BlockHeader, chain_id: int) -> int: ...
 
+    def assets_without_metadata(self) -> list[str]: ...
+
+    def record_asset_metadata(
+        self, address: str, symbol: str | None, name: str | None, decimals: int | None, read_block: int
+    ) -> None: ...
+
 
 class Indexer:
     """Indexes the contracts of ``manifest`` from ``reader`` into ``store`` (recording ``manifest`` there
@@ -153,7 +159,15 @@ class Indexer:
                 ranges.close()
             rolled_back += self._handle_reorg()
             start = self._next_block()
+        self._read_asset_metadata(target)
         return SyncReport(first, max(first - 1, target), events, undecoded, rolled_back)
+
+    def _read_asset_metadata(self, head: int) -> None:
+        """Read the symbol, name and decimals of every asset not read yet (once per asset: an ERC-20's
+        metadata does not change). A node that does not answer leaves the rest for the next sync."""
+        for address in self.store.assets_without_metadata():
+            found = self.reader.token_metadata(address)
+            self.store.record_asset_metadata(address, found.symbol, found.name, found.decimals, head)
 
     def _next_block(self) -> int:
         checkpoint = self.store.checkpoint()

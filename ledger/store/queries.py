@@ -17,6 +17,7 @@ from ledger.store.schema import (
     agreement_parties,
     agreement_versions,
     agreements,
+    asset_metadata,
     assets,
     blocks,
     events,
@@ -37,6 +38,7 @@ __all__ = [
     "events_between",
     "events_in_blocks",
     "events_up_to",
+    "every_asset",
     "member_agreements",
     "member_detail",
     "member_page",
@@ -131,10 +133,19 @@ def asset_page(
     after: Sequence[Any] | None = None,
     limit: int = 50,
 ) -> Page:
-    """The ERC-20 assets the members ever approved for payments, ordered by address; ``approved`` keeps only
-    those approved now (True) or revoked (False)."""
+    """The ERC-20 assets the members ever approved for payments, ordered by address, with the symbol, name and
+    decimals their contracts answered (None until read, or where a token lacks them); ``approved`` keeps
+    only those approved now (True) or revoked (False)."""
     conditions = _equal((assets.c.approved, approved))
-    return _page(connection, select(assets), [assets.c.address], conditions, after, limit)
+    query = select(
+        assets, asset_metadata.c.symbol, asset_metadata.c.name, asset_metadata.c.decimals
+    ).select_from(assets.outerjoin(asset_metadata, asset_metadata.c.address == assets.c.address))
+    return _page(connection, query, [assets.c.address], conditions, after, limit)
+
+
+def every_asset(connection: Connection) -> list[Row]:
+    """Every asset of :func:`asset_page` (there are few: each is a vote of the members), by address."""
+    return asset_page(connection, limit=2**31).rows
 
 
 def member_detail(connection: Connection, address: str) -> Row | None:

@@ -49,6 +49,7 @@ __all__ = [
     "agreement_parties",
     "agreement_versions",
     "agreements",
+    "asset_metadata",
     "blocks",
     "checkpoint",
     "deployment",
@@ -186,6 +187,19 @@ assets = Table(
     Column("proposal_id", BigInteger, nullable=False),  # the vote of the last change; 0 = at deployment
     Column("approved_block", BigInteger, nullable=False),  # the first approval
     Column("updated_block", BigInteger, nullable=False),
+)
+
+#: What each asset's ERC-20 contract says of itself, read from the chain once by the indexer (not folded from
+#: events, so a projection rebuild keeps it): a field the token lacks is NULL. ``read_block`` is the head
+#: when it was read; a row with every field NULL is a token that answers none of them.
+asset_metadata = Table(
+    "asset_metadata",
+    metadata,
+    Column("address", ADDRESS, primary_key=True),
+    Column("symbol", String(32)),
+    Column("name", String(64)),
+    Column("decimals", Integer),
+    Column("read_block", BigInteger, nullable=False),
 )
 
 agreements = Table(

@@ -58,6 +58,8 @@ from ledger.settings import redact_url
 from ledger.store.projections import TABLE_KEYS, Projections, referral_keys
 from ledger.store.schema import (
     PROJECTION_TABLES,
+    asset_metadata,
+    assets,
     blocks,
     checkpoint,
     deployment,
@@ -265,6 +267,37 @@ class Store:
         """Every row of projection ``table`` (see :mod:`ledger.store.projections`), in key order."""
         projection = PROJECTION_TABLES[table]
         query = select(projection).order_by(*(projection.c[key] for key in TABLE_KEYS[table]))
+        with self._engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(query)]
+
+    # ------------------------------------------------------------------------ what tokens say of themselves
+
+    def assets_without_metadata(self) -> list[str]:
+        """The assets (the ERC-20s the members ever approved) whose metadata was never read, by address."""
+        query = (
+            select(assets.c.address)
+            .where(assets.c.address.not_in(select(asset_metadata.c.address)))
+            .order_by(assets.c.address)
+        )
+        with self._engine.connect() as connection:
+            return [str(address) for address in connection.execute(query).scalars()]
+
+    def record_asset_metadata(
+        self, address: str, symbol: str | None, name: str | None, decimals: int | None, read_block: int
+    ) -> None:
+        """Record what the ERC-20 at ``address`` says of itself (None for what it lacks), read at
+        ``read_block``; a second record of the same asset replaces the first."""
+        row = {"symbol": symbol, "name": name, "decimals": decimals, "read_block": read_block}
+        with self._engine.begin() as connection:
+            updated = connection.execute(
+                asset_metadata.update().where(asset_metadata.c.address == address).values(**row)
+            )
+            if not updated.rowcount:
+                connection.execute(asset_metadata.insert().values(address=address, **row))
+
+    def asset_metadata_rows(self) -> list[dict[str, Any]]:
+        """Every asset's recorded metadata, by address."""
+        query = select(asset_metadata).order_by(asset_metadata.c.address)
         with self._engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
 

@@ -18,6 +18,11 @@ def test_assets_list_what_the_consortium_approved_and_revoked(served: Served, cl
     for address, row in listed.items():
         assert row["approved"] is consortium.isApprovedAsset(address).call()
     assert listed[revoked]["proposal_id"] == served.ids["revocation"]
+    assert (listed[cusd]["symbol"], listed[cusd]["name"], listed[cusd]["decimals"]) == (
+        "cUSD",
+        "Coop Dollar",
+        18,
+    )
 
     approved_now = client.get("/v1/assets", params={"approved": "true"}).json()
     assert [row["address"] for row in approved_now["data"]] == [cusd]

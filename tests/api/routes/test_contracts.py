@@ -39,6 +39,7 @@ def test_every_contract_is_served_with_its_address_abi_texts_and_domain(
         "verifyingContract": to_checksum_address(manifest.contracts["Agreements"].address),
     }
     assert body["contracts"]["Consortium"]["eip712_domain"] is None, "it verifies no signature"
+    assert body["assets"] == client.get("/v1/assets").json()["data"], "with their symbol and decimals"
 
 
 def _typed(facts: dict[str, Any], primary_type: str, message: dict[str, Any]) -> dict[str, Any]:

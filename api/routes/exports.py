@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 
 from api.deps import AsOfBlock, Service
 from api.routes.events import EventSelection
+from api.schemas.common import json_args
 from ledger.store import queries
 
 router = APIRouter(prefix="/exports", tags=["exports"])
@@ -84,7 +85,8 @@ def export_events(service: Service, selection: EventSelection) -> StreamingRespo
     def rows() -> Iterator[dict[str, Any]]:
         with service.store.reading() as connection:
             for row in queries.events_up_to(connection, selection):
-                yield {**row, "args": json.dumps(row["args"], sort_keys=True, separators=(",", ":"))}
+                args = json_args(row["args"])  # integers as decimal strings, as the JSON API writes them
+                yield {**row, "args": json.dumps(args, sort_keys=True, separators=(",", ":"))}
 
     return _download("coopledger-events.csv", _csv(_EVENT_COLUMNS, rows()))
 

@@ -4,6 +4,10 @@ Two views: ``ties`` — members and their weighted ties, each member with its co
 (from the network report at the same height); ``full`` — every node and every edge (agreement, referral,
 conversion, reward, value) with its block, time, transaction and amount. Every attribute is one every
 format can write: str, bool, float and 64-bit int; amounts as decimal strings (they exceed 64 bits).
+
+What Gephi shows: a node's ``label`` is the member's name (a payer that is no member: its short address),
+its ``address`` an attribute; in the full view each edge has its own ``id`` (the fact's key, so parallel
+edges stay apart) and a ``label`` naming its kind and block.
 """
 
 from __future__ import annotations
@@ -56,6 +60,12 @@ def _plain(attributes: dict[str, Any], keep: tuple[str, ...] | None = None) -> d
     return plain
 
 
+def _label(node: str, data: dict[str, Any]) -> dict[str, str]:
+    """The node's label (its name, or a short address) and its address."""
+    name = str(data.get("name") or "")
+    return {"label": name or f"{node[:6]}…{node[-4:]}", "address": node}
+
+
 def graph_view(now: Snapshot, report: NetworkReport | None) -> nx.Graph[str]:
     """The ``ties`` view of ``now`` when ``report`` (the network report at the same height) is given, else
     the ``full`` view (see the module's docstring)."""
@@ -66,6 +76,7 @@ def graph_view(now: Snapshot, report: NetworkReport | None) -> nx.Graph[str]:
             built.add_node(
                 member,
                 **_plain(profile),
+                **_label(member, profile),
                 community=report.communities.membership.get(member, -1),
                 degree=report.degree.get(member, 0.0),
                 strength=report.strength.get(member, 0),
@@ -77,9 +88,10 @@ def graph_view(now: Snapshot, report: NetworkReport | None) -> nx.Graph[str]:
         return built
     built = nx.MultiDiGraph()
     for node, data in now.graph.nodes(data=True):
-        built.add_node(node, **_plain(data))
+        built.add_node(node, **_plain(data), **_label(node, data))
     for u, v, key, data in now.graph.edges(keys=True, data=True):
-        built.add_edge(u, v, key=key, **_plain(data, _EDGE_FIELDS))
+        label = f"{data['kind']} @ {data['block']}"
+        built.add_edge(u, v, key=key, id=str(key), label=label, **_plain(data, _EDGE_FIELDS))
     return built
 
 

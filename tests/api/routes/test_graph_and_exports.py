@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import networkx as nx
 import pytest
@@ -36,6 +37,38 @@ def test_the_full_graph_has_every_kind_of_edge_with_amounts_as_text(client: Test
     assert int(value["amount"]) > 0
     graphml = client.get("/v1/graph?view=full&format=graphml")
     assert nx.read_graphml(io.BytesIO(graphml.content)).number_of_edges() == len(full["links"])
+
+
+def test_gephi_reads_members_by_name_and_tells_parallel_edges_apart(
+    served: Served, client: TestClient
+) -> None:
+    with served.store() as store:
+        names = {row["address"]: row["name"] for row in store.projection_rows("members")}
+    for view in ("ties", "full"):
+        gexf = nx.read_gexf(io.BytesIO(client.get(f"/v1/graph?view={view}&format=gexf").content))
+        members = [node for node in gexf if node in names]
+        assert members, view
+        for member in members:
+            assert gexf.nodes[member]["label"] == names[member], (view, member)
+            assert gexf.nodes[member]["address"] == member
+    full = nx.read_graphml(io.BytesIO(client.get("/v1/graph?view=full&format=graphml").content))
+    pairs: dict[tuple[str, str], list[dict[str, object]]] = {}
+    for u, v, data in full.edges(data=True):
+        pairs.setdefault((u, v), []).append(data)
+    parallel = max(pairs.values(), key=len)
+    assert len(parallel) > 1, "the scenario has parallel edges"
+    assert len({(edge["kind"], edge["block"], edge.get("amount"), edge["id"]) for edge in parallel}) == len(
+        parallel
+    ), "each tells its kind, block, amount and id"
+    value = next(data for *_, data in full.edges(data=True) if data["kind"] == "value")
+    assert {"kind", "block", "amount", "asset", "label", "id"} <= set(value)
+
+
+def test_csv_events_write_integers_as_the_json_api_does(client: TestClient) -> None:
+    listed = client.get("/v1/events?event=RevenueDeposited&limit=200").json()["data"]
+    exported = _csv(client, "/v1/exports/events.csv?event=RevenueDeposited")
+    assert [json.loads(row["args"]) for row in exported] == [item["args"] for item in listed]
+    assert all(isinstance(json.loads(row["args"])["amount"], str) for row in exported)
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,21 @@ def test_the_page_loads_only_local_scripts(client: TestClient) -> None:
     assert client.get("/static/style.css").status_code == 200
 
 
+def test_the_page_runs_under_a_policy_without_inline_scripts(client: TestClient) -> None:
+    """The browser test (tests/e2e/test_dashboard.py) fails on any console error, a refused load among them:
+    the page works under this policy."""
+    page = client.get("/")
+    policy = dict(
+        directive.strip().split(" ", 1) for directive in page.headers["content-security-policy"].split(";")
+    )
+    assert policy["script-src"] == "'self'", "no inline script, no eval, no other origin"
+    assert policy["frame-ancestors"] == "'none'"
+    assert policy["connect-src"] == "'self'", "the page talks to its API only"
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", page.text) == [], "every script is a file"
+    assert "<style" not in page.text, "no inline style sheet"
+    assert re.findall(r"<[^>]*\s(?:style|on[a-z]+)\s*=", page.text) == [], "no inline style or event handler"
+
+
 def test_an_unknown_library_is_a_404_naming_it(client: TestClient) -> None:
     response = client.get("/vendor/jquery.js")
     assert response.status_code == 404

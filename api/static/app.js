@@ -8,9 +8,11 @@ const PALETTE = [
   "#9c755f", "#bab0ac", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#17becf",
 ];
 const EDGE_COLOURS = { agreement: "#8da0cb", referral: "#fc8d62", value: "#66c2a5" };
-const DECIMALS = 18n;
+const NATIVE = "0x0000000000000000000000000000000000000000"; // the chain's own coin, in agreements and programs
+const NATIVE_DECIMALS = 18n; // an EVM chain counts its native coin in wei: 18 decimals
 
-const state = { head: null, block: null, cy: null, chart: null, selected: null, cursor: null, loading: 0 };
+// assets: what each payment asset's contract says of itself (/v1/contracts), by lower-case address
+const state = { head: null, block: null, cy: null, chart: null, selected: null, cursor: null, loading: 0, assets: {} };
 window.coopledger = state; // for the browser tests and the curious
 
 const $ = (selector) => document.querySelector(selector);
@@ -30,16 +32,42 @@ function showError(error) {
   banner.hidden = false;
 }
 
-/** A decimal string of smallest units as whole tokens, e.g. "1234500000000000000000" -> "1,234.5". */
-function tokens(amount) {
+/** A decimal string of smallest units as whole tokens, e.g. "1234500000000000000000" with 18 decimals ->
+ * "1,234.5" (at most two decimal places, cut rather than rounded). */
+function wholeTokens(amount, decimals) {
   const value = BigInt(amount);
   const negative = value < 0n;
   const absolute = negative ? -value : value;
-  const scale = 10n ** DECIMALS;
+  const scale = 10n ** decimals;
   const whole = (absolute / scale).toLocaleString("en-US");
   const cents = ((absolute % scale) * 100n) / scale;
   const fraction = cents ? "." + String(cents).padStart(2, "0").replace(/0$/, "") : "";
   return (negative ? "-" : "") + whole + fraction;
+}
+
+/** The asset's symbol and decimals: from its contract (the indexer read them), 18 for the native coin; a
+ * token that answers neither is named by its short address and its amounts are left in smallest units. */
+function assetOf(address) {
+  if (!address || address.toLowerCase() === NATIVE) return { symbol: "native coin", decimals: NATIVE_DECIMALS };
+  const known = state.assets[address.toLowerCase()];
+  const decimals = known && known.decimals !== null ? BigInt(known.decimals) : null;
+  return { symbol: (known && known.symbol) || short(address), decimals };
+}
+
+/** An amount of ``asset`` as a person reads it: "1,234.5 cUSD". */
+function tokens(amount, asset) {
+  const { symbol, decimals } = assetOf(asset);
+  if (decimals === null) return `${BigInt(amount).toLocaleString("en-US")} units of ${symbol}`;
+  return `${wholeTokens(amount, decimals)} ${symbol}`;
+}
+
+/** A sector or region code (bytes32, as the contract stores it) as its text: "0x6261..." -> "bakery". */
+function codeText(value) {
+  const hex = String(value).replace(/^0x/, "").replace(/(00)+$/, "");
+  if (!/^([0-9a-f]{2})*$/i.test(hex)) return String(value);
+  const bytes = hex.match(/../g) || [];
+  const text = new TextDecoder().decode(new Uint8Array(bytes.map((byte) => parseInt(byte, 16))));
+  return /^[\x20-\x7e]+$/.test(text) ? text : short(String(value));
 }
 
 function percent(ratio) {
@@ -117,8 +145,8 @@ function showCards(network, sharing, referrals, alerts, activity, active) {
   const formed = activity.data.reduce((sum, period) => sum + period.new_agreements, 0);
   setCard("card-agreements", active.count.toLocaleString("en-US"), `in force at this block; ${formed} signed so far`);
   const main = sharing.assets[0];
-  setCard("card-value", main ? tokens(main.total) : "0",
-    main ? `credited through agreements, in ${short(main.asset)}` : "nothing credited yet");
+  setCard("card-value", main ? tokens(main.total, main.asset) : "0",
+    main ? `credited through agreements, in ${assetOf(main.asset).symbol}` : "nothing credited yet");
   const total = referrals.total;
   setCard("card-conversion", percent(total.conversion_rate),
     `${total.conversions} of ${total.referrals} referrals converted`);
@@ -241,17 +269,18 @@ async function showProfile(address) {
     ["single point of failure", metrics.articulation_point ? "yes" : "no"],
     ["referrals made", metrics.referrals.referrals],
     ["referrals converted", metrics.referrals.conversions],
-    ["rewards earned", Object.values(metrics.referrals.rewards_paid).map(tokens).join(", ") || "0"],
+    ["rewards earned", Object.entries(metrics.referrals.rewards_paid)
+      .map(([asset, amount]) => tokens(amount, asset)).join(", ") || "0"],
   ];
   $("#profile-figures").replaceChildren(...figures.flatMap(([name, value]) => [
     element("dt", { textContent: name }),
     element("dd", { textContent: String(value), dataset: { figure: name } }),
   ]));
   $("#profile-value tbody").replaceChildren(...metrics.value.map((flow) => element("tr", {}, [
-    element("td", { textContent: short(flow.asset) }),
-    element("td", { textContent: tokens(flow.received), dataset: { amount: flow.received } }),
-    element("td", { textContent: tokens(flow.contributed), dataset: { amount: flow.contributed } }),
-    element("td", { textContent: tokens(flow.net) }),
+    element("td", { textContent: assetOf(flow.asset).symbol, title: flow.asset }),
+    element("td", { textContent: tokens(flow.received, flow.asset), dataset: { amount: flow.received } }),
+    element("td", { textContent: tokens(flow.contributed, flow.asset), dataset: { amount: flow.contributed } }),
+    element("td", { textContent: tokens(flow.net, flow.asset) }),
   ])));
   const node = state.cy && state.cy.getElementById(address);
   const partners = node && node.length ? node.neighborhood("node").map((partner) => partner.data("label")) : [];
@@ -306,6 +335,12 @@ function eventQuery() {
   return query;
 }
 
+function argText(key, value) {
+  if (Array.isArray(value)) return `${value.length} items`;
+  if (key === "sector" || key === "region") return codeText(value);
+  return String(value).length > 20 ? short(String(value)) : String(value);
+}
+
 async function loadEvents(more = false) {
   const query = eventQuery();
   if (more && state.cursor) query.set("cursor", state.cursor);
@@ -318,8 +353,7 @@ async function loadEvents(more = false) {
     element("td", { textContent: new Date(event.timestamp * 1000).toISOString().replace("T", " ").slice(0, 16) }),
     element("td", { textContent: event.contract }),
     element("td", { textContent: event.event, className: "event-name" }),
-    element("td", { className: "args", textContent: Object.entries(event.args)
-      .map(([key, value]) => `${key}=${Array.isArray(value) ? value.length + " items" : String(value).length > 20 ? short(String(value)) : value}`).join(" ") }),
+    element("td", { className: "args", textContent: Object.entries(event.args).map(([key, value]) => `${key}=${argText(key, value)}`).join(" ") }),
     element("td", { className: "hash", title: event.tx_hash, textContent: short(event.tx_hash) }),
   ]));
   if (more) $("#event-rows").append(...rows); else $("#event-rows").replaceChildren(...rows);
@@ -355,6 +389,8 @@ async function start() {
       showError(new Error("Nothing is indexed yet: run `coopledger index`, then reload."));
       return;
     }
+    const facts = await api("/v1/contracts");
+    state.assets = Object.fromEntries(facts.assets.map((asset) => [asset.address.toLowerCase(), asset]));
     await Promise.all([show(head), loadEvents()]);
     document.body.dataset.ready = "true";
   } catch (error) {

@@ -131,6 +131,12 @@ def test_the_page_draws_every_member_of_the_seeded_network(page: Page) -> None:
     assert page.inner_text("#card-agreements .value") == str(active)
     assert _get("/v1/agreements?status=disputed")["count"] == 0, "the seeded dispute was resolved"
     assert _get("/v1/agreements?status=terminated")["count"] == 1
+    main = _get("/v1/metrics/value-sharing")["assets"][0]
+    symbol = next(
+        asset["symbol"] for asset in _get("/v1/assets")["data"] if asset["address"] == main["asset"]
+    )
+    assert page.inner_text("#card-value .value").endswith(f" {symbol}"), "amounts in whole tokens, named"
+    assert f"in {symbol}" in page.inner_text("#card-value .note")
     alerts = _get("/v1/alerts")
     assert page.inner_text("#card-alerts .value") == str(alerts["count"])
     assert {alert["kind"] for alert in alerts["data"]} >= {"single_point_of_failure", "free_rider"}
@@ -208,6 +214,12 @@ def test_the_event_table_filters(page: Page) -> None:
     assert set(events) == {"RevenueDeposited"}
     digest = _get(f"/v1/audit/digest?to_block={page.evaluate('window.coopledger.block')}")
     assert digest["digest"] in page.inner_text("#digest")
+    page.fill("[data-testid=filter-event]", "MemberAdmitted")
+    page.click("[data-testid=filter-apply]")
+    page.wait_for_selector("#event-rows tr[data-event=MemberAdmitted]")
+    admitted = _get("/v1/events?event=MemberAdmitted&limit=1")["data"][0]["args"]
+    sector = bytes.fromhex(admitted["sector"].removeprefix("0x")).rstrip(b"\0").decode()
+    assert f"sector={sector} " in page.inner_text("#event-rows tr:first-child td.args"), "codes read as text"
 
 
 def test_ctrl_c_stops_every_process_of_the_demo(demo: subprocess.Popen[str]) -> None:

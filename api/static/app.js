@@ -286,7 +286,7 @@ async function showProfile(address) {
   const partners = node && node.length ? node.neighborhood("node").map((partner) => partner.data("label")) : [];
   $("#profile-partners").replaceChildren(...partners.sort().map((name) => element("li", { textContent: name })));
   const mine = alerts.data.filter((alert) => alert.subject === address);
-  $("#profile-alerts").replaceChildren(...(mine.length ? mine.map((alert) => element("li", { textContent: alert.message }))
+  $("#profile-alerts").replaceChildren(...(mine.length ? mine.map((alert) => element("li", {}, alertWords(alert)))
     : [element("li", { className: "muted", textContent: "none" })]));
   panel.hidden = false;
   if (node && node.length) { state.cy.elements().unselect(); node.select(); }
@@ -319,10 +319,44 @@ function drawGrowth(activity) {
   });
 }
 
+/** A member by its name (its short address when it has none), the address on hover; a click copies it. */
+function memberName(address) {
+  const node = state.cy && state.cy.getElementById(address);
+  const name = node && node.length ? node.data("name") : "";
+  const shown = element("button", {
+    type: "button", className: "member-name", textContent: name || short(address), title: `${address} (click to copy)`,
+  });
+  shown.dataset.address = address;
+  shown.addEventListener("click", () => navigator.clipboard && navigator.clipboard.writeText(address));
+  return shown;
+}
+
+/** An alert in words, members by name and amounts in whole tokens, from its evidence (the API's message
+ * names members by address and amounts in smallest units). */
+function alertWords(alert) {
+  const evidence = alert.evidence;
+  switch (alert.kind) {
+    case "free_rider":
+      return [memberName(alert.subject), ` received ${tokens(evidence.received_from_members, evidence.asset)} from `
+        + `its partners but contributed ${tokens(evidence.contributed, evidence.asset)} `
+        + `(more than ${evidence.threshold}× as much).`];
+    case "concentration":
+      return [`Value received in ${assetOf(alert.subject).symbol} is concentrated: HHI `
+        + `${Number(evidence.hhi).toFixed(2)} is above ${Number(evidence.threshold).toFixed(2)}.`];
+    case "single_point_of_failure":
+      return [memberName(alert.subject), ` is the only link between ${evidence.parts} parts of the network: `
+        + `${evidence.cut_off.length} member(s) would be cut off if it left.`];
+    case "sector_silo":
+      return [memberName(alert.subject), ` has no partner outside its own sector (${evidence.sector}).`];
+    default:
+      return [alert.message];
+  }
+}
+
 function listAlerts(alerts) {
   $("#alerts").replaceChildren(...(alerts.data.length ? alerts.data.map((alert) => element("li", {}, [
     element("span", { className: `kind ${alert.kind}`, textContent: alert.kind.replaceAll("_", " ") }),
-    " ", alert.message,
+    " ", ...alertWords(alert),
   ])) : [element("li", { className: "muted", textContent: "no alert at this block" })]));
 }
 

@@ -140,6 +140,13 @@ def test_the_page_draws_every_member_of_the_seeded_network(page: Page) -> None:
     alerts = _get("/v1/alerts")
     assert page.inner_text("#card-alerts .value") == str(alerts["count"])
     assert {alert["kind"] for alert in alerts["data"]} >= {"single_point_of_failure", "free_rider"}
+    rider = next(alert for alert in alerts["data"] if alert["kind"] == "free_rider")
+    name = _get(f"/v1/members/{rider['subject']}")["name"]
+    shown = page.locator("#alerts li", has=page.locator(".kind.free_rider")).first
+    assert shown.locator("button.member-name").inner_text() == name, "a member by its name"
+    assert str(shown.locator("button.member-name").get_attribute("title")).startswith(rider["subject"])
+    assert f" {symbol} " in shown.inner_text(), "amounts in whole tokens"
+    assert rider["evidence"]["contributed"] not in shown.inner_text(), "not in smallest units"
 
 
 def test_clicking_a_member_opens_its_profile_with_the_apis_figures(page: Page) -> None:

@@ -104,9 +104,10 @@ async function loadHead() {
   return state.head;
 }
 
+/** The block of the first admission: events are listed in chain order, so it is the first of its kind. */
 async function firstMemberBlock() {
-  const members = await api("/v1/members?limit=500");
-  return Math.min(...members.data.map((member) => member.joined_block));
+  const first = await api("/v1/events?event=MemberAdmitted&limit=1");
+  return first.data.length ? first.data[0].block_number : state.head;
 }
 
 async function show(block) {
@@ -425,6 +426,7 @@ async function start() {
     }
     const facts = await api("/v1/contracts");
     state.assets = Object.fromEntries(facts.assets.map((asset) => [asset.address.toLowerCase(), asset]));
+    $("#filter-contract").append(...Object.keys(facts.contracts).sort().map((name) => element("option", { textContent: name })));
     await Promise.all([show(head), loadEvents()]);
     document.body.dataset.ready = "true";
   } catch (error) {

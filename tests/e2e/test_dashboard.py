@@ -209,6 +209,8 @@ def test_the_as_of_block_control_replays_the_network(page: Page) -> None:
 
 
 def test_the_event_table_filters(page: Page) -> None:
+    options = page.eval_on_selector_all("#filter-contract option", "(all) => all.map((o) => o.textContent)")
+    assert options == ["any", *sorted(_get("/v1/contracts")["contracts"])], "the deployment's, not a list"
     page.fill("[data-testid=filter-event]", "RevenueDeposited")
     page.click("[data-testid=filter-apply]")
     expected = _get("/v1/events?event=RevenueDeposited&limit=1")["count"]

@@ -12,7 +12,11 @@ clock is advanced a week at a time) it:
 - forms agreements of every kind inside four clusters (Old Town food, Riverside trades, Market Street retail,
   Westside makers), two amended, one disputed and resolved, one terminated;
 - deposits revenue every week (mostly from customers outside the consortium, some by members themselves);
-- runs referral programs with referrals, conversions confirmed on chain and by EIP-712 voucher, and claims.
+- runs referral programs with referrals, conversions confirmed on chain and by EIP-712 voucher, and claims;
+- walks every path a member meets: parties withdraw what they were credited, a customer's deposit is held
+  while an agreement is disputed and released when the dispute is resolved, a member is suspended and
+  reinstated by vote, a sponsor revokes the vouchers it signed, and a program is closed and its unreserved
+  budget reclaimed.
 
 On purpose, so that the metrics and alerts have something true to show: **Harbour Lights Marketing** is the
 broker between the food and trades clusters; **Swift Wheels Delivery** is the only link of the Westside makers
@@ -206,10 +210,19 @@ class Seeder:
             "ProposalCreated",
             "proposalId",
         )
+        self.carry(proposal)
+
+    def carry(self, proposal: int) -> None:
+        """Approve ``proposal`` with the longest-standing members until the vote passes."""
         voter = 0
         while not self.chain.read("Consortium", "proposal", proposal)["executed"]:
             self.send("Consortium", "approve", proposal, sender=voter)
             voter += 1
+
+    def change_standing(self, proposing: str, member: int) -> None:
+        """Propose (``proposeSuspension`` or ``proposeReinstatement``) and carry a vote on ``member``."""
+        sent = self.send("Consortium", proposing, self.accounts[member])
+        self.carry(self.event(sent, "Consortium", "ProposalCreated", "proposalId"))
 
     # ------------------------------------------------------------------------------------- agreements
 
@@ -339,7 +352,15 @@ def seed(seeder: Seeder, rng: random.Random, progress: Callable[[str], None]) ->
     agreements: dict[str, tuple[int, list[int]]] = {}
     programs: list[tuple[int, int]] = []  # (program id, sponsor)
     pending: list[tuple[int, int, bytes, int]] = []  # (program, referrer, commitment, week to convert)
-    counts = {"members": 3, "agreements": 0, "deposits": 0, "referrals": 0, "conversions": 0, "vouchers": 0}
+    counts = {
+        "members": 3,
+        "agreements": 0,
+        "deposits": 0,
+        "referrals": 0,
+        "conversions": 0,
+        "vouchers": 0,
+        "withdrawals": 0,
+    }
 
     def fund(account: int) -> None:
         seeder.send("MockERC20", "mint", accounts[account], 10**9 * UNIT, sender=account)
@@ -396,6 +417,10 @@ def seed(seeder: Seeder, rng: random.Random, progress: Callable[[str], None]) ->
                     seeder.send("Agreements", "consentToTerminate", agreement, sender=party)
                 continue
             if tag == "retail-extra-1" and week > starts[tag] + 8:
+                continue
+            if tag == "trades-2" and week == starts[tag] + 5:  # a customer pays during the dispute: held
+                seeder.deposit(agreement, 900 * UNIT)
+                counts["deposits"] += 1
                 continue
             if week < starts[tag] or (tag == "trades-2" and starts[tag] + 4 <= week < starts[tag] + 6):
                 continue
@@ -479,8 +504,27 @@ def seed(seeder: Seeder, rng: random.Random, progress: Callable[[str], None]) ->
                 )
                 seeder.send("ReferralRewards", "claimReward", program, commitment, sender=referrer)
             counts["conversions"] += 1
+        if week == 12:  # suspended by vote (it missed its dues, say), and reinstated two weeks later
+            seeder.change_standing("proposeSuspension", by_name[LEAVER])
+        if week == 14:
+            seeder.change_standing("proposeReinstatement", by_name[LEAVER])
         if week == 22:
             seeder.send("Consortium", "exit", sender=by_name[LEAVER])
+        if week == 23:  # a sponsor voids the vouchers it signed for its first program
+            program, sponsor = programs[0]
+            seeder.send("ReferralRewards", "revokeVouchers", program, sender=sponsor)
+        if week == 24:  # parties take out what their agreements credited them
+            rules = seeder.contracts["Agreements"].functions
+            for agreement, parties in list(agreements.values())[:6]:
+                for party in parties:
+                    if rules.withdrawable(agreement, accounts[party]).call():
+                        seeder.send("Agreements", "withdraw", agreement, sender=party)
+                        counts["withdrawals"] += 1
+        if week == 25:  # the last program closes early; its sponsor takes back the unreserved budget
+            program, sponsor = programs[-1]
+            seeder.send("ReferralRewards", "closeProgram", program, sender=sponsor)
+            if seeder.chain.read("ReferralRewards", "program", program)["budget"]:
+                seeder.send("ReferralRewards", "reclaimBudget", program, sender=sponsor)
         seeder.next_week()
     return counts
 
@@ -535,7 +579,7 @@ def main(argv: list[str] | None = None) -> int:
     console.print(
         f"seeded {counts['members']} members, {counts['agreements']} agreements, "
         f"{counts['deposits']} deposits, {counts['referrals']} referrals ({counts['conversions']} converted, "
-        f"{counts['vouchers']} by voucher) in {seeder.sent} transactions"
+        f"{counts['vouchers']} by voucher), {counts['withdrawals']} withdrawals in {seeder.sent} transactions"
     )
     return 0
 

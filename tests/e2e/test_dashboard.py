@@ -149,6 +149,37 @@ def test_the_page_draws_every_member_of_the_seeded_network(page: Page) -> None:
     assert rider["evidence"]["contributed"] not in shown.inner_text(), "not in smallest units"
 
 
+@pytest.mark.parametrize(
+    "event",
+    [
+        "Withdrawn",
+        "DisputeResolved",
+        "MemberSuspended",
+        "MemberReinstated",
+        "MemberExited",
+        "VouchersRevoked",
+        "VoucherRedeemed",
+        "ProgramClosed",
+        "BudgetReclaimed",
+    ],
+)
+def test_the_demo_walks_every_path_a_member_meets(demo: subprocess.Popen[str], event: str) -> None:
+    """So that every view has something true to show (issue 20)."""
+    assert _get(f"/v1/events?event={event}&limit=1")["count"] >= 1, event
+
+
+def test_the_demo_holds_a_deposit_during_a_dispute(demo: subprocess.Popen[str]) -> None:
+    held, cursor = [], ""
+    while cursor is not None:
+        page = _get(f"/v1/events?event=RevenueDeposited&limit=500{cursor and '&cursor=' + cursor}")
+        held += [item for item in page["data"] if item["args"]["held"]]
+        cursor = page["next_cursor"]
+    assert held, "a customer paid while the agreement was disputed"
+    agreement = held[0]["args"]["id"]
+    resolved = _get("/v1/events?event=DisputeResolved&limit=50")["data"]
+    assert any(item["args"]["id"] == agreement for item in resolved), "and the dispute released it"
+
+
 def test_clicking_a_member_opens_its_profile_with_the_apis_figures(page: Page) -> None:
     target = page.evaluate(
         """() => {

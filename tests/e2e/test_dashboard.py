@@ -270,3 +270,29 @@ def test_ctrl_c_stops_every_process_of_the_demo(demo: subprocess.Popen[str]) -> 
     time.sleep(1)
     assert not [port for port in DEMO_PORTS if _listening(port)], "a demo process still listens"
     assert not (PROJECT / ".run" / "demo.pids").exists()
+
+
+def test_axe_finds_no_serious_or_critical_accessibility_violation(
+    demo: subprocess.Popen[str], browser: Browser
+) -> None:
+    """axe-core (npm, run in the page) on the dashboard as a member first meets it: labelled controls,
+    readable contrast, landmarks. The page's policy refuses scripts it does not serve, so this page lets
+    the test's own tool in (``bypass_csp``); nothing of the dashboard changes."""
+    opened = browser.new_page(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
+    try:
+        opened.goto(f"{API}/")
+        opened.wait_for_selector("body[data-ready=true]", timeout=120_000)
+        _wait_idle(opened)
+        opened.add_script_tag(path=str(PROJECT / "node_modules" / "axe-core" / "axe.min.js"))
+        found = opened.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        )
+    finally:
+        opened.close()
+    serious = [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        + ", ".join(node["target"][0] for node in violation["nodes"][:5])
+        for violation in found
+        if violation["impact"] in ("serious", "critical")
+    ]
+    assert serious == []

@@ -262,16 +262,6 @@ def test_the_event_table_filters(page: Page) -> None:
     assert f"sector={sector} " in page.inner_text("#event-rows tr:first-child td.args"), "codes read as text"
 
 
-def test_ctrl_c_stops_every_process_of_the_demo(demo: subprocess.Popen[str]) -> None:
-    demo.send_signal(signal.SIGINT)
-    assert demo.wait(timeout=60) == 0
-    assert demo.stdout is not None
-    assert "nothing is left running" in demo.stdout.read()
-    time.sleep(1)
-    assert not [port for port in DEMO_PORTS if _listening(port)], "a demo process still listens"
-    assert not (PROJECT / ".run" / "demo.pids").exists()
-
-
 def test_axe_finds_no_serious_or_critical_accessibility_violation(
     demo: subprocess.Popen[str], browser: Browser
 ) -> None:
@@ -296,3 +286,14 @@ def test_axe_finds_no_serious_or_critical_accessibility_violation(
         if violation["impact"] in ("serious", "critical")
     ]
     assert serious == []
+
+
+def test_ctrl_c_stops_every_process_of_the_demo(demo: subprocess.Popen[str]) -> None:
+    """Last in the module: it stops the demo every test above reads (pytest runs them in file order)."""
+    demo.send_signal(signal.SIGINT)
+    assert demo.wait(timeout=60) == 0
+    assert demo.stdout is not None
+    assert "nothing is left running" in demo.stdout.read()
+    time.sleep(1)
+    assert not [port for port in DEMO_PORTS if _listening(port)], "a demo process still listens"
+    assert not (PROJECT / ".run" / "demo.pids").exists()

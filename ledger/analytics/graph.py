@@ -31,7 +31,7 @@ that had appeared and the edges added at or before N (a node's status at N: :fun
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -52,7 +52,11 @@ class EventSource(Protocol):
 
     def block_hash(self, number: int) -> str | None: ...
 
-    def events_between(self, after_block: int, up_to_block: int) -> Iterable[LedgerEvent]: ...
+    def events_between(
+        self, after_block: int, up_to_block: int, only: Collection[tuple[str, str]] | None = None
+    ) -> Iterable[LedgerEvent]:
+        """Events with ``after_block < block <= up_to_block`` in chain order; with ``only``, just those whose
+        (contract, event) pair is in it."""
 
 
 class GraphObserver(Protocol):
@@ -164,6 +168,7 @@ class LedgerGraph(EventFold):
         self.block_hash: str | None = None
         self._agreements: dict[int, _AgreementBook] = {}
         self._programs: dict[int, tuple[str, str]] = {}  # id -> (sponsor, asset)
+        self._attributes: dict[str, dict[str, Any]] = {}  # address -> its node's attributes (the graph's)
 
     def _reset(self) -> None:
         self.__dict__.update(LedgerGraph(self.kinds, self.observer, self.keep_facts).__dict__)
@@ -189,7 +194,7 @@ class LedgerGraph(EventFold):
         if point is None or point.block_number <= self.block:
             return 0
         applied = 0
-        for item in source.events_between(self.block, point.block_number):
+        for item in source.events_between(self.block, point.block_number, self.events_read()):
             self.apply(item)
             applied += 1
         self.block, self.block_hash = point.block_number, point.block_hash
@@ -211,6 +216,9 @@ class LedgerGraph(EventFold):
     # ------------------------------------------------------------------------------------------ events
 
     def _node(self, address: str, item: LedgerEvent) -> dict[str, Any]:
+        attributes = self._attributes.get(address)  # a plain dict look-up: every fact meets two nodes
+        if attributes is not None:
+            return attributes
         if address not in self.graph:
             self.graph.add_node(
                 address,
@@ -224,7 +232,7 @@ class LedgerGraph(EventFold):
                 joined_at=None,
                 first_block=item.block_number,
             )
-        attributes: dict[str, Any] = self.graph.nodes[address]
+        attributes = self._attributes[address] = self.graph.nodes[address]
         return attributes
 
     def _edge(

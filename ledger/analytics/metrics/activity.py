@@ -86,7 +86,10 @@ class ActivityBook:
 
     def _at(self, timestamp: int) -> Period:
         start = period_start(timestamp, self.period)
-        return self._counts.setdefault(start, Period(start))
+        counted = self._counts.get(start)
+        if counted is None:  # not setdefault: it would build a Period for every fact
+            counted = self._counts[start] = Period(start)
+        return counted
 
     def admitted(self, member: str, joined_at: int) -> None:
         """``member`` was admitted at ``joined_at`` (one admitted again counts at its latest admission)."""
@@ -111,7 +114,9 @@ class ActivityBook:
             elif kind == "referral":
                 bucket.new_referrals += 1
             bucket.interactions += 1
-        active = self._active.setdefault(bucket.start, set())
+        active = self._active.get(bucket.start)
+        if active is None:
+            active = self._active[bucket.start] = set()
         for node in (u, v):
             if node not in active:
                 active.add(node)

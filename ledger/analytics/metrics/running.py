@@ -134,7 +134,9 @@ class RunningFigures:
         self._touched.update(pair)
 
     def _count_value(self, contributor: str, party: str, asset: str, amount: int) -> None:
-        book = self._assets.setdefault(asset, _AssetBook())
+        book = self._assets.get(asset)
+        if book is None:  # not setdefault: it would build a book (four Counters) for every fact
+            book = self._assets[asset] = _AssetBook()
         book.total += amount
         book.received[party] += amount
         book.contributed[contributor] += amount
@@ -144,7 +146,10 @@ class RunningFigures:
         sent[party] += amount
         if contributor in self._ever_members:
             book.from_members[party] += amount
-        self._flows_touched.setdefault(asset, set()).update((contributor, party))
+        touched = self._flows_touched.get(asset)
+        if touched is None:
+            touched = self._flows_touched[asset] = set()
+        touched.update((contributor, party))
 
     def status_changed(self, address: str, node: dict[str, Any], admitted: bool) -> None:
         """Follow ``address``'s admission, suspension, reinstatement or exit. O(its partners)."""

@@ -110,11 +110,12 @@ def ties_over(
 ) -> nx.Graph[str]:
     """The tie graph over ``members`` with the ties ``found`` between two of them (pairs in canonical order),
     nodes and edges added in the canonical order; each tie's ``kinds`` is copied."""
+    order = {member: canonical_order(member) for member in members}  # each member's key computed once
     ties: nx.Graph[str] = nx.Graph()
-    ties.add_nodes_from(sorted(members.items(), key=lambda item: canonical_order(item[0])))
+    ties.add_nodes_from(sorted(members.items(), key=lambda item: order[item[0]]))
     ordered = sorted(
-        ((pair, tie) for pair, tie in found.items() if pair[0] in members and pair[1] in members),
-        key=lambda item: (canonical_order(item[0][0]), canonical_order(item[0][1])),
+        ((pair, tie) for pair, tie in found.items() if pair[0] in order and pair[1] in order),
+        key=lambda item: (order[item[0][0]], order[item[0][1]]),
     )
     ties.add_edges_from((u, v, {**tie, "kinds": set(tie["kinds"])}) for (u, v), tie in ordered)
     return ties

@@ -124,19 +124,21 @@ def _counting(monkeypatch: pytest.MonkeyPatch, gate: threading.Event | None = No
     computed: list[tuple[str, int]] = []
     structure, full = structure_report, network_report  # what api.worker calls
 
-    def global_figures(block: int, members: dict[str, Any], ties: Any, *args: Any) -> NetworkReport:
+    def global_figures(
+        block: int, members: dict[str, Any], ties: Any, *args: Any, **kw: Any
+    ) -> NetworkReport:
         computed.append(("global", block))
         if gate is not None:
             assert gate.wait(60), "the test never opened the gate"
-        return structure(block, members, ties, *args)
+        return structure(block, members, ties, *args, **kw)
 
     def in_full(now: Snapshot) -> NetworkReport:
         computed.append(("exact", now.block))
         return full(now)
 
-    def on_ties(block: int, members: dict[str, Any], ties: Any, *args: Any) -> NetworkReport:
+    def on_ties(block: int, members: dict[str, Any], ties: Any, *args: Any, **kw: Any) -> NetworkReport:
         computed.append(("exact", block))
-        return structure(block, members, ties, *args)
+        return structure(block, members, ties, *args, **kw)
 
     monkeypatch.setattr(api.worker, "structure_report", global_figures)
     monkeypatch.setattr(api.worker, "network_report", in_full)

@@ -19,12 +19,12 @@ def _finite(values: dict[str, float]) -> dict[str, float | None]:
     return {node: None if math.isnan(value) else float(value) for node, value in values.items()}
 
 
-def constraint(ties: nx.Graph[str]) -> dict[str, float | None]:
+def constraint(ties: nx.Graph[str], compiled: CompiledTies | None = None) -> dict[str, float | None]:
     """Burt's constraint: ``c(i) = Σ_j (p_ij + Σ_q p_iq p_qj)²`` over i's partners j, where ``p_ij`` is the
     share of i's interactions spent on j. Low constraint (near 0) means many partners who are not partners of
     each other — a broker; 1 means a single partner. ``None`` for a member without ties. O(n d²).
     :func:`networkx.constraint` (weighted), computed by igraph."""
-    compiled = CompiledTies.of(ties)
+    compiled = compiled if compiled is not None else CompiledTies.of(ties)
     found = compiled.per_node(compiled.graph.constraint(weights="weight"))
     return {node: None if not ties[node] else value for node, value in _finite(found).items()}
 

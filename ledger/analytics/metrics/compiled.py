@@ -4,7 +4,9 @@ scale (betweenness, clustering, constraint, cut vertices and edges).
 networkx stays the reference: each figure computed here has the definition of the networkx function its
 docstring names, and ``tests/ledger/analytics/metrics/test_compiled.py`` checks that they agree (to the last
 bits of a float: sums are taken in another order). On 10 000 members and 325 000 ties, sampled betweenness
-takes about 2 s here against 50 s in networkx (``bench/scale.py``).
+takes about 2 s here against 50 s in networkx (``bench/scale.py``). Compiling that graph takes half a
+second, so each of these functions takes an optional ``compiled=``: the one :class:`CompiledTies` of
+``ties``, for a caller that computes several figures of one graph (it must be compiled from that graph).
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ __all__ = [
     "betweenness",
     "clustering",
     "communities",
+    "communities_of_edges",
     "degree",
     "density",
     "pagerank",
@@ -37,11 +38,11 @@ def density(ties: nx.Graph[str]) -> float:
     return float(nx.density(ties)) if ties.number_of_nodes() > 1 else 0.0
 
 
-def clustering(ties: nx.Graph[str]) -> tuple[float, dict[str, float]]:
+def clustering(ties: nx.Graph[str], compiled: CompiledTies | None = None) -> tuple[float, dict[str, float]]:
     """Each member's local clustering coefficient — the share of pairs of its partners that are tied to each
     other (0 with fewer than two partners) — and their average over all members (0 for no members).
     Unweighted: :func:`networkx.clustering`, computed by igraph. O(n d²) for maximum degree d."""
-    compiled = CompiledTies.of(ties)
+    compiled = compiled if compiled is not None else CompiledTies.of(ties)
     local = compiled.per_node(compiled.graph.transitivity_local_undirected(mode="zero"))
     average = sum(local.values()) / len(local) if local else 0.0
     return average, local
@@ -82,6 +83,7 @@ def betweenness(
     exact_limit: int = EXACT_BETWEENNESS_LIMIT,
     pivots: int = DEFAULT_PIVOTS,
     seed: int = SEED,
+    compiled: CompiledTies | None = None,
 ) -> Betweenness:
     """Normalised betweenness centrality: for each member, the share of shortest paths between pairs of other
     members that pass through it (ties unweighted: a path's length is its number of ties).
@@ -92,7 +94,7 @@ def betweenness(
     by ``random.Random(seed).sample`` from the members in the graph's order), computed by igraph.
     """
     n = ties.number_of_nodes()
-    compiled = CompiledTies.of(ties)
+    compiled = compiled if compiled is not None else CompiledTies.of(ties)
     if n <= exact_limit or pivots >= n:
         raw = compiled.graph.betweenness(directed=False)  # each unordered pair once
         scale = 2.0 / ((n - 1) * (n - 2)) if n > 2 else 1.0  # networkx's normalisation (pairs counted twice)
@@ -138,3 +140,17 @@ def communities(ties: nx.Graph[str], seed: int = SEED, resolution: float = 1.0) 
         partition = [set(group) for group in groups]
         score = float(nx.community.modularity(ties, partition, weight="weight", resolution=resolution))
     return Communities(groups, membership, score, seed)
+
+
+def communities_of_edges(nodes: list[str], edges: list[tuple[int, int]], weights: list[int]) -> Communities:
+    """:func:`communities` of the tie graph given as its ``nodes`` and its ``edges`` (pairs of positions in
+    ``nodes``) with their ``weights``, both in the graph's own order (:class:`CompiledTies`'s ``nodes``,
+    ``graph.get_edgelist()`` and ``graph.es["weight"]``): the same partition, for a process that is handed
+    the ties as plain lists. The graph is rebuilt in that order, which is all Louvain's result depends on
+    besides its seed."""
+    ties: nx.Graph[str] = nx.Graph()
+    ties.add_nodes_from(nodes)
+    ties.add_weighted_edges_from(
+        (nodes[u], nodes[v], weight) for (u, v), weight in zip(edges, weights, strict=True)
+    )
+    return communities(ties)

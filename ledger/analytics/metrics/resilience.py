@@ -18,17 +18,17 @@ __all__ = [
 ]
 
 
-def articulation_points(ties: nx.Graph[str]) -> list[str]:
+def articulation_points(ties: nx.Graph[str], compiled: CompiledTies | None = None) -> list[str]:
     """Members whose departure splits a connected part of the network in two or more (cut vertices),
     sorted. O(n + m). :func:`networkx.articulation_points`, computed by igraph."""
-    compiled = CompiledTies.of(ties)
+    compiled = compiled if compiled is not None else CompiledTies.of(ties)
     return sorted(compiled.nodes[vertex] for vertex in compiled.graph.articulation_points())
 
 
-def bridges(ties: nx.Graph[str]) -> list[tuple[str, str]]:
+def bridges(ties: nx.Graph[str], compiled: CompiledTies | None = None) -> list[tuple[str, str]]:
     """Ties whose loss disconnects their two members (cut edges), each as a sorted pair, sorted. O(n + m).
     :func:`networkx.bridges`, computed by igraph."""
-    compiled = CompiledTies.of(ties)
+    compiled = compiled if compiled is not None else CompiledTies.of(ties)
     return sorted((min(u, v), max(u, v)) for u, v in compiled.pairs(compiled.graph.bridges()))
 
 
@@ -43,11 +43,13 @@ def local_bridges(ties: nx.Graph[str]) -> list[tuple[str, str, float]]:
     of members is two orders of magnitude faster than networkx's Dijkstra with a hidden edge.
     Complexity: O(m d) to find the ties, plus one bidirectional BFS per local bridge.
     """
-    without = nx.Graph(ties)
+    partners = {member: set(theirs) for member, theirs in ties.adj.items()}
+    weak = [(u, v) for u, v in ties.edges() if u != v and partners[u].isdisjoint(partners[v])]
+    if not weak:
+        return []
+    without: nx.Graph[str] = nx.Graph(ties.edges())  # the structure only: a tie's data is not read
     found = []
-    for u, v in ties.edges():
-        if u == v or not set(ties[u]).isdisjoint(ties[v]):
-            continue
+    for u, v in weak:
         without.remove_edge(u, v)
         try:
             span = float(len(nx.bidirectional_shortest_path(without, u, v)) - 1)

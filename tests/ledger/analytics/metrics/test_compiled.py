@@ -12,7 +12,8 @@ import networkx as nx
 import pytest
 
 from ledger.analytics.metrics.brokerage import constraint, effective_size
-from ledger.analytics.metrics.network import SEED, betweenness, clustering
+from ledger.analytics.metrics.compiled import CompiledTies
+from ledger.analytics.metrics.network import SEED, betweenness, clustering, communities, communities_of_edges
 from ledger.analytics.metrics.resilience import articulation_points, bridges
 
 
@@ -72,3 +73,13 @@ def test_clustering_brokerage_and_cuts_are_networkx(members: int, ties: int) -> 
         _close(found, expected)
     assert articulation_points(graph) == sorted(nx.articulation_points(graph))
     assert bridges(graph) == sorted(tuple(sorted(edge)) for edge in nx.bridges(graph))
+
+
+@pytest.mark.parametrize(("members", "ties"), SHAPES)
+def test_communities_handed_over_as_plain_lists_are_the_same_partition(members: int, ties: int) -> None:
+    """What the metrics worker hands the process that finds the communities (the compiled graph's lists)
+    gives the partition found on the graph itself, with its modularity, to the last bit."""
+    graph = _ties(members, ties, seed=members + 2)
+    compiled = CompiledTies.of(graph)
+    handed = communities_of_edges(compiled.nodes, compiled.graph.get_edgelist(), compiled.graph.es["weight"])
+    assert handed == communities(graph)

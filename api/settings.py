@@ -38,6 +38,12 @@ class ApiSettings(Settings):
         description="where the head's figures are computed once per change: `process`, a child process (its "
         "computations never hold up a request); `thread`, a thread of the API process (one process fewer)",
     )
+    metrics_communities_apart_from: int = Field(
+        default=20_000,
+        ge=0,
+        description="the tie graph's size (ties) from which the metrics worker finds the communities in a "
+        "process of their own while it computes the other global figures (two cores used, not one)",
+    )
     metrics_global_interval: float = Field(
         default=30.0,
         ge=0,

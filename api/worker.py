@@ -19,6 +19,7 @@ the last change they reflect (:attr:`HeadFigures.global_key`).
 
 from __future__ import annotations
 
+import atexit
 import functools
 import gc
 import logging
@@ -293,12 +294,17 @@ class HeadEngine:
     def _communities_apart(self, ties: nx.Graph[str], compiled: CompiledTies) -> Callable[[], Communities]:
         """Start finding ``ties``'s communities in a process of their own; returns what waits for them. If
         that process cannot start or dies, they are found here instead (and the failure logged)."""
-        if self._communities_pool is None:
-            self._communities_pool = ProcessPoolExecutor(  # spawned: this process has threads
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1
-            )
         edges, weights = compiled.graph.get_edgelist(), compiled.graph.es["weight"]
-        future = self._communities_pool.submit(communities_of_edges, compiled.nodes, edges, weights)
+        try:
+            if self._communities_pool is None:
+                self._communities_pool = ProcessPoolExecutor(  # spawned: this process has threads
+                    max_workers=1, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1
+                )
+            future = self._communities_pool.submit(communities_of_edges, compiled.nodes, edges, weights)
+        except Exception as exc:  # no process to be had (a daemon may not start one, say): found here
+            log.warning("communities found in the engine's own process: no process for them (%s)", exc)
+            self._communities_pool = None
+            return lambda: communities(ties)
 
         def found() -> Communities:
             try:
@@ -360,8 +366,13 @@ class HeadRefresher:
     def __init__(self, service: LedgerService, interval: float) -> None:
         self._service = service
         self._interval = interval
+        settings = service.settings
         self.engine = HeadEngine(
-            service.store, service.thresholds, service.settings.metrics_global_interval, service.accept
+            service.store,
+            service.thresholds,
+            settings.metrics_global_interval,
+            service.accept,
+            settings.metrics_communities_apart_from,
         )
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -416,6 +427,7 @@ class ProcessRefresher:
         self._process: multiprocessing.process.BaseProcess | None = None
         self._receiver: threading.Thread | None = None
         self._stopped = False
+        self._stop_at_exit = False  # whether stop() is registered to run at exit
         # the write end of the child's wake pipe, non-blocking: a wake never blocks the event loop (a full
         # pipe means a wake is pending already), and nothing is shared that a killed child could hold
         self._waker: Connection | None = None
@@ -424,6 +436,12 @@ class ProcessRefresher:
     def pid(self) -> int | None:
         """The child's process id (None before :meth:`start`)."""
         return None if self._process is None else self._process.pid
+
+    @property
+    def daemonic(self) -> bool | None:
+        """Whether the child is a daemonic process, which may start none of its own (None before
+        :meth:`start`)."""
+        return None if self._process is None else self._process.daemon
 
     @property
     def running(self) -> bool:
@@ -452,11 +470,18 @@ class ProcessRefresher:
                 settings.metrics_global_interval,
                 theirs,
                 woken,
+                settings.metrics_communities_apart_from,
             ),
             name="coopledger-metrics-worker",
-            daemon=True,
+            # not a daemon: a daemonic process may not start processes, and the worker starts one to find
+            # communities (HeadEngine). It ends when this process closes its pipes, even killed; on a normal
+            # exit, stop() (registered below) ends it before multiprocessing waits for its children.
+            daemon=False,
         )
         self._process.start()
+        if not self._stop_at_exit:
+            atexit.register(self.stop)
+            self._stop_at_exit = True
         theirs.close()
         woken.close()
         self._connection, self._waker = mine, waker
@@ -549,6 +574,7 @@ def compute_head_figures(
     global_interval: float,
     connection: Connection,
     woken: Connection,
+    communities_apart_from: int = COMMUNITIES_APART_FROM,
 ) -> None:
     """The metrics worker's loop (in the child process), sending each :class:`HeadFigures` on
     ``connection``; it looks at the head when a byte arrives on ``woken`` or every ``interval`` seconds, and
@@ -571,7 +597,7 @@ def compute_head_figures(
             except CoopLedgerError as exc:  # the other processes read the next one
                 log.info("head figures not shared: %s", exc)
 
-    engine = HeadEngine(store, thresholds, global_interval, publish)
+    engine = HeadEngine(store, thresholds, global_interval, publish, communities_apart_from)
     seen = 0  # the newest shared computation sent, while another worker leads
     try:
         while True:

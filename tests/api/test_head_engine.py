@@ -4,7 +4,10 @@ published, found in the engine's own."""
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
 import os
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +16,7 @@ from api.worker import HeadEngine, HeadFigures
 from ledger.analytics.metrics.alerts import AlertThresholds
 from ledger.analytics.metrics.network import Communities
 from ledger.analytics.metrics.report import NetworkReport, structure_report
+from ledger.store import Store
 from tests.api.conftest import Served
 
 
@@ -51,3 +55,30 @@ def test_a_communities_process_that_dies_is_made_up_for(
     network, in_one_process = _published_global(served)
     assert network == in_one_process
     assert "communities found in the engine's own process" in caplog.text
+
+
+def _engine_in_a_process(store_url: str, log_path: str) -> None:
+    """An engine in a spawned process, as the metrics worker runs one, logging to ``log_path``."""
+    logging.basicConfig(filename=log_path, level=logging.WARNING)
+    with Store.open(store_url) as store:
+        engine = HeadEngine(store, AlertThresholds(), 0.0, lambda found: None, communities_apart_from=0)
+        engine.step()
+        engine.stop(timeout=120)
+
+
+@pytest.mark.parametrize("daemonic", [False, True])
+def test_an_engine_in_a_worker_process_starts_the_communities_process(
+    served: Served, tmp_path: Path, daemonic: bool
+) -> None:
+    """The metrics worker is not a daemonic process (ProcessRefresher): a daemonic one may start no process,
+    and its engine falls back to finding the communities itself (seen here, so the check can fail)."""
+    log = tmp_path / "worker.log"
+    context = multiprocessing.get_context("spawn")
+    worker = context.Process(
+        target=_engine_in_a_process, args=(served.settings.store_url, str(log)), daemon=daemonic
+    )
+    worker.start()
+    worker.join(120)
+    assert worker.exitcode == 0
+    fell_back = "communities found in the engine's own process" in log.read_text()
+    assert fell_back is daemonic

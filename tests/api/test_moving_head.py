@@ -82,6 +82,8 @@ def _live(tmp_path: Path, worker: Literal["process", "thread"]) -> Iterator[Live
             poll_interval=0.01,
             metrics_worker=worker,
             metrics_global_interval=0,
+            # the worker's process finds the communities in a second one, as at scale
+            metrics_communities_apart_from=0 if worker == "process" else 20_000,
         )
         with Store.open(settings.store_url) as store:
             Indexer(ChainReader(anvil.url), store, load_manifest(deployment.manifest_path)).sync()
@@ -296,6 +298,7 @@ def test_the_metrics_worker_computes_the_head_in_a_child_process(
     assert received, f"the figures came from the worker (in the API: {in_the_api})"
     assert max(received) == head
     assert in_the_api == [], "the API process computed nothing at the head"
+    assert refresher.daemonic is False, "a daemonic worker could not start the communities' process"
 
 
 def test_a_metrics_worker_that_died_is_replaced(live_with_worker: Live) -> None:

@@ -43,6 +43,7 @@ def effective_size(ties: nx.Graph[str]) -> dict[str, float | None]:
         node: {partner: data.get("weight", 1) for partner, data in partners.items()}
         for node, partners in adjacency.items()
     }
+    largest = {node: max(partners.values(), default=0) for node, partners in weights.items()}
     found: dict[str, float | None] = {}
     for member, partners in weights.items():
         if not partners:
@@ -54,7 +55,7 @@ def effective_size(ties: nx.Graph[str]) -> dict[str, float | None]:
             theirs = weights[partner]
             shared = mine & theirs.keys()
             if shared:
-                redundancy += sum(partners[other] * theirs[other] for other in shared) / max(theirs.values())
+                redundancy += sum(partners[other] * theirs[other] for other in shared) / largest[partner]
         found[member] = float(len(partners) - redundancy / sum(partners.values()))
     return found
 

@@ -44,6 +44,12 @@ class ApiSettings(Settings):
         description="the tie graph's size (ties) from which the metrics worker finds the communities in a "
         "process of their own while it computes the other global figures (two cores used, not one)",
     )
+    wallet_rpc_url: str | None = Field(
+        default=None,
+        description="the chain's RPC URL as members' wallets reach it, offered to a wallet that does not "
+        "know the chain yet (`wallet_addEthereumChain`); unset, the page asks the member to add the network "
+        "by hand. Never the indexer's own URL by default: that one may carry a provider's key",
+    )
     metrics_global_interval: float = Field(
         default=30.0,
         ge=0,

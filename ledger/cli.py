@@ -220,6 +220,20 @@ def serve(
             "(COOPLEDGER_METRICS_GLOBAL_INTERVAL)"
         ),
     ] = None,
+    metrics_communities_apart_from: Annotated[
+        int | None,
+        typer.Option(
+            help="ties from which the worker finds communities in a second process "
+            "(COOPLEDGER_METRICS_COMMUNITIES_APART_FROM)"
+        ),
+    ] = None,
+    wallet_rpc_url: Annotated[
+        str | None,
+        typer.Option(
+            help="the chain's RPC URL offered to members' browser wallets that lack the chain "
+            "(COOPLEDGER_WALLET_RPC_URL)"
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log every request")] = False,
 ) -> None:
     """Serve the API (and its OpenAPI documentation at /docs) over the store with uvicorn (Ctrl-C stops).
@@ -242,6 +256,8 @@ def serve(
             alert_free_rider_ratio=alert_free_rider_ratio,
             metrics_worker=metrics_worker,
             metrics_global_interval=metrics_global_interval,
+            metrics_communities_apart_from=metrics_communities_apart_from,
+            wallet_rpc_url=wallet_rpc_url,
         )
         _require_store(settings.store_url)
         with Store.open(

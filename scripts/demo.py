@@ -248,6 +248,7 @@ def main(argv: list[str] | None = None) -> None:
         "COOPLEDGER_STORE_URL": f"sqlite:///{STORE}",
         "COOPLEDGER_MANIFEST": str(manifest),
         "COOPLEDGER_API_PORT": str(at.api_port),
+        "COOPLEDGER_WALLET_RPC_URL": at.rpc_url,  # offered to a browser wallet that does not know the chain
     }
     run([str(BIN / "coopledger"), "index", "--once"], stack, "indexing", env)
     stack.start("indexer", [str(BIN / "coopledger"), "index"], env)

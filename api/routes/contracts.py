@@ -9,6 +9,7 @@ from api.errors import ApiError, ErrorBody
 from api.schemas.assets import Asset
 from api.schemas.contracts import ContractFacts, ContractInterface
 from ledger.protocol.eip712 import domain
+from ledger.protocol.tokens import ERC20_ABI
 from ledger.store import queries
 
 router = APIRouter(prefix="/contracts", tags=["contracts"])
@@ -30,6 +31,7 @@ def contract_facts(service: Service, connection: Connection_) -> ContractFacts:
     return ContractFacts(
         chain_id=manifest.chain_id,
         network=manifest.network,
+        rpc_url=service.settings.wallet_rpc_url,
         contracts={
             name: ContractInterface.model_validate(
                 {
@@ -45,5 +47,6 @@ def contract_facts(service: Service, connection: Connection_) -> ContractFacts:
             )
             for name, record in manifest.contracts.items()
         },
+        token_abi=ERC20_ABI,
         assets=[Asset.model_validate(row) for row in queries.every_asset(connection)],
     )

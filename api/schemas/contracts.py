@@ -55,7 +55,15 @@ class ContractFacts(BaseModel):
 
     chain_id: int
     network: str = Field(description="the name the deployment was made under")
+    rpc_url: str | None = Field(
+        description="the chain's RPC URL for a wallet that does not know the chain yet (the operator's "
+        "`wallet_rpc_url`), or null: the member adds the network by hand"
+    )
     contracts: dict[str, ContractInterface] = Field(description="by contract name (Consortium, ...)")
+    token_abi: list[dict[str, Any]] = Field(
+        description="the ERC-20 functions a client calls on a payment asset (allowance, approve, balanceOf, "
+        "decimals, symbol)"
+    )
     assets: list[Asset] = Field(
         description="the ERC-20s the members ever approved, with their symbol and decimals (as /v1/assets); "
         "the native coin is always accepted and not listed"

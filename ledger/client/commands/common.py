@@ -28,6 +28,7 @@ from ledger.client.wallet import Wallet
 from ledger.exceptions import CoopLedgerError
 from ledger.protocol.addresses import parse_address
 from ledger.protocol.manifest import load_manifest
+from ledger.protocol.tokens import ERC20_ABI
 from ledger.settings import load_settings
 
 __all__ = [
@@ -337,7 +338,7 @@ def decimals_of(chain: Chain, asset: str) -> int:
     """The decimals of ``asset`` (18 for the native coin, address 0)."""
     if int(asset, 16) == 0:
         return 18
-    token = chain.w3.eth.contract(address=Web3.to_checksum_address(asset), abi=_DECIMALS_ABI)
+    token = chain.w3.eth.contract(address=Web3.to_checksum_address(asset), abi=ERC20_ABI)
     try:
         return int(token.functions.decimals().call())
     except (ContractLogicError, Web3Exception, ValueError) as exc:  # not an ERC-20 we can read
@@ -349,7 +350,7 @@ def approve_if_needed(chain: Chain, yes: bool, out: Output, asset: str, spender:
     if int(asset, 16) == 0:
         return
     assert chain.wallet is not None
-    token = chain.w3.eth.contract(address=Web3.to_checksum_address(asset), abi=_ERC20_ABI)
+    token = chain.w3.eth.contract(address=Web3.to_checksum_address(asset), abi=ERC20_ABI)
     if int(token.functions.allowance(chain.wallet.address, spender).call()) >= units:
         return
     confirm(chain, f"Approve {spender} to take {units} units of {asset}", yes, out.as_json)
@@ -371,31 +372,3 @@ def id_command(
     ]
     command.__annotations__["session"] = Session
     member_command(app, name, help_text=help_text)(command)
-
-
-_DECIMALS_ABI = [
-    {
-        "name": "decimals",
-        "type": "function",
-        "stateMutability": "view",
-        "inputs": [],
-        "outputs": [{"name": "", "type": "uint8"}],
-    },
-]
-_ERC20_ABI = [
-    *_DECIMALS_ABI,
-    {
-        "name": "allowance",
-        "type": "function",
-        "stateMutability": "view",
-        "inputs": [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"}],
-        "outputs": [{"name": "", "type": "uint256"}],
-    },
-    {
-        "name": "approve",
-        "type": "function",
-        "stateMutability": "nonpayable",
-        "inputs": [{"name": "spender", "type": "address"}, {"name": "amount", "type": "uint256"}],
-        "outputs": [{"name": "", "type": "bool"}],
-    },
-]

@@ -21,7 +21,9 @@ from api.deps import (
 )
 from api.errors import ApiError
 from api.schemas.common import Page
+from api.schemas.desk import DisputeToVote, MemberDesk, ProposalToVote, VersionToSign
 from api.schemas.members import Member, MemberAgreement, MemberDetail
+from api.schemas.referrals import Program, Referral
 from ledger.store import queries
 
 router = APIRouter(prefix="/members", tags=["members"])
@@ -65,3 +67,60 @@ def get_member(
         for item in queries.member_agreements(connection, checked)
     ]
     return MemberDetail(**row, agreements=agreements)
+
+
+@router.get("/{address}/desk", operation_id="get_member_desk")
+def get_member_desk(
+    service: Service,
+    connection: Connection_,
+    address: Annotated[str, address_path("the address whose desk to show (a member's, or anybody's)")],
+) -> MemberDesk:
+    """What awaits ``address`` at the indexed head: proposals it may approve, agreement versions it has not
+    signed, disputes it has not voted on, what it may withdraw per agreement, rewards it may claim,
+    conversions to confirm in its programs, and the programs it sponsors. Lists are not paged: each holds
+    one member's own rows, at most 10 000."""
+    checked = checksum_address(address)
+    head = service.head()
+    if head is None:
+        raise ApiError(503, "Nothing is indexed yet: run `coopledger index` first, then ask again.", None)
+    header = service.store.block_at_or_below(head.block_number)
+    now = header.timestamp if header is not None else 0
+    kinds = service.labels("Consortium", "ProposalKind")
+    member = queries.member_detail(connection, checked)
+    proposals = queries.proposals_to_vote(connection, checked, now) if member is not None else []
+    every = 10_000  # one member's rows: complete
+    return MemberDesk(
+        address=checked,
+        block=head.block_number,
+        member=None if member is None else Member.model_validate(member),
+        agreements=[
+            MemberAgreement(**{**row, "credited": str(row["credited"]), "withdrawn": str(row["withdrawn"])})
+            for row in queries.member_agreements(connection, checked)
+        ],
+        proposals_to_vote=[
+            ProposalToVote(
+                **{**row, "kind": kinds[row["kind"]] if row["kind"] < len(kinds) else str(row["kind"])}
+            )
+            for row in proposals
+        ],
+        versions_to_sign=[
+            VersionToSign.model_validate(row) for row in queries.versions_to_sign(connection, checked)
+        ],
+        disputes_to_vote=[
+            DisputeToVote.model_validate(row) for row in queries.disputes_to_vote(connection, checked)
+        ],
+        rewards_to_claim=[
+            Referral.model_validate(row)
+            for row in queries.referral_page(
+                connection, referrer=checked, status="confirmed", limit=every
+            ).rows
+        ],
+        conversions_to_confirm=[
+            Referral.model_validate(row)
+            for row in queries.referral_page(connection, sponsor=checked, status="recorded", limit=every).rows
+        ],
+        programs=[
+            Program.model_validate(row)
+            for row in queries.program_page(connection, sponsor=checked, limit=every).rows
+        ],
+    )

@@ -33,6 +33,7 @@ __all__ = [
     "agreement_page",
     "asset_page",
     "blocks_with_events",
+    "disputes_to_vote",
     "event_count",
     "event_rows",
     "events_between",
@@ -44,8 +45,10 @@ __all__ = [
     "member_page",
     "program_detail",
     "program_page",
+    "proposals_to_vote",
     "referral_detail",
     "referral_page",
+    "versions_to_sign",
 ]
 
 Row = dict[str, Any]
@@ -410,3 +413,144 @@ def blocks_with_events(connection: Connection, up_to_block: int) -> list[int]:
     """The blocks at or below ``up_to_block`` that hold at least one stored event, ascending."""
     query = select(events.c.block_number).distinct().where(events.c.block_number <= up_to_block)
     return sorted(connection.execute(query).scalars())
+
+
+# ------------------------------------------------------------------------------- what awaits a member
+
+
+def _event_args(
+    connection: Connection, contract: str, names: Sequence[str], party: str | None = None
+) -> list[Row]:
+    """The arguments of every stored ``contract`` event named in ``names``, in chain order, each with its
+    ``event`` name and ``position`` (block number, log index); with ``party``, only events naming that
+    address. One walk of the (contract, event, block) index per name."""
+    conditions = [events.c.contract == contract, events.c.event.in_(names)]
+    if party is not None:
+        conditions.append(events.c.parties.contains(f"|{party.lower()}|", autoescape=True))
+    query = (
+        select(events.c.event, events.c.block_number, events.c.log_index, events.c.args)
+        .where(*conditions)
+        .order_by(events.c.block_number, events.c.log_index)
+    )
+    return [
+        {**row.args, "event": row.event, "position": (row.block_number, row.log_index)}
+        for row in connection.execute(query)
+    ]
+
+
+#: The events that change a proposal's subject (a member's standing, an asset's approval): a proposal made
+#: before one of them is stale (``Consortium.approve`` refuses it), except an admission's.
+_SUBJECT_CHANGES = ("MemberSuspended", "MemberReinstated", "MemberExited", "AssetApproved", "AssetRevoked")
+
+
+def proposals_to_vote(connection: Connection, voter: str, now: int) -> list[Row]:
+    """The consortium's proposals ``voter`` (checksummed) may approve at time ``now``, as
+    ``Consortium.approve`` decides: ``voter`` is an active member that was active when the proposal was made
+    (its electorate), the proposal is not executed, its votes are open (``now`` at or before its deadline),
+    its subject has not changed since (an admission's excepted), and ``voter`` has not approved it. By id;
+    each with its ``kind`` (the enum's index), proposer, subject, deadline, ``quorum_votes``, ``approvals`` so
+    far and the block it was made in. O(the consortium's governance events)."""
+    names = ("ProposalCreated", "ProposalApproved", "ProposalExecuted", "MemberAdmitted", *_SUBJECT_CHANGES)
+    proposals: dict[int, Row] = {}
+    made = 0  # proposals made so far, in chain order
+    active_since: int | None = None  # proposals made when ``voter`` last became active; None: not active
+    changed: dict[str, tuple[int, int]] = {}  # subject -> the position of its last change
+    for args in _event_args(connection, "Consortium", names):
+        event = args["event"]
+        if event == "ProposalCreated":
+            made += 1
+            proposals[int(args["proposalId"])] = {
+                "id": int(args["proposalId"]),
+                "kind": int(args["kind"]),
+                "proposer": args["proposer"],
+                "subject": args["subject"],
+                "deadline": int(args["deadline"]),
+                "quorum_votes": int(args["quorumVotes"]),
+                "approvals": 0,
+                "created_block": args["position"][0],
+                "position": args["position"],
+                "voters": set(),
+                "executed": False,
+            }
+        elif event in ("ProposalApproved", "ProposalExecuted"):
+            proposal = proposals.get(int(args["proposalId"]))
+            if proposal is not None and event == "ProposalApproved":
+                proposal["approvals"] = int(args["approvals"])
+                proposal["voters"].add(args["voter"])
+            elif proposal is not None:
+                proposal["executed"] = True
+        else:
+            subject = args.get("account") or args["asset"]
+            changed[subject] = args["position"]
+            if subject == voter and event in ("MemberAdmitted", "MemberReinstated"):
+                active_since = made
+            elif subject == voter:
+                active_since = None  # suspended or exited
+    if active_since is None:
+        return []
+    shown = ("id", "kind", "proposer", "subject", "deadline", "quorum_votes", "approvals", "created_block")
+    return [
+        {key: proposal[key] for key in shown}
+        for number, proposal in sorted(proposals.items())
+        if not proposal["executed"]
+        and now <= proposal["deadline"]
+        and active_since <= number
+        and voter not in proposal["voters"]
+        and (proposal["kind"] == 0 or changed.get(proposal["subject"], (-1, -1)) < proposal["position"])
+    ]
+
+
+def versions_to_sign(connection: Connection, party: str) -> list[Row]:
+    """The pending versions of agreements ``party`` (checksummed) is party to that it has not signed, by
+    agreement and version, each with the agreement's asset and its number of parties."""
+    counted = agreement_parties.alias("counted")
+    party_count = (
+        select(func.count())
+        .where(counted.c.agreement_id == agreement_versions.c.agreement_id)
+        .correlate(agreement_versions)
+        .scalar_subquery()
+    )
+    query = (
+        select(agreement_versions, agreements.c.asset, agreements.c.kind, party_count.label("parties"))
+        .join(agreements, agreements.c.id == agreement_versions.c.agreement_id)
+        .join(agreement_parties, agreement_parties.c.agreement_id == agreement_versions.c.agreement_id)
+        .where(agreement_parties.c.party == party, agreement_versions.c.status == "pending")
+        .order_by(agreement_versions.c.agreement_id, agreement_versions.c.version)
+    )
+    pending = [dict(row._mapping) for row in connection.execute(query)]
+    if not pending:
+        return []
+    signed = {
+        (int(args["id"]), int(args["version"]))
+        for args in _event_args(connection, "Agreements", ("AgreementSigned",), party)
+        if args["party"] == party
+    }
+    return [row for row in pending if (row["agreement_id"], row["version"]) not in signed]
+
+
+def disputes_to_vote(connection: Connection, party: str) -> list[Row]:
+    """The disputed agreements ``party`` (checksummed) is party to on whose dispute it has not voted yet, by
+    id: each with who raised the dispute, the block it was raised in, and its votes so far."""
+    query = (
+        select(agreements.c.id, agreements.c.asset, agreements.c.held)
+        .join(agreement_parties, agreement_parties.c.agreement_id == agreements.c.id)
+        .where(agreement_parties.c.party == party, agreements.c.status == "disputed")
+        .order_by(agreements.c.id)
+    )
+    disputed = {row.id: dict(row._mapping) for row in connection.execute(query)}
+    if not disputed:
+        return []
+    voted: set[int] = set()
+    for args in _event_args(connection, "Agreements", ("DisputeRaised", "DisputeResolutionVoted")):
+        agreement_id = int(args["id"])
+        if agreement_id not in disputed:
+            continue
+        dispute = disputed[agreement_id]
+        if args["event"] == "DisputeRaised":  # a new dispute: the votes start again
+            dispute.update(raised_by=args["party"], raised_block=args["position"][0], votes=0)
+            voted.discard(agreement_id)
+        else:
+            dispute["votes"] += 1
+            if args["party"] == party:
+                voted.add(agreement_id)
+    return [dispute for agreement_id, dispute in disputed.items() if agreement_id not in voted]

@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ledger.client.wallet import dev_account
 from ledger.settings import DEFAULT_STORE_URL
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -37,6 +38,7 @@ HOST = "127.0.0.1"
 STORE = PROJECT / DEFAULT_STORE_URL.removeprefix("sqlite:///")
 BIN = Path(sys.executable).parent
 SHOWN_MEMBERS = 5
+ACCOUNTS = 80  # anvil's test accounts: scripts/seed_demo.py needs 80 (61 members and the customers')
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ class Endpoints:
             "--port",
             str(self.chain_port),
             "--accounts",
-            "80",
+            str(ACCOUNTS),
             "--base-fee",
             "0",
             "--gas-limit",
@@ -255,7 +257,14 @@ def main(argv: list[str] | None = None) -> None:
     stack.start("api", [str(BIN / "coopledger"), "serve"], env)
     stack.wait_until("api", lambda: _answers(f"{at.api_url}/health"), "the API")
     stack.wait_until("api", lambda: _figures_complete(at.api_url), "the head's figures", seconds=300)
-    shown = "\n".join(f"    {name:<28} {address}" for name, address in _first_members(at.api_url))
+    members = _first_members(at.api_url)
+    shown = "\n".join(f"    {name:<28} {address}" for name, address in members)
+    first_name, first_address = members[0]
+    first_key = next(
+        "0x" + bytes(account.key).hex()
+        for account in (dev_account(index) for index in range(ACCOUNTS))
+        if account.address == first_address
+    )
     print(
         "\ncoopledger demo is up (Ctrl-C stops everything):\n"
         f"  dashboard  {at.api_url}/\n"
@@ -265,6 +274,11 @@ def main(argv: list[str] | None = None) -> None:
         f"  store      {STORE.relative_to(PROJECT)}, followed by `coopledger index`\n"
         f"  accounts   anvil's test accounts (mnemonic 'test test ... junk'); the first members:\n{shown}\n"
         "    account 79 pays as the consortium's outside customers\n"
+        f"  wallet     to act as a member from the dashboard, add this network to your browser wallet:\n"
+        f"             RPC URL {at.rpc_url}, chain id {chain_id}, currency ETH (the page offers to add it),\n"
+        f"             then import {first_name}'s test account with its private key\n"
+        f"             {first_key}\n"
+        "             (anvil's published test key: for this demo chain only, never for real money)\n"
         f"  logs       {RUN_DIR.relative_to(PROJECT)}/\n"
     )
     try:

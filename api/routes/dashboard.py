@@ -24,6 +24,7 @@ STATIC = Path(__file__).resolve().parents[1] / "static"
 VENDOR = {
     "cytoscape.min.js": "cytoscape/dist/cytoscape.min.js",
     "chart.umd.min.js": "chart.js/dist/chart.umd.min.js",
+    "ethers.min.js": "ethers/dist/ethers.min.js",  # an ES module: the member desk imports it
 }
 
 

@@ -13,7 +13,7 @@ const NATIVE_DECIMALS = 18n; // an EVM chain counts its native coin in wei: 18 d
 
 // assets: what each payment asset's contract says of itself (/v1/contracts), by lower-case address
 const state = { head: null, block: null, cy: null, chart: null, selected: null, cursor: null, loading: 0, assets: {} };
-window.coopledger = state; // for the browser tests and the curious
+window.coopledger = state; // for the member desk (desk.js), the browser tests and the curious
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -425,13 +425,24 @@ async function start() {
       return;
     }
     const facts = await api("/v1/contracts");
+    state.facts = facts; // the member desk (desk.js) acts from these
     state.assets = Object.fromEntries(facts.assets.map((asset) => [asset.address.toLowerCase(), asset]));
     $("#filter-contract").append(...Object.keys(facts.contracts).sort().map((name) => element("option", { textContent: name })));
     await Promise.all([show(head), loadEvents()]);
     document.body.dataset.ready = "true";
+    document.dispatchEvent(new Event("coopledger:ready"));
   } catch (error) {
     showError(error);
   }
 }
+
+state.api = api;
+state.tokens = tokens;
+state.assetOf = assetOf;
+/** Show the page at the indexed head again (the member desk calls it once the indexer has its change). */
+state.refresh = async () => {
+  const head = await loadHead();
+  await Promise.all([show(head), loadEvents()]);
+};
 
 document.addEventListener("DOMContentLoaded", start);

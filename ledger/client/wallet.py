@@ -14,7 +14,7 @@ from eth_account.signers.local import LocalAccount
 from ledger.exceptions import CoopLedgerError
 from ledger.protocol.eip712 import sign_typed_data
 
-__all__ = ["DEV_CHAIN_IDS", "DEV_MNEMONIC", "Wallet", "WalletError"]
+__all__ = ["DEV_CHAIN_IDS", "DEV_MNEMONIC", "Wallet", "WalletError", "dev_account"]
 
 #: Chains whose test accounts may sign: anvil and ganache / Hardhat defaults.
 DEV_CHAIN_IDS = frozenset({31337, 1337})
@@ -82,7 +82,7 @@ class Wallet:
             )
         if not 0 <= index < 1_000:
             raise WalletError(f"--dev-account must be between 0 and 999, not {index}.")
-        return cls(_dev_account(index), f"development account {index}")
+        return cls(dev_account(index), f"development account {index}")
 
     def sign_transaction(self, transaction: dict[str, Any]) -> bytes:
         """The signed raw transaction."""
@@ -95,8 +95,9 @@ class Wallet:
 
 
 @cache
-def _dev_account(index: int) -> LocalAccount:
-    """Test account ``index`` derived from :data:`DEV_MNEMONIC` (derivation is slow: once per index)."""
+def dev_account(index: int) -> LocalAccount:
+    """Test account ``index`` derived from :data:`DEV_MNEMONIC` (derivation is slow: once per index). Its key
+    is public knowledge: for development chains only."""
     Account.enable_unaudited_hdwallet_features()
     account: LocalAccount = Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
     return account

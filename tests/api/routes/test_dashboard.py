@@ -14,11 +14,23 @@ def test_the_page_loads_only_local_scripts(client: TestClient) -> None:
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     sources = re.findall(r'<script src="([^"]+)"', page.text)
-    assert sources == ["/vendor/cytoscape.min.js", "/vendor/chart.umd.min.js", "/static/app.js"]
+    assert sources == [
+        "/vendor/cytoscape.min.js",
+        "/vendor/chart.umd.min.js",
+        "/static/app.js",
+        "/static/desk.js",
+    ]
     for source in sources:
         script = client.get(source)
         assert script.status_code == 200, source
         assert len(script.content) > 1_000, source
+    # the member desk is an ES module; what it imports is served from the project too (ethers, from npm)
+    desk = client.get("/static/desk.js").text
+    imported = re.findall(r'^import .* from "([^"]+)";', desk, flags=re.MULTILINE)
+    assert imported == ["/vendor/ethers.min.js"]
+    ethers = client.get(imported[0])
+    assert ethers.status_code == 200
+    assert 'const version="6.' in ethers.text[:400], "ethers 6's ES module"
     assert client.get("/static/style.css").status_code == 200
 
 

@@ -86,8 +86,8 @@ function problemWords(error) {
       const text = contract.errors[revert.name];
       if (!text) continue;
       const fragment = new ethers.Interface(contract.abi).getError(revert.name);
-      const values = Object.fromEntries(fragment.inputs.map((input, index) => [input.name, revert.args[index]]));
-      const said = text.replace(/`([A-Za-z0-9_]+)`/g, (whole, key) => (key in values ? valueWords(values[key]) : whole));
+      const values = Object.fromEntries(fragment.inputs.map((input, index) => [input.name, valueWords(input, revert.args[index])]));
+      const said = text.replace(/`([A-Za-z0-9_]+)`/g, (whole, key) => (key in values ? values[key] : whole));
       return `${said} (${name}: ${revert.name})`;
     }
     return `The contract refused: ${revert.name}.`;
@@ -96,12 +96,16 @@ function problemWords(error) {
   return String((error && (error.shortMessage || error.message)) || error);
 }
 
-function valueWords(value) {
-  if (typeof value === "string" && ethers.isAddress(value)) return memberLabel(ethers.getAddress(value));
-  if (typeof value === "bigint" && value > 10n ** 12n && value < 10n ** 11n * 10n ** 9n) {
-    return new Date(Number(value) * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC";
-  }
+/** A custom error's value in words: an address as the member's name, a time (a parameter named so) as a
+ * date, anything else as it is. */
+function valueWords(input, value) {
+  if (input.type === "address") return memberLabel(ethers.getAddress(value));
+  if (/(Time|time|At|deadline|expiry)$/.test(input.name)) return dateWords(value);
   return String(value);
+}
+
+function dateWords(seconds) {
+  return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
 // ----------------------------------------------------------------------------------------- progress
@@ -264,7 +268,7 @@ async function loadDesk() {
   fill("#desk-proposals", view.proposals_to_vote, (proposal) => [
     `Proposal ${proposal.id}: ${proposal.kind.replaceAll("_", " ")} of ${memberLabel(proposal.subject)}, by `
       + `${memberLabel(proposal.proposer)} — ${proposal.approvals} of ${proposal.quorum_votes} approvals, open until `
-      + `${valueWords(BigInt(proposal.deadline))}. `,
+      + `${dateWords(proposal.deadline)}. `,
     button("Approve", () => send(`Approve proposal ${proposal.id}`, "Consortium", "approve", [proposal.id])),
   ]);
   fill("#desk-versions", view.versions_to_sign, (version) => [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -49,7 +50,21 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         with Store.open(settings.store_url) as store:
             Indexer(ChainReader(anvil.url), store, load_manifest(deployment.manifest_path)).sync()
         with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+            _wait_for_the_heads_global_figures(client)
             yield Served(anvil, deployment, ids, settings, client)
+
+
+def _wait_for_the_heads_global_figures(client: TestClient) -> None:
+    """The metrics worker publishes the head's counted figures first and its global ones (PageRank,
+    communities, alerts...) a moment later; the tests read both at the head, so they start once both are in
+    (on a busy machine the moment is long enough for a first request to come between)."""
+    deadline = time.monotonic() + 120
+    while True:
+        network = client.get("/v1/metrics/network").json()
+        if network["global_last_change_block"] == network["last_change_block"]:
+            return
+        assert time.monotonic() < deadline, "the metrics worker never published the head's global figures"
+        time.sleep(0.05)
 
 
 @pytest.fixture

@@ -44,6 +44,7 @@ from api.service import Height, LedgerService
 from ledger.analytics.metrics.activity import PeriodName
 from ledger.analytics.metrics.referrals import ReferralStats
 from ledger.analytics.metrics.report import NetworkReport
+from ledger.store import queries
 
 metrics = APIRouter(prefix="/metrics", tags=["metrics"])
 alerts = APIRouter(prefix="/alerts", tags=["metrics"])
@@ -200,12 +201,15 @@ async def value_sharing_metrics(service: Service, height: AsOfBlock, top: Top = 
 def _referrals(service: LedgerService, height: Height, top: int) -> ReferralMetrics:
     summary = service.referrals(height)
     best = sorted(summary.per_referrer.items(), key=lambda item: (-item[1].conversions, item[0]))[:top]
+    with service.store.reading() as connection:  # every program of the height, one without referrals too
+        created = queries.programs_created_by(connection, height.block)
+    per_program = {program: summary.per_program.get(program, ReferralStats()) for program in created}
     return ReferralMetrics(
         **height.stamp(),
         total=ReferralFigures.model_validate(summary.total),
         programs=[
             ProgramFigures(program_id=program, **ReferralFigures.model_validate(stats).model_dump())
-            for program, stats in sorted(summary.per_program.items())
+            for program, stats in sorted({**summary.per_program, **per_program}.items())
         ],
         top_referrers=[
             ReferrerFigures(address=referrer, **ReferralFigures.model_validate(stats).model_dump())

@@ -45,6 +45,7 @@ __all__ = [
     "member_page",
     "program_detail",
     "program_page",
+    "programs_created_by",
     "proposals_to_vote",
     "referral_detail",
     "referral_page",
@@ -263,6 +264,12 @@ def program_page(
         (programs.c.asset, asset),
     )
     return _page(connection, select(programs), [programs.c.id], conditions, after, limit)
+
+
+def programs_created_by(connection: Connection, block: int) -> list[int]:
+    """The ids of the referral programs created at or before ``block``, ascending."""
+    query = select(programs.c.id).where(programs.c.created_block <= block).order_by(programs.c.id)
+    return list(connection.execute(query).scalars())
 
 
 def program_detail(connection: Connection, program_id: int) -> Row | None:

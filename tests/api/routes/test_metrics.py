@@ -98,6 +98,22 @@ def test_value_sharing_referrals_and_alerts(served: Served, ledger: LedgerGraph,
     assert alerts["thresholds"] == {"max_hhi": 0.25, "free_rider_ratio": 3.0}
 
 
+def test_a_program_without_referrals_is_listed_with_zeros(served: Served, client: TestClient) -> None:
+    """Issue 21's fix on the way: every program that exists at the height is listed, one that has no
+    referral yet with zeros; one created later is not."""
+    program = client.get(f"/v1/programs/{served.ids['program']}").json()
+    created = program["created_block"]
+    early = client.get(f"/v1/metrics/referrals?as_of_block={created}").json()
+    assert [row["program_id"] for row in early["programs"]] == [program["id"]]
+    listed = early["programs"][0]
+    assert (listed["referrals"], listed["conversions"], listed["conversion_rate"]) == (0, 0, None)
+    assert listed["rewards_paid"] == {}
+    before = client.get(f"/v1/metrics/referrals?as_of_block={created - 1}").json()
+    assert before["programs"] == [], "not created yet"
+    now = client.get("/v1/metrics/referrals").json()
+    assert [row["referrals"] for row in now["programs"]] == [3]
+
+
 def test_activity_per_period(client: TestClient) -> None:
     body = client.get("/v1/metrics/activity?period=day").json()
     assert body["period"] == "day"

@@ -183,7 +183,8 @@ class LedgerGraph(EventFold):
         return built
 
     def sync(self, source: EventSource) -> int:
-        """Apply the events stored since the last sync; returns how many were applied.
+        """Apply the events stored since the last sync; returns how many were applied (only the events this
+        fold has handlers for are read: :meth:`events_read`).
 
         If the store no longer holds the block this graph was synced to (the indexer rolled a reorg back),
         the graph is rebuilt from the store's events.

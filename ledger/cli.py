@@ -166,8 +166,9 @@ def index(
 
 
 def _error(problem: object) -> None:
-    """Print ``problem`` as an error on stderr, its text as it is (a ``[coopledger]`` in it is not markup)."""
-    errors.print(f"[bold red]error:[/] {escape(str(problem))}")
+    """Print ``problem`` as an error on stderr, its text as it is (a ``[coopledger]`` in it is not markup),
+    not wrapped at the console's width (a path or a URL in it stays whole, to copy)."""
+    errors.print(f"[bold red]error:[/] {escape(str(problem))}", soft_wrap=True)
 
 
 def _stop_on_signals() -> None:

@@ -208,7 +208,8 @@ def _fail(as_json: bool, message: str, code: int, extra: dict[str, Any]) -> None
     if as_json:
         print(json.dumps({"ok": False, "message": message, **extra}, default=str))
     else:
-        errors.print(f"[bold red]error:[/] {escape(message)}")
+        # not wrapped at the console's width: a path or an address in the message stays whole, to copy
+        errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code=code)
 
 

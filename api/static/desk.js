@@ -695,10 +695,11 @@ function createProgramForm() {
   form("Create a referral program", "You fund the rewards; members who bring you customers record referrals, and you "
     + "confirm their conversions (or sign vouchers). For a token, your wallet first allows the contract to take the budget.", [
     { name: "asset", label: "rewards paid in", options: assetOptions(), value: ledger.facts.assets[0] ? ledger.facts.assets[0].address : NATIVE },
-    { name: "fixed", label: "fixed reward per conversion, in whole tokens", value: "0" },
+    { name: "fixed", label: "fixed reward per conversion, in whole tokens", value: "5" },
     { name: "percent", label: "plus a share of the conversion's value, in per cent", value: "0" },
-    { name: "cap", label: "at most per conversion, in whole tokens (0: no cap)", value: "0" },
-    { name: "perReferrer", label: "at most per referrer, in whole tokens (0: no cap)", value: "0" },
+    { name: "cap", label: "at most per conversion, in whole tokens", value: "50",
+      help: "the reward of one conversion never exceeds it; the fixed reward must fit under it" },
+    { name: "perReferrer", label: "at most per referrer, in whole tokens (0: no limit)", value: "0" },
     { name: "expiry", label: "ends (UTC)", type: "datetime-local", value: inDays(180) },
     { name: "budget", label: "budget now, in whole tokens", value: "0" },
   ], async (values) => {

@@ -401,3 +401,80 @@ def test_axe_finds_no_serious_violation_with_a_wallet_connected(
         if violation["impact"] in ("serious", "critical")
     ]
     assert serious == []
+
+
+def test_a_member_votes_disputes_amends_and_runs_a_program(
+    people: Callable[..., Member], chain: Web3, facts: dict[str, Any]
+) -> None:
+    """The rest of the member's actions, each from its desk: an admission proposed and approved, a dispute
+    raised and resolved by the other party's vote, an amendment proposed, and a program created (its budget
+    approved first), funded, its vouchers revoked, closed and its budget reclaimed."""
+    [index] = _active_dev_members(1)
+    member = people(index)
+    mine = get_json(f"/v1/members/{member.address}/desk")["agreements"]
+    agreement = next(row["id"] for row in mine if row["status"] == "active")
+    parties = get_json(f"/v1/agreements/{agreement}")["parties"]
+    partner_address = next(row["party"] for row in parties if row["party"] != member.address)
+    partner = people(next(i for i in range(60) if dev_account(i).address == partner_address))
+
+    member.button("Propose an admission")
+    for field, value in (("account", dev_account(76).address), ("name", "Quayside Florist")):
+        member.page.fill(f"#field-{field}", value)
+    member.page.fill("#field-sector", "florist")
+    member.page.fill("#field-region", "harbour")
+    assert "the ledger shows it" in member.send()
+    proposal = max(row["id"] for row in get_json(f"/v1/members/{partner.address}/desk")["proposals_to_vote"])
+    partner.refresh()
+    partner.button("Approve", f"#desk-proposals li:has-text('Proposal {proposal}:')")
+    assert "the ledger shows it" in partner.finished()
+    assert _contract(chain, facts, "Consortium").functions.hasApproved(proposal, partner.address).call()
+
+    member.button("Raise a dispute", f"[data-agreement='{agreement}']")
+    member.page.fill("#field-statement", "The stall was not shared on Saturday.")
+    assert "the ledger shows it" in member.send()
+    assert get_json(f"/v1/agreements/{agreement}")["status"] == "disputed"
+    partner.refresh()
+    partner.button("Vote to resolve", f"#desk-disputes li:has-text('Agreement {agreement}:')")
+    assert "the ledger shows it" in partner.finished()
+    assert get_json(f"/v1/agreements/{agreement}")["status"] == "active", "the other party's vote resolves it"
+
+    member.button("Amend", f"[data-agreement='{agreement}']")
+    shares = [100 // len(parties)] * (len(parties) - 1)
+    member.page.fill("#field-shares", " ".join(str(share) for share in [*shares, 100 - sum(shares)]))
+    member.page.set_input_files(
+        "#field-terms", files=[FilePayload(name="v2.txt", mimeType="text/plain", buffer=b"v2")]
+    )
+    assert "the ledger shows it" in member.send()
+    pending = get_json(f"/v1/agreements/{agreement}")["pending_version"]
+    partner.refresh()
+    assert (
+        partner.page.locator(
+            "#desk-versions li", has_text=f"Agreement {agreement}, version {pending}"
+        ).count()
+        == 1
+    )
+    shot(partner.page, "wallet-amendment-to-sign")
+
+    before = get_json(f"/v1/members/{member.address}/desk")["programs"]
+    member.button("Create a referral program")
+    member.page.fill("#field-budget", "100")
+    assert "the ledger shows it" in member.send()
+    program = next(
+        row for row in get_json(f"/v1/members/{member.address}/desk")["programs"] if row not in before
+    )
+    unit = 10 ** int(facts["assets"][0]["decimals"])
+    assert int(program["funded"]) == 100 * unit
+    row = f"#desk-programs li:has-text('Program {program['id']} ')"
+    member.button("Fund", row)
+    member.page.fill("#field-amount", "50")
+    assert "the ledger shows it" in member.send()
+    for action in ("Revoke its vouchers", "Close", "Reclaim the budget left"):
+        member.button(action, row)
+        assert "the ledger shows it" in member.finished()
+    closed = get_json(f"/v1/programs/{program['id']}")
+    assert (closed["status"], closed["funded"], closed["reclaimed"]) == (
+        "closed",
+        str(150 * unit),
+        str(150 * unit),
+    )
+    shot(member.page, "wallet-program-closed")

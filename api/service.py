@@ -50,6 +50,7 @@ from ledger.analytics.exports import GraphFormat, GraphView, graph_view, seriali
 from ledger.analytics.graph import LedgerGraph
 from ledger.analytics.metrics.activity import Period, PeriodName, activity
 from ledger.analytics.metrics.alerts import Alert, AlertThresholds
+from ledger.analytics.metrics.loyalty import Loyalty, loyalty
 from ledger.analytics.metrics.referrals import ReferralSummary
 from ledger.analytics.metrics.report import (
     MemberStanding,
@@ -428,6 +429,17 @@ class LedgerService:
             height,
             ("alerts",),
             lambda: self._on_ties(height, lambda now: alerts_report(now, network, values, self.thresholds)),
+        )
+
+    def loyalty(self, height: Height, period: PeriodName) -> Loyalty:
+        """:func:`~ledger.analytics.metrics.loyalty.loyalty` per ``period`` at ``height`` (on the fact graph,
+        computed once per change key and period)."""
+        header = self.store.block_at_or_below(height.block)
+        now = header.timestamp if header is not None else 0
+        return self.cached(
+            height,
+            ("loyalty", period),
+            lambda: self._on_graph(height, lambda snap: loyalty(snap.graph, snap.block, now, period)),
         )
 
     def activity(self, height: Height, period: PeriodName) -> list[Period]:

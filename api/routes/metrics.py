@@ -27,6 +27,8 @@ from api.schemas.metrics import (
     FreeRiderInfo,
     GapInfo,
     LocalBridge,
+    LoyaltyFigures,
+    LoyaltyPeriodFigures,
     MemberFlow,
     MemberMetrics,
     NetworkMetrics,
@@ -223,6 +225,31 @@ async def referral_metrics(service: Service, height: AsOfBlock, top: Top = 10) -
     """Referrals recorded, conversions, conversion rate, rewards paid and cost per conversion: in total, per
     program, and for the top referrers."""
     return await _answer(service, height, ("referrals", top), lambda: _referrals(service, height, top))
+
+
+@metrics.get("/loyalty", operation_id="loyalty_metrics", response_model=LoyaltyFigures)
+async def loyalty_metrics(
+    service: Service,
+    height: AsOfBlock,
+    period: Annotated[PeriodName, Query(description="the length of a period")] = "month",
+) -> Response:
+    """Loyalty per period up to the height: churn (members who left over members at the period's start),
+    partner retention (ties active in the previous period active again), repeat referrals (to a sponsor the
+    referrer had referred to before); and the average tenure of the members and of those who left."""
+
+    def build() -> LoyaltyFigures:
+        found = service.loyalty(height, period)
+        return LoyaltyFigures(
+            **height.stamp(),
+            period=period,
+            members=found.members,
+            average_tenure_days=found.average_tenure_days,
+            left=found.left,
+            average_tenure_of_those_who_left_days=found.average_tenure_of_those_who_left_days,
+            data=[LoyaltyPeriodFigures.model_validate(item) for item in found.periods],
+        )
+
+    return await _answer(service, height, ("loyalty-answer", period), build)
 
 
 @metrics.get("/activity", operation_id="activity_metrics", response_model=Activity)

@@ -258,6 +258,30 @@ class PeriodFigures(FromRecord):
     interactions_per_member: float | None
 
 
+class LoyaltyPeriodFigures(FromRecord):
+    start: int = Field(description="the period's first second (UTC), since the epoch")
+    members_at_start: int
+    exits: int
+    churn_rate: float | None = Field(description="exits / members at the period's start")
+    active_ties: int = Field(description="pairs of members with a fact between them dated in the period")
+    retained_ties: int = Field(description="of them, those active in the previous period too")
+    partner_retention: float | None = Field(description="retained ties / the previous period's active ties")
+    referrals: int
+    repeat_referrals: int = Field(description="by a referrer that had referred to the same sponsor before")
+    repeat_referral_share: float | None
+
+
+class LoyaltyFigures(AtHeight):
+    """Churn, tenure, partner retention and repeat referrals up to ``block`` (docs/METRICS.md)."""
+
+    period: Literal["day", "week", "month"]
+    members: int
+    average_tenure_days: float | None = Field(description="of the members at the height, to its time")
+    left: int = Field(description="members that left by the height")
+    average_tenure_of_those_who_left_days: float | None
+    data: list[LoyaltyPeriodFigures]
+
+
 class Activity(AtHeight):
     """Size, growth and engagement per period up to ``block``."""
 

@@ -2,7 +2,8 @@
 
 Nodes are addresses, keyed by their checksummed address. A member carries ``member=True``, ``name``,
 ``sector``, ``region``, ``status`` (its status now), ``status_history`` (``(block, status)`` pairs, oldest
-first), ``joined_block`` and ``joined_at``. An address that only ever paid into an agreement (a customer, an
+first) with ``status_times`` (the block time of each change, in the same order), ``joined_block`` and
+``joined_at``. An address that only ever paid into an agreement (a customer, an
 outside company) is a node with ``member=False`` and ``status="external"``. Every node has ``first_block``,
 the block it first appeared in.
 
@@ -229,6 +230,7 @@ class LedgerGraph(EventFold):
                 region="",
                 status="external",
                 status_history=[],
+                status_times=[],
                 joined_block=None,
                 joined_at=None,
                 first_block=item.block_number,
@@ -259,6 +261,7 @@ class LedgerGraph(EventFold):
         node = self._node(address, item)
         node["status"] = status
         node["status_history"].append((item.block_number, status))
+        node["status_times"].append(item.timestamp)
         if self.observer is not None:
             self.observer.status_changed(address, node, admitted)
 

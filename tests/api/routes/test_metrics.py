@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from api.service import LedgerService
 from ledger.analytics.graph import LedgerGraph
 from ledger.analytics.metrics.alerts import AlertThresholds
+from ledger.analytics.metrics.loyalty import loyalty
 from ledger.analytics.metrics.report import alerts_report, network_report, value_report
 from ledger.analytics.metrics.views import snapshot
 from tests.api.conftest import Served, error_of
@@ -112,6 +113,24 @@ def test_a_program_without_referrals_is_listed_with_zeros(served: Served, client
     assert before["programs"] == [], "not created yet"
     now = client.get("/v1/metrics/referrals").json()
     assert [row["referrals"] for row in now["programs"]] == [3]
+
+
+def test_loyalty_per_period(served: Served, ledger: LedgerGraph, client: TestClient) -> None:
+    """The lifecycle admits 7 members and one founder leaves: one exit, six members; the figures are the
+    metrics layer's on the graph at the head."""
+    body = client.get("/v1/metrics/loyalty?period=day").json()
+    assert (body["members"], body["left"]) == (6, 1)
+    assert sum(row["exits"] for row in body["data"]) == 1
+    now = served.anvil.w3.eth.get_block(ledger.block)["timestamp"]
+    expected = loyalty(ledger.as_of(ledger.block), ledger.block, now, "day")
+    assert body["average_tenure_days"] == pytest.approx(expected.average_tenure_days)
+    assert [row["partner_retention"] for row in body["data"]] == [
+        p.partner_retention for p in expected.periods
+    ]
+    assert [row["repeat_referrals"] for row in body["data"]] == [p.repeat_referrals for p in expected.periods]
+    bad = client.get("/v1/metrics/loyalty?period=year")
+    assert bad.status_code == 422
+    assert error_of(bad)["parameter"] == "period"
 
 
 def test_activity_per_period(client: TestClient) -> None:

@@ -118,7 +118,7 @@ async function show(block) {
   document.body.dataset.loading = "true";
   try {
     const at = `as_of_block=${block}`;
-    const [network, sharing, referrals, alerts, activity, graph, digest, active] = await Promise.all([
+    const [network, sharing, referrals, alerts, activity, graph, digest, active, loyalty] = await Promise.all([
       api(`/v1/metrics/network?${at}`),
       api(`/v1/metrics/value-sharing?${at}`),
       api(`/v1/metrics/referrals?${at}`),
@@ -127,9 +127,11 @@ async function show(block) {
       api(`/v1/graph?${at}`),
       api(`/v1/audit/digest?to_block=${block}`),
       api(`/v1/agreements?active_at_block=${block}&limit=1`),
+      api(`/v1/metrics/loyalty?${at}&period=month`),
     ]);
     if (block !== state.block) return; // a newer request took over
     showCards(network, sharing, referrals, alerts, activity, active);
+    showLoyalty(loyalty);
     drawNetwork(graph);
     drawGrowth(activity);
     listAlerts(alerts);
@@ -154,6 +156,18 @@ function showCards(network, sharing, referrals, alerts, activity, active) {
   setCard("card-density", network.density.toFixed(3),
     `${network.ties} ties among ${network.members} members`);
   setCard("card-alerts", String(alerts.count), alerts.count ? "early warnings, listed below" : "none");
+}
+
+/** Partner retention of the last month that has one (the ties of the month before active again), with that
+ * month's churn and the members' average tenure. */
+function showLoyalty(loyalty) {
+  const measured = loyalty.data.filter((month) => month.partner_retention !== null);
+  const last = measured[measured.length - 1];
+  const tenure = loyalty.average_tenure_days === null ? "–" : `${Math.round(loyalty.average_tenure_days)} days`;
+  setCard("card-retention", last ? percent(last.partner_retention) : "–",
+    last ? `of last month's ties active again in ${new Date(last.start * 1000).toISOString().slice(0, 7)}; churn `
+      + `${percent(last.churn_rate)}; average tenure ${tenure}` : "needs two months of activity");
+  $("#card-retention").dataset.retention = last ? String(last.partner_retention) : "";
 }
 
 // ----------------------------------------------------------------------------------------- network

@@ -43,6 +43,12 @@ def test_the_page_draws_every_member_of_the_seeded_network(page: Page) -> None:
     )
     assert page.inner_text("#card-value .value").endswith(f" {symbol}"), "amounts in whole tokens, named"
     assert f"in {symbol}" in page.inner_text("#card-value .note")
+    loyalty = get_json(f"/v1/metrics/loyalty?as_of_block={network['block']}&period=month")
+    retained = [month for month in loyalty["data"] if month["partner_retention"] is not None]
+    retention = float(str(page.get_attribute("#card-retention", "data-retention")))
+    assert retention == retained[-1]["partner_retention"], "the last month's partner retention"
+    tenure = page.inner_text("#card-retention .note").split("average tenure ")[1].split(" days")[0]
+    assert abs(int(tenure) - loyalty["average_tenure_days"]) <= 0.5
     alerts = get_json("/v1/alerts")
     assert page.inner_text("#card-alerts .value") == str(alerts["count"])
     assert {alert["kind"] for alert in alerts["data"]} >= {"single_point_of_failure", "free_rider"}

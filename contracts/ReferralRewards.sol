@@ -134,6 +134,8 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
     mapping(uint256 programId => Payout) private _payouts;
     mapping(uint256 programId => Budget) private _budgets;
     mapping(uint256 programId => uint256) private _perReferrerCaps;
+    /// @dev What the sponsor says it pays to win a customer without referrals (0: not stated).
+    mapping(uint256 programId => uint256) private _acquisitionCosts;
     mapping(uint256 programId => mapping(address referrer => mapping(bytes32 commitment => Referral))) private
         _referrals;
     mapping(uint256 programId => mapping(address referrer => uint256)) private _earned;
@@ -231,6 +233,9 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
     event BudgetReclaimed(uint256 indexed programId, address indexed sponsor, uint256 amount);
     /// @notice `sponsor` voided the outstanding vouchers of program `programId`; new ones carry `nonce`.
     event VouchersRevoked(uint256 indexed programId, address indexed sponsor, uint256 nonce);
+    /// @notice `sponsor` says it pays `cost` (in the reward asset) to win a customer without referrals: a
+    ///         conversion through program `programId` saves it `cost` minus the conversion's reward.
+    event AcquisitionCostSet(uint256 indexed programId, address indexed sponsor, uint256 cost);
 
     /// @param consortium_ The member registry.
     constructor(IConsortium consortium_) EIP712("coopledger ReferralRewards", "1") {
@@ -349,6 +354,19 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
         nonce = uint256(header.voucherNonce) + 1;
         _headers[programId].voucherNonce = nonce.toUint32();
         emit VouchersRevoked(programId, msg.sender, nonce);
+    }
+
+    /// @notice States what the caller, program `programId`'s sponsor, usually pays to win a customer without
+    ///         referrals, in the program's reward asset: the baseline against which the program's cost per
+    ///         conversion is measured (the saving the network brings). It may be stated again at any time;
+    ///         the newest counts, the history is in the events.
+    /// @dev Requirements: the caller is the program's sponsor. Emits `AcquisitionCostSet`.
+    /// @param programId The program.
+    /// @param cost The usual cost of winning a customer, in the reward asset's smallest unit (0: unstated).
+    function setAcquisitionCost(uint256 programId, uint256 cost) external {
+        _ownProgram(programId);
+        _acquisitionCosts[programId] = cost;
+        emit AcquisitionCostSet(programId, msg.sender, cost);
     }
 
     // -------------------------------------------------------------------------------------- referrals
@@ -482,6 +500,13 @@ contract ReferralRewards is EIP712, ReentrancyGuard {
     ///         program has a per-referrer cap.
     function earned(uint256 programId, address referrer) external view returns (uint256) {
         return _earned[programId][referrer];
+    }
+
+    /// @notice What program `programId`'s sponsor says it pays to win a customer without referrals (0: not
+    ///         stated), in the reward asset.
+    function acquisitionCost(uint256 programId) external view returns (uint256) {
+        _existingProgram(programId);
+        return _acquisitionCosts[programId];
     }
 
     /// @notice The nonce vouchers of program `programId` must carry now.

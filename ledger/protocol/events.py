@@ -62,6 +62,10 @@ IGNORED: dict[tuple[str, str], str] = {
     ("Agreements", "DisputeResolutionVoted"): "a vote's progress; its outcome comes as DisputeResolved",
     ("Agreements", "TerminationConsented"): "a vote's progress; its outcome comes as AgreementTerminated",
     ("Agreements", "EIP712DomainChanged"): "EIP-5267 signal; the domain is fixed at deployment",
+    (
+        "ReferralRewards",
+        "AcquisitionCostSet",
+    ): "a sponsor's stated baseline: the referral metrics read the newest at a height from the events",
     ("ReferralRewards", "EIP712DomainChanged"): "EIP-5267 signal; the domain is fixed at deployment",
     (
         "ReferralRewards",

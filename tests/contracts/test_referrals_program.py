@@ -196,3 +196,31 @@ def test_unknown_program_reverts(referrals: Any, sponsor: Any, unknown: int) -> 
         referrals.program(unknown)
     with reverts_with("ReferralUnknownProgram", unknown):
         referrals.fund(unknown, 1, {"from": sponsor})
+
+
+def test_the_sponsor_states_its_acquisition_cost_and_may_change_it(
+    referrals: Any, program_id: int, sponsor: Any
+) -> None:
+    assert referrals.acquisitionCost(program_id) == 0, "not stated"
+    for cost in (40 * 10**18, 35 * 10**18):
+        tx = referrals.setAcquisitionCost(program_id, cost, {"from": sponsor})
+        event = tx.events["AcquisitionCostSet"]
+        assert (event["programId"], event["sponsor"], event["cost"]) == (program_id, sponsor, cost)
+        assert referrals.acquisitionCost(program_id) == cost, "the newest counts"
+    referrals.closeProgram(program_id, {"from": sponsor})
+    referrals.setAcquisitionCost(program_id, 30 * 10**18, {"from": sponsor})  # a closed program's history
+    assert referrals.acquisitionCost(program_id) == 30 * 10**18
+
+
+def test_only_the_sponsor_states_the_acquisition_cost(referrals: Any, program_id: int, referrer: Any) -> None:
+    with reverts_with("ReferralNotSponsor", program_id, referrer.address):
+        referrals.setAcquisitionCost(program_id, 1, {"from": referrer})
+    assert referrals.acquisitionCost(program_id) == 0
+
+
+@pytest.mark.parametrize("unknown", [0, 9])
+def test_an_unknown_programs_acquisition_cost_reverts(referrals: Any, sponsor: Any, unknown: int) -> None:
+    with reverts_with("ReferralUnknownProgram", unknown):
+        referrals.setAcquisitionCost(unknown, 1, {"from": sponsor})
+    with reverts_with("ReferralUnknownProgram", unknown):
+        referrals.acquisitionCost(unknown)

@@ -151,6 +151,26 @@ def fund(
     )
 
 
+@member_command(app, "set-cost")
+def set_cost(
+    session: Session,
+    program: ProgramArgument,
+    value: Annotated[str, typer.Argument(metavar="AMOUNT", help="in whole tokens of the reward asset")],
+) -> None:
+    """State what you usually pay to win a customer without referrals (your program's baseline: what a
+    conversion through it saves you is this minus its reward)."""
+    amount(value, 18)
+    chain = session.connect()
+    units = amount(value, decimals_of(chain, _reward_asset(chain, program)))
+    session.transact(
+        f"State an acquisition cost of {value} for program {program}",
+        "ReferralRewards",
+        "setAcquisitionCost",
+        program,
+        units,
+    )
+
+
 @member_command(app)
 def record(
     session: Session,

@@ -124,6 +124,18 @@ def test_self_referral_is_explained_and_nothing_sent(member: Member, tmp_path: P
     assert not (tmp_path / "s.json").exists(), "no salt is kept for a referral that was not recorded"
 
 
+def test_the_sponsor_states_its_acquisition_cost(member: Member) -> None:
+    program = _program(member, 0)
+    member.json("referral", "set-cost", str(program), "12.5", account=0)
+    rewards = member.deployment.contracts["ReferralRewards"]
+    assert rewards.functions.acquisitionCost(program).call() == 125 * UNIT // 10
+    refused = member.run("referral", "set-cost", str(program), "3", account=4)
+    assert refused.exit_code == 1
+    assert "ReferralNotSponsor" in refused.stderr
+    assert "Nothing was sent" in refused.stderr
+    assert rewards.functions.acquisitionCost(program).call() == 125 * UNIT // 10
+
+
 def test_close_and_reclaim_the_budget(member: Member) -> None:
     program = _program(member, 0)
     member.json("referral", "fund", str(program), "5", account=0)

@@ -68,6 +68,7 @@ if TYPE_CHECKING:
 __all__ = [
     "COMMUNITIES_APART_FROM",
     "GRAPH_EVENTS",
+    "KEYED_EVENTS",
     "LEAD_LOCK",
     "Figures",
     "GlobalFigures",
@@ -89,12 +90,15 @@ log = logging.getLogger(__name__)
 COMMUNITIES_APART_FROM = 20_000
 #: The events the graph (and so every figure) reads.
 GRAPH_EVENTS = LedgerGraph.events_read()
+#: The events the figures' answers read: the graph's, and the acquisition costs sponsors state, which the
+#: referral figures read from the store at the height (``/v1/metrics/referrals``).
+KEYED_EVENTS = GRAPH_EVENTS | {("ReferralRewards", "AcquisitionCostSet")}
 
 
 def last_change_key(store: Store, block: int) -> tuple[int, str]:
-    """``block``'s change key: the block and hash of the newest event the graph reads at or below it, or
-    ``(-1, "")`` before any (see :mod:`api.service`)."""
-    return store.last_change(block, GRAPH_EVENTS) or (-1, "")
+    """``block``'s change key: the block and hash of the newest event the figures read at or below it
+    (:data:`KEYED_EVENTS`), or ``(-1, "")`` before any (see :mod:`api.service`)."""
+    return store.last_change(block, KEYED_EVENTS) or (-1, "")
 
 
 Figures = tuple[NetworkReport, list[ValueReport], ReferralSummary]

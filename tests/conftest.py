@@ -20,7 +20,7 @@ from scripts.toolchain.postgres import Postgres, start_postgres
 
 #: Fixtures that start (or stand on) a local chain; a test that uses one, directly or through another
 #: fixture, needs a chain. A test that starts a node itself is marked ``chain`` by hand.
-CHAIN_FIXTURES = frozenset({"anvil", "deployment", "member", "served", "stack", "demo"})
+CHAIN_FIXTURES = frozenset({"anvil", "deployment", "member", "served", "own_chain", "stack", "demo"})
 #: Fixtures that start a PostgreSQL server.
 POSTGRES_FIXTURES = frozenset({"postgres", "own_postgres"})
 #: The stores ``store_url`` gives each test.

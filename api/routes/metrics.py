@@ -205,18 +205,40 @@ def _referrals(service: LedgerService, height: Height, top: int) -> ReferralMetr
     best = sorted(summary.per_referrer.items(), key=lambda item: (-item[1].conversions, item[0]))[:top]
     with service.store.reading() as connection:  # every program of the height, one without referrals too
         created = queries.programs_created_by(connection, height.block)
-    per_program = {program: summary.per_program.get(program, ReferralStats()) for program in created}
+        costs = queries.acquisition_costs(connection, height.block)
+    programs = [
+        _program_figures(program, summary.per_program.get(program, ReferralStats()), costs.get(program))
+        for program in created
+    ]
+    saving: dict[str, int] = {}
+    for figures in programs:
+        if figures.saving is not None:
+            asset = created[figures.program_id]
+            saving[asset] = saving.get(asset, 0) + int(figures.saving)
     return ReferralMetrics(
         **height.stamp(),
         total=ReferralFigures.model_validate(summary.total),
-        programs=[
-            ProgramFigures(program_id=program, **ReferralFigures.model_validate(stats).model_dump())
-            for program, stats in sorted({**summary.per_program, **per_program}.items())
-        ],
+        acquisition_saving={asset: str(amount) for asset, amount in saving.items()},
+        programs=programs,
         top_referrers=[
             ReferrerFigures(address=referrer, **ReferralFigures.model_validate(stats).model_dump())
             for referrer, stats in best
         ],
+    )
+
+
+def _program_figures(program: int, stats: ReferralStats, cost: int | None) -> ProgramFigures:
+    """A program's referral figures with what it saved its sponsor against the acquisition cost it stated
+    (docs/METRICS.md): ``conversions * cost - rewards paid`` in total, ``cost - cost per conversion`` each."""
+    paid = sum(stats.rewards_paid.values())  # a program pays in its one asset
+    return ProgramFigures(
+        program_id=program,
+        **ReferralFigures.model_validate(stats).model_dump(),
+        acquisition_cost=None if cost is None else str(cost),
+        saving_per_conversion=None
+        if cost is None or not stats.conversions
+        else cost - paid / stats.conversions,
+        saving=None if cost is None else str(stats.conversions * cost - paid),
     )
 
 

@@ -210,6 +210,19 @@ class ValueSharing(AtHeight):
 
 class ProgramFigures(ReferralFigures):
     program_id: int
+    acquisition_cost: Amount | None = Field(
+        description="what the sponsor says it pays to win a customer without referrals (its newest statement "
+        "at the height), in the reward asset; null if never stated"
+    )
+    saving_per_conversion: float | None = Field(
+        description="acquisition cost minus cost per conversion (rewards paid per conversion), in the reward "
+        "asset's smallest unit: what each conversion through the program saved its sponsor; null without a "
+        "stated cost or a conversion"
+    )
+    saving: SignedAmount | None = Field(
+        description="conversions x acquisition cost - rewards paid: the program's saving so far (negative: "
+        "it cost more than the sponsor's usual way); null without a stated cost"
+    )
 
 
 class ReferrerFigures(ReferralFigures):
@@ -220,6 +233,10 @@ class ReferralMetrics(AtHeight):
     """Referral figures at ``block``: in total, per program, and the ``top`` referrers by conversions."""
 
     total: ReferralFigures
+    acquisition_saving: dict[str, SignedAmount] = Field(
+        description="per asset, the programs' savings summed over those whose sponsor stated an acquisition "
+        "cost: what the network saved its sponsors in winning customers"
+    )
     programs: list[ProgramFigures]
     top_referrers: list[ReferrerFigures]
 

@@ -153,6 +153,11 @@ function showCards(network, sharing, referrals, alerts, activity, active) {
   const total = referrals.total;
   setCard("card-conversion", percent(total.conversion_rate),
     `${total.conversions} of ${total.referrals} referrals converted`);
+  const stated = referrals.programs.filter((program) => program.saving !== null);
+  const savedIn = Object.keys(referrals.acquisition_saving)[0];
+  setCard("card-saving", savedIn ? tokens(referrals.acquisition_saving[savedIn], savedIn) : "–",
+    stated.length ? `what ${stated.length} program(s) saved their sponsors against their usual cost of a customer`
+      : "no sponsor stated its usual cost of a customer yet");
   setCard("card-density", network.density.toFixed(3),
     `${network.ties} ties among ${network.members} members`);
   setCard("card-alerts", String(alerts.count), alerts.count ? "early warnings, listed below" : "none");

@@ -300,6 +300,7 @@ async function loadDesk() {
   fill("#desk-programs", view.programs, (program) => [
     `Program ${program.id} (${program.status}): ${program.referrals} referrals, ${program.conversions} converted; `
       + `funded ${tokens(program.funded, program.asset)}, paid ${tokens(program.paid, program.asset)}. `,
+    button("State your usual cost of a customer", () => acquisitionCostForm(program)),
     ...(program.status === "open" ? [
       button("Fund", () => fundProgram(program)),
       button("Close", () => send(`Close program ${program.id}`, "ReferralRewards", "closeProgram", [program.id])),
@@ -727,6 +728,18 @@ function fundProgram(program) {
       if (!(await allowed(program.asset, ledger.facts.contracts.ReferralRewards.address, amount))) return;
       await send(`Fund program ${program.id} with ${tokens(amount, program.asset)}`, "ReferralRewards", "fund", [program.id, amount], native ? { value: amount } : {});
     };
+  });
+}
+
+function acquisitionCostForm(program) {
+  form(`Your usual cost of a customer (program ${program.id})`, "What you usually pay to win a customer without "
+    + "referrals (advertising, discounts…). The ledger compares it with what each conversion through this program "
+    + "cost you in rewards: the saving the network brings. You may state it again whenever it changes.", [
+    { name: "cost", label: `cost of one customer, in whole ${assetOf(program.asset).symbol}` },
+  ], async (values) => {
+    const cost = units(values.cost, program.asset);
+    return () => send(`State a cost of ${tokens(cost, program.asset)} per customer for program ${program.id}`,
+      "ReferralRewards", "setAcquisitionCost", [program.id, cost]);
   });
 }
 

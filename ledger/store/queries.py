@@ -29,6 +29,7 @@ from ledger.store.schema import (
 __all__ = [
     "EventFilter",
     "Page",
+    "acquisition_costs",
     "agreement_detail",
     "agreement_page",
     "asset_page",
@@ -266,10 +267,25 @@ def program_page(
     return _page(connection, select(programs), [programs.c.id], conditions, after, limit)
 
 
-def programs_created_by(connection: Connection, block: int) -> list[int]:
-    """The ids of the referral programs created at or before ``block``, ascending."""
-    query = select(programs.c.id).where(programs.c.created_block <= block).order_by(programs.c.id)
-    return list(connection.execute(query).scalars())
+def programs_created_by(connection: Connection, block: int) -> dict[int, str]:
+    """The referral programs created at or before ``block``: id -> reward asset, by id."""
+    query = select(programs.c.id, programs.c.asset).where(programs.c.created_block <= block)
+    return {row.id: row.asset for row in connection.execute(query.order_by(programs.c.id))}
+
+
+def acquisition_costs(connection: Connection, block: int) -> dict[int, int]:
+    """Each program's acquisition cost as its sponsor last stated it at or before ``block``
+    (``AcquisitionCostSet``), by program id; programs that never stated one are left out."""
+    query = (
+        select(events.c.args)
+        .where(
+            events.c.contract == "ReferralRewards",
+            events.c.event == "AcquisitionCostSet",
+            events.c.block_number <= block,
+        )
+        .order_by(events.c.block_number, events.c.log_index)
+    )
+    return {int(row.args["programId"]): int(row.args["cost"]) for row in connection.execute(query)}
 
 
 def program_detail(connection: Connection, program_id: int) -> Row | None:

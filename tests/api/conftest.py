@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -78,3 +80,47 @@ def error_of(response: object) -> dict[str, object]:
     assert set(body) == {"error"}, body
     error: dict[str, object] = body["error"]
     return error
+
+
+class OwnChain:
+    """A chain of one test's own, its deployment, and the API over the store its events are indexed into."""
+
+    def __init__(self, deployment: Deployment, settings: ApiSettings, client: TestClient) -> None:
+        self.deployment, self.settings, self.client = deployment, settings, client
+
+    def get(self, path: str) -> dict[str, Any]:
+        """``path``'s answer once the store has the chain's head."""
+        with Store.open(self.settings.store_url) as store:
+            manifest = load_manifest(self.deployment.manifest_path)
+            Indexer(ChainReader(self.settings.rpc_url), store, manifest).sync()
+        head = self.deployment.w3.eth.block_number
+        deadline = time.monotonic() + 30
+        while self.client.get("/health").json()["indexed_head"] != head:
+            assert time.monotonic() < deadline, "the API did not see the indexed head"
+            time.sleep(0.02)
+        found: dict[str, Any] = self.client.get(path).json()
+        return found
+
+    def desk(self, account: int) -> dict[str, Any]:
+        """Account ``account``'s desk at the chain's head."""
+        found = self.get(f"/v1/members/{self.deployment.accounts[account]}/desk")
+        assert found["block"] == self.deployment.w3.eth.block_number
+        return found
+
+
+@pytest.fixture
+def own_chain(tmp_path: Path) -> Iterator[OwnChain]:
+    """A chain of the test's own, deployed, with the API over a store of its events (the test moves it)."""
+    for anvil in iter_anvil():
+        deployment = deploy(anvil.w3, tmp_path)
+        settings = ApiSettings(
+            rpc_url=anvil.url,
+            store_url=f"sqlite:///{tmp_path}/store.db",
+            manifest=deployment.manifest_path,
+            poll_interval=0.01,
+            metrics_worker="thread",
+        )
+        with Store.open(settings.store_url) as store:
+            Indexer(ChainReader(anvil.url), store, load_manifest(deployment.manifest_path)).sync()
+        with TestClient(create_app(settings)) as client:
+            yield OwnChain(deployment, settings, client)

@@ -13,6 +13,7 @@ clock is advanced a week at a time) it:
   Westside makers), two amended, one disputed and resolved, one terminated;
 - deposits revenue every week (mostly from customers outside the consortium, some by members themselves);
 - runs referral programs with referrals, conversions confirmed on chain and by EIP-712 voucher, and claims;
+  five sponsors state what they usually pay to win a customer (their programs' baselines);
 - walks every path a member meets: parties withdraw what they were credited, a customer's deposit is held
   while an agreement is disputed and released when the dispute is resolved, a member is suspended and
   reinstated by vote, a sponsor revokes the vouchers it signed, and a program is closed and its unreserved
@@ -163,6 +164,15 @@ SPONSORS = [
     "Ledger Lane Accountants",
 ]
 LEAVER = "Quay Yoga Studio"
+#: What each sponsor usually pays to win a customer without referrals (its program's baseline), in cUSD: the
+#: plumber's leads (advertising on a trades portal) are the dearest, so its program saves it the most.
+ACQUISITION_COSTS = {
+    "Riverside Plumbing": 180,
+    "Crumb & Co Bakery": 12,
+    "Harbour Lights Marketing": 90,
+    "Bright Spark Electrical": 140,
+    "Market Street Florist": 25,
+}  # Ledger Lane Accountants states none
 
 
 class Seeder:
@@ -448,9 +458,11 @@ def seed(seeder: Seeder, rng: random.Random, progress: Callable[[str], None]) ->
                     now + 52 * WEEK,
                 )
                 sent = seeder.send("ReferralRewards", "createProgram", terms, 2_000 * UNIT, sender=sponsor)
-                programs.append(
-                    (int(seeder.event(sent, "ReferralRewards", "ProgramCreated", "programId")), sponsor)
-                )
+                program = int(seeder.event(sent, "ReferralRewards", "ProgramCreated", "programId"))
+                programs.append((program, sponsor))
+                if name in ACQUISITION_COSTS:  # the sponsor's usual cost of a customer: the baseline
+                    cost = ACQUISITION_COSTS[name] * UNIT
+                    seeder.send("ReferralRewards", "setAcquisitionCost", program, cost, sender=sponsor)
         if 7 <= week <= 22:
             for _ in range(3):
                 program, sponsor = rng.choice(programs)

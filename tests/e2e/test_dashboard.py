@@ -49,6 +49,14 @@ def test_the_page_draws_every_member_of_the_seeded_network(page: Page) -> None:
     assert retention == retained[-1]["partner_retention"], "the last month's partner retention"
     tenure = page.inner_text("#card-retention .note").split("average tenure ")[1].split(" days")[0]
     assert abs(int(tenure) - loyalty["average_tenure_days"]) <= 0.5
+    saving = get_json(f"/v1/metrics/referrals?as_of_block={network['block']}")
+    saved = [program for program in saving["programs"] if program["saving"] is not None]
+    assert len(saved) == 5, "five sponsors stated their usual cost of a customer"
+    best = max(saved, key=lambda program: int(program["saving"]))
+    sponsor = get_json(f"/v1/programs/{best['program_id']}")["sponsor"]
+    assert get_json(f"/v1/members/{sponsor}")["name"] == "Riverside Plumbing", "its program saves it the most"
+    assert page.inner_text("#card-saving .value").endswith(f" {symbol}")
+    assert "5 program(s)" in page.inner_text("#card-saving .note")
     alerts = get_json("/v1/alerts")
     assert page.inner_text("#card-alerts .value") == str(alerts["count"])
     assert {alert["kind"] for alert in alerts["data"]} >= {"single_point_of_failure", "free_rider"}
@@ -73,6 +81,7 @@ def test_the_page_draws_every_member_of_the_seeded_network(page: Page) -> None:
         "VoucherRedeemed",
         "ProgramClosed",
         "BudgetReclaimed",
+        "AcquisitionCostSet",
     ],
 )
 def test_the_demo_walks_every_path_a_member_meets(demo: subprocess.Popen[str], event: str) -> None:

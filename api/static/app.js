@@ -144,7 +144,17 @@ async function show(block) {
 }
 
 function showCards(network, sharing, referrals, alerts, activity, active) {
-  setCard("card-members", network.members.toLocaleString("en-US"));
+  const weeks = activity.data;
+  const week = weeks[weeks.length - 1];
+  setCard("card-members", network.members.toLocaleString("en-US"), week
+    ? `in the network at this block; +${week.new_members} in its week (growth ${percent(week.growth_rate)})`
+    : "in the network at this block");
+  const engaged = week && network.members ? week.active_members / network.members : null;
+  setCard("card-engagement", percent(engaged), week
+    ? `of the members took part in its week; ${week.interactions_per_member === null ? "–"
+      : week.interactions_per_member.toFixed(1)} interactions each`
+    : "no activity yet");
+  $("#card-engagement").dataset.engaged = engaged === null ? "" : String(engaged);
   const formed = activity.data.reduce((sum, period) => sum + period.new_agreements, 0);
   setCard("card-agreements", active.count.toLocaleString("en-US"), `in force at this block; ${formed} signed so far`);
   const main = sharing.assets[0];

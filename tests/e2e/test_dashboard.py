@@ -43,6 +43,10 @@ def test_the_page_draws_every_member_of_the_seeded_network(page: Page) -> None:
     )
     assert page.inner_text("#card-value .value").endswith(f" {symbol}"), "amounts in whole tokens, named"
     assert f"in {symbol}" in page.inner_text("#card-value .note")
+    week = get_json(f"/v1/metrics/activity?as_of_block={network['block']}&period=week")["data"][-1]
+    engaged = float(str(page.get_attribute("#card-engagement", "data-engaged")))
+    assert engaged == pytest.approx(week["active_members"] / network["members"]), "the week's active members"
+    assert f"+{week['new_members']} in its week" in page.inner_text("#card-members .note")
     loyalty = get_json(f"/v1/metrics/loyalty?as_of_block={network['block']}&period=month")
     retained = [month for month in loyalty["data"] if month["partner_retention"] is not None]
     retention = float(str(page.get_attribute("#card-retention", "data-retention")))

@@ -107,12 +107,23 @@ async def _height_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(_body(409, str(exc), exc.parameter), 409)
 
 
+async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:
+    """A bug: 500 in the API's shape, with nothing of its internals (the server logs the traceback)."""
+    message = (
+        "The API failed to answer this request: a fault on the server's side, logged there with its cause. "
+        "Retry later, or tell the operator the time and the path asked."
+    )
+    return JSONResponse(_body(500, message, None), 500)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Answer :class:`ApiError`, the service's :class:`~api.service.HeightError` (409), a store that does not
     answer (:class:`~ledger.exceptions.StoreUnavailableError`, 503), Starlette's own errors (an unknown path)
-    and request validation errors with :class:`ErrorBody`."""
+    and request validation errors with :class:`ErrorBody`; and any other failure (a bug) as a 500 in that
+    shape too."""
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(HeightError, _height_error)
     app.add_exception_handler(StoreUnavailableError, _store_unavailable)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)  # Starlette answers with it, then re-raises to the log

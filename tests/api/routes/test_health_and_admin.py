@@ -9,6 +9,7 @@ from api.main import create_app
 from ledger.indexer.chain import ChainReader
 from ledger.indexer.sync import Indexer
 from ledger.protocol.manifest import load_manifest
+from ledger.store import queries
 from tests.api.conftest import TOKEN, Served, error_of
 
 
@@ -128,3 +129,20 @@ class _PathValues(dict[str, str]):
         if key in {"commitment", "tx_hash"}:
             return "0x" + "00" * 32
         return "1"
+
+
+def test_a_fault_on_the_servers_side_is_a_500_in_the_apis_shape(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug answers JSON like every other error, and says nothing of the server's internals."""
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("secret internals: /srv/coopledger/data.db")
+
+    monkeypatch.setattr(queries, "member_page", broken)
+    response = client.get("/v1/members")
+    assert response.status_code == 500
+    error = error_of(response)
+    assert error["status"] == 500
+    assert "fault on the server's side" in str(error["message"])
+    assert "secret" not in response.text

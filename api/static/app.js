@@ -466,6 +466,8 @@ async function start() {
 }
 
 state.api = api;
+state.element = element;
+state.short = short;
 state.tokens = tokens;
 state.assetOf = assetOf;
 /** Show the page at the indexed head again (the member desk calls it once the indexer has its change). */

@@ -25,17 +25,7 @@ const REJECTED = "You declined the request in your wallet: nothing was sent.";
 
 // ------------------------------------------------------------------------------------------ words
 
-function short(address) {
-  return `${address.slice(0, 6)}…${address.slice(-4)}`;
-}
-
-function element(tag, properties = {}, children = []) {
-  const { dataset, ...rest } = properties;
-  const node = Object.assign(document.createElement(tag), rest);
-  if (dataset) Object.assign(node.dataset, dataset);
-  for (const child of children) node.append(child);
-  return node;
-}
+const { element, short } = ledger; // app.js's: a short address, and an element built with its children
 
 /** An asset's symbol and decimals (app.js's: from its contract, through the indexer). */
 function assetOf(address) {

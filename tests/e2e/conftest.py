@@ -97,18 +97,33 @@ def browser() -> Iterator[Browser]:
 def page(demo: subprocess.Popen[str], browser: Browser) -> Iterator[Page]:
     opened = browser.new_page(viewport={"width": 1400, "height": 1000})
     problems: list[str] = []
-
-    def console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            problems.append(message.text)
-
-    opened.on("console", console)
-    opened.on("pageerror", lambda error: problems.append(str(error)))
+    note_problems(opened, problems)
     opened.goto(f"{API}/")
     opened.wait_for_selector("body[data-ready=true]", timeout=120_000)
     yield opened
     assert problems == [], "the page logged errors"
     opened.close()
+
+
+def note_problems(page: Page, problems: list[str]) -> None:
+    """Append to ``problems`` every error ``page`` logs or throws (a test asserts there is none)."""
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(message.text)
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+
+
+def serious_violations(found: list[dict[str, Any]]) -> list[str]:
+    """axe-core's serious and critical violations among ``found``, each in a line (rule, help, where)."""
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        + ", ".join(node["target"][0] for node in violation["nodes"][:5])
+        for violation in found
+        if violation["impact"] in ("serious", "critical")
+    ]
 
 
 def shot(page: Page, name: str) -> None:

@@ -18,6 +18,7 @@ from tests.e2e.conftest import (
     SEEDED_MEMBERS,
     get_json,
     listening,
+    serious_violations,
     shot,
     wait_idle,
 )
@@ -204,13 +205,7 @@ def test_axe_finds_no_serious_or_critical_accessibility_violation(
         )
     finally:
         opened.close()
-    serious = [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
-        + ", ".join(node["target"][0] for node in violation["nodes"][:5])
-        for violation in found
-        if violation["impact"] in ("serious", "critical")
-    ]
-    assert serious == []
+    assert serious_violations(found) == []
 
 
 def test_ctrl_c_stops_every_process_of_the_demo(demo: subprocess.Popen[str]) -> None:

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 from eth_typing import ChecksumAddress
-from playwright.sync_api import Browser, ConsoleMessage, FilePayload, Page
+from playwright.sync_api import Browser, BrowserContext, FilePayload, Page
 from web3 import HTTPProvider, Web3
 
 from ledger.client.wallet import dev_account
-from tests.e2e.conftest import API, CHAIN_URL, PROJECT, get_json, shot
+from tests.e2e.conftest import API, CHAIN_URL, PROJECT, get_json, note_problems, serious_violations, shot
 from tests.e2e.wallet import TestWallet
 
 pytestmark = pytest.mark.browser
@@ -85,7 +85,9 @@ def chain(facts: dict[str, Any]) -> Web3:
 @pytest.fixture
 def people(demo: Any, browser: Browser, facts: dict[str, Any]) -> Iterator[Callable[..., Member]]:
     """Open the page as dev account ``index`` in a browser context of its own, with its wallet."""
-    contexts, wallets, problems = [], [], []
+    contexts: list[BrowserContext] = []
+    wallets: list[TestWallet] = []
+    problems: list[str] = []
 
     def open_as(
         index: int, on_chain: int | None = None, knows: set[int] | None = None, connect: bool = True
@@ -99,13 +101,7 @@ def people(demo: Any, browser: Browser, facts: dict[str, Any]) -> Iterator[Calla
         )
         wallet.install(context)
         page = context.new_page()
-
-        def console(message: ConsoleMessage) -> None:
-            if message.type == "error":
-                problems.append(message.text)
-
-        page.on("console", console)
-        page.on("pageerror", lambda error: problems.append(str(error)))
+        note_problems(page, problems)
         page.goto(f"{API}/")
         page.wait_for_selector("body[data-ready=true]", timeout=120_000)
         contexts.append(context)
@@ -394,13 +390,7 @@ def test_axe_finds_no_serious_violation_with_a_wallet_connected(
             )
     finally:
         context.close()
-    serious = [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
-        + ", ".join(node["target"][0] for node in violation["nodes"][:5])
-        for violation in found
-        if violation["impact"] in ("serious", "critical")
-    ]
-    assert serious == []
+    assert serious_violations(found) == []
 
 
 def test_a_member_votes_disputes_amends_and_runs_a_program(

@@ -433,14 +433,14 @@ class LedgerService:
 
     def loyalty(self, height: Height, period: PeriodName) -> Loyalty:
         """:func:`~ledger.analytics.metrics.loyalty.loyalty` per ``period`` at ``height`` (on the fact graph,
-        computed once per change key and period)."""
-        header = self.store.block_at_or_below(height.block)
-        now = header.timestamp if header is not None else 0
-        return self.cached(
-            height,
-            ("loyalty", period),
-            lambda: self._on_graph(height, lambda snap: loyalty(snap.graph, snap.block, now, period)),
-        )
+        computed once per change key and period). Tenures run to the time of the last change the figures
+        reflect (``height.key``'s block), so every height with the same events has the same figures."""
+
+        def compute(snap: Snapshot) -> Loyalty:
+            changed = self.store.block_at_or_below(height.key[0]) if height.key[0] >= 0 else None
+            return loyalty(snap.graph, snap.block, changed.timestamp if changed is not None else 0, period)
+
+        return self.cached(height, ("loyalty", period), lambda: self._on_graph(height, compute))
 
     def activity(self, height: Height, period: PeriodName) -> list[Period]:
         """:func:`~ledger.analytics.metrics.activity.activity` per ``period`` at ``height``."""

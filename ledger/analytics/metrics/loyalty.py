@@ -7,8 +7,9 @@ All are computed from the fact graph up to a height (an as-of view), in one pass
 - **churn** of a period: the members who left in it (``MemberExited``) over the members at its start
   (admitted before it, not yet left). A suspension is not churn: a suspended member is still a member and
   may be reinstated.
-- **tenure**: a member's time from its admission to the height (a member still in) or to its exit (a member
-  that left), in days; averaged over each group.
+- **tenure**: a member's time from its admission to ``now`` (a member still in) or to its exit (a member that
+  left), in days; averaged over each group. The API takes ``now`` as the time of the last change the figures
+  reflect, so that every height with the same events has the same figures.
 - **partner retention** of a period: the share of the ties active in the previous period that are active
   again in this one. A tie (two members) is *active* in a period when at least one fact between them is
   dated in it — an agreement coming into force, value credited from one's deposit to the other, a referral,

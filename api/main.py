@@ -90,6 +90,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         events.router,
         metrics.metrics,
         metrics.alerts,
+        metrics.ratings,
         graph.router,
         exports.router,
         audit.router,

@@ -47,10 +47,10 @@ from api.worker import (
     sync_lean,
 )
 from ledger.analytics.exports import GraphFormat, GraphView, graph_view, serialise_graph
-from ledger.analytics.graph import LedgerGraph
+from ledger.analytics.graph import LedgerGraph, PartnerRating
 from ledger.analytics.metrics.activity import Period, PeriodName, activity
 from ledger.analytics.metrics.alerts import Alert, AlertThresholds
-from ledger.analytics.metrics.loyalty import Loyalty, loyalty
+from ledger.analytics.metrics.loyalty import Loyalty, churn_alerts, loyalty
 from ledger.analytics.metrics.referrals import ReferralSummary
 from ledger.analytics.metrics.report import (
     MemberStanding,
@@ -62,6 +62,12 @@ from ledger.analytics.metrics.report import (
     structure_report,
 )
 from ledger.analytics.metrics.running import RunningFigures
+from ledger.analytics.metrics.satisfaction import (
+    Satisfaction,
+    satisfaction,
+    satisfaction_alerts,
+    standing_ratings,
+)
 from ledger.analytics.metrics.views import Snapshot, snapshot_of
 from ledger.exceptions import CoopLedgerError, StoreError
 from ledger.indexer.chain import ChainReader
@@ -141,7 +147,14 @@ class LedgerService:
         self.store = store
         self.settings = settings
         self.cache = MetricsCache(cache_size)
-        self.thresholds = AlertThresholds(settings.alert_max_hhi, settings.alert_free_rider_ratio)
+        self.thresholds = AlertThresholds(
+            settings.alert_max_hhi,
+            settings.alert_free_rider_ratio,
+            min_rating_mean=settings.alert_min_rating_mean,
+            min_ratings=settings.alert_min_ratings,
+            rating_gap=settings.alert_rating_gap,
+            max_churn=settings.alert_max_churn,
+        )
         self._ledger = LedgerGraph(())
         self._graph_lock = threading.Lock()
         self._snapshots = MetricsCache(2)  # frozen copies of the graph: the head's and the one before
@@ -421,15 +434,88 @@ class LedgerService:
 
     def alerts(self, height: Height) -> list[Alert]:
         """:func:`~ledger.analytics.metrics.report.alerts_report` at ``height``, with the thresholds from
-        settings."""
+        settings, then the alerts about people (:meth:`people_alerts`)."""
         if height.at_head:
-            return self._head_figures(height).alerts
+            return [*self._head_figures(height).alerts, *self.people_alerts(height)]
         network, values, _ = self.snapshot_figures(height)
+        return [
+            *self.cached(
+                height,
+                ("alerts",),
+                lambda: self._on_ties(
+                    height, lambda now: alerts_report(now, network, values, self.thresholds)
+                ),
+            ),
+            *self.people_alerts(height),
+        ]
+
+    def people_alerts(self, height: Height) -> list[Alert]:
+        """What the members say and do, at ``height``: low ratings and ratings far apart
+        (:func:`~ledger.analytics.metrics.satisfaction.satisfaction_alerts`), and churn above the level in the
+        current or last month (:func:`~ledger.analytics.metrics.loyalty.churn_alerts`, the month of the last
+        change's time). Read from the members and ratings only: O(n + r)."""
+
+        def compute() -> list[Alert]:
+            graph = self._people_graph(height)
+            report = satisfaction(
+                graph, height.block, self.thresholds.min_rating_mean, self.thresholds.rating_gap
+            )
+            found = satisfaction_alerts(
+                report, graph, self.thresholds.min_rating_mean, self.thresholds.min_ratings
+            )
+            now = self._change_time(height)
+            return [*found, *churn_alerts(graph, height.block, now, self.thresholds.max_churn)]
+
+        return self.cached(height, ("people-alerts",), compute)
+
+    def satisfaction(self, height: Height) -> Satisfaction:
+        """:func:`~ledger.analytics.metrics.satisfaction.satisfaction` at ``height`` (low-rated ties below the
+        alerts' mean, far apart by their gap), once per change key."""
         return self.cached(
             height,
-            ("alerts",),
-            lambda: self._on_ties(height, lambda now: alerts_report(now, network, values, self.thresholds)),
+            ("satisfaction",),
+            lambda: satisfaction(
+                self._people_graph(height),
+                height.block,
+                self.thresholds.min_rating_mean,
+                self.thresholds.rating_gap,
+            ),
         )
+
+    def standing_ratings(self, height: Height) -> list[PartnerRating]:
+        """The ratings that count at ``height`` (:mod:`~ledger.analytics.metrics.satisfaction`)."""
+        return self.cached(
+            height, ("standing-ratings",), lambda: standing_ratings(self._people_graph(height), height.block)
+        )
+
+    def member_names(self, height: Height) -> dict[str, str]:
+        """Every member's name by address at ``height`` (those who left too), once per change key."""
+        return self.cached(
+            height,
+            ("member-names",),
+            lambda: {
+                address: str(node["name"])
+                for address, node in self._people_graph(height).nodes(data=True)
+                if node.get("member")
+            },
+        )
+
+    def _change_time(self, height: Height) -> int:
+        """The block time of the last change the figures at ``height`` reflect (0 before any)."""
+        changed = self.store.block_at_or_below(height.key[0]) if height.key[0] >= 0 else None
+        return changed.timestamp if changed is not None else 0
+
+    def _people_graph(self, height: Height) -> nx.MultiDiGraph[str]:
+        """A graph with the members (their status histories) and the ratings at ``height``, its facts maybe
+        left out: a copy of this process's facts-free graph when ``height`` has that graph's change key (no
+        facts graph is built for it), else the snapshot's."""
+        with self._graph_lock:
+            self._sync_lean()
+            lean = self._lean
+            if lean.block >= height.block and last_change_key(self.store, lean.block) == height.key:
+                frozen: nx.MultiDiGraph[str] = nx.freeze(lean.graph.copy())
+                return frozen
+        return self.snapshot(height).graph
 
     def loyalty(self, height: Height, period: PeriodName) -> Loyalty:
         """:func:`~ledger.analytics.metrics.loyalty.loyalty` per ``period`` at ``height`` (on the fact graph,
@@ -437,8 +523,7 @@ class LedgerService:
         reflect (``height.key``'s block), so every height with the same events has the same figures."""
 
         def compute(snap: Snapshot) -> Loyalty:
-            changed = self.store.block_at_or_below(height.key[0]) if height.key[0] >= 0 else None
-            return loyalty(snap.graph, snap.block, changed.timestamp if changed is not None else 0, period)
+            return loyalty(snap.graph, snap.block, self._change_time(height), period)
 
         return self.cached(height, ("loyalty", period), lambda: self._on_graph(height, compute))
 

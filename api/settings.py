@@ -33,6 +33,24 @@ class ApiSettings(Settings):
     alert_free_rider_ratio: float = Field(
         default=3.0, gt=1, description="alert when a member receives more than this times what it contributes"
     )
+    alert_min_rating_mean: float = Field(
+        default=3.0,
+        ge=1,
+        le=5,
+        description="alert when a member's partners rate it below this on average (1-5)",
+    )
+    alert_min_ratings: int = Field(
+        default=2, ge=1, description="ratings a member must have received before a low mean raises an alert"
+    )
+    alert_rating_gap: int = Field(
+        default=3, ge=1, le=4, description="alert when two parties rate each other this far apart or more"
+    )
+    alert_max_churn: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="alert when more than this share of the members leave in a month",
+    )
     metrics_worker: Literal["process", "thread"] = Field(
         default="process",
         description="where the head's figures are computed once per change: `process`, a child process (its "

@@ -36,6 +36,7 @@ from ledger.protocol.commitments import make_commitment  # noqa: E402
 from ledger.protocol.eip712 import (  # noqa: E402
     agreement_approval,
     conversion_voucher,
+    partner_rating,
     sign_typed_data,
     split_signature,
 )
@@ -56,6 +57,8 @@ TARGETS = {
     "ReferralRewards.recordReferral": 60_000,
     "ReferralRewards.claimReward ERC-20 (referrer holds the token)": 55_000,
     "ReferralRewards.redeemVoucher ERC-20 (referrer holds the token)": 75_000,
+    "PartnerRatings.rate (with a comment)": 50_000,
+    "PartnerRatings.rate (again, no comment)": 50_000,
 }
 
 
@@ -282,10 +285,41 @@ def anchor_figures() -> dict[str, int]:
     }
 
 
+def ratings_figures() -> dict[str, int]:
+    """PartnerRatings: a rating, a changed rating, and ratings submitted by a relayer from a signature (the
+    first consumes the rater's first nonce, a new storage slot; the second moves it)."""
+    members = _members(12)
+    rater, ratee, relayer = members[10], members[1], accounts[0]  # the rater is a generated account, to sign
+    consortium = _consortium(members)
+    agreements = _built().Agreements.deploy(consortium, {"from": accounts[0]})
+    ratings = _built().PartnerRatings.deploy(consortium, agreements, {"from": accounts[0]})
+    agreement_id, _ = _active_agreement(agreements, [rater, ratee], NATIVE)
+    chain.sleep(ratings.MIN_TIME_IN_FORCE() + 1)
+    chain.mine()
+    comment = b"\x42" * 32
+    figures: dict[str, int] = {"PartnerRatings.deploy": ratings.tx.gas_used}
+    figures["PartnerRatings.rate (with a comment)"] = ratings.rate(
+        agreement_id, 1, ratee, 4, comment, {"from": rater}
+    ).gas_used
+    figures["PartnerRatings.rate (again, no comment)"] = ratings.rate(
+        agreement_id, 1, ratee, 5, bytes(32), {"from": rater}
+    ).gas_used
+    deadline = web3.eth.get_block("latest")["timestamp"] + 3_600
+    for label in ("first", "later"):
+        rating = (rater.address, agreement_id, 1, ratee.address, 3, comment, ratings.nonces(rater), deadline)
+        typed = partner_rating(web3.eth.chain_id, deployment_record(ratings), *rating)
+        signature = sign_typed_data(rater.private_key, typed)
+        figures[f"PartnerRatings.rateWithSignature ({label} nonce)"] = ratings.rateWithSignature(
+            rating, signature, {"from": relayer}
+        ).gas_used
+    return figures
+
+
 SCENARIOS: list[Callable[[], dict[str, int]]] = [
     consortium_figures,
     agreements_figures,
     referrals_figures,
+    ratings_figures,
     anchor_figures,
 ]
 

@@ -6,6 +6,7 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IConsortium} from "./interfaces/IConsortium.sol";
+import {IRatingStanding} from "./interfaces/IRatingStanding.sol";
 import {Payments} from "./libraries/Payments.sol";
 
 /// @title Agreements
@@ -36,7 +37,7 @@ import {Payments} from "./libraries/Payments.sol";
 ///      Limits, refused at the entrance: an agreement accepts at most `MAX_REVENUE` (2^112 - 1 smallest units)
 ///      over its life, held deposits included; a deposit past it reverts with `AgreementRevenueLimit`, so no
 ///      stored figure can overflow later and a credit can always be withdrawn.
-contract Agreements is EIP712 {
+contract Agreements is EIP712, IRatingStanding {
     using SafeCast for uint256;
 
     /// @notice What kind of co-operation an agreement records.
@@ -700,6 +701,19 @@ contract Agreements is EIP712 {
         if (party.shareBps == 0 || version == 0) return false;
         if (version == governance.pendingVersion) return (governance.signedMask >> party.index) & 1 == 1;
         return version <= governance.currentVersion && !_versions[id][version].replaced;
+    }
+
+    /// @inheritdoc IRatingStanding
+    function ratingStanding(uint256 id, uint32 version, address rater, address ratee)
+        external
+        view
+        returns (uint64 startTime, bool versionTookEffect, bool raterIsParty, bool rateeIsParty)
+    {
+        startTime = _cores[id].startTime;
+        versionTookEffect =
+            version != 0 && version <= _governance[id].currentVersion && !_versions[id][version].replaced;
+        raterIsParty = _partyOf[id][rater].shareBps != 0;
+        rateeIsParty = _partyOf[id][ratee].shareBps != 0;
     }
 
     /// @notice The digest of one version's content that parties approve:

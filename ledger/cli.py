@@ -208,6 +208,28 @@ def serve(
             help="alert when received / contributed passes this (COOPLEDGER_ALERT_FREE_RIDER_RATIO)"
         ),
     ] = None,
+    alert_min_rating_mean: Annotated[
+        float | None,
+        typer.Option(
+            help="alert when partners rate a member below this on average (COOPLEDGER_ALERT_MIN_RATING_MEAN)"
+        ),
+    ] = None,
+    alert_min_ratings: Annotated[
+        int | None,
+        typer.Option(help="ratings a member needs before a low mean alerts (COOPLEDGER_ALERT_MIN_RATINGS)"),
+    ] = None,
+    alert_rating_gap: Annotated[
+        int | None,
+        typer.Option(
+            help="alert when two parties rate each other this far apart (COOPLEDGER_ALERT_RATING_GAP)"
+        ),
+    ] = None,
+    alert_max_churn: Annotated[
+        float | None,
+        typer.Option(
+            help="alert when more than this share of members leave in a month (COOPLEDGER_ALERT_MAX_CHURN)"
+        ),
+    ] = None,
     metrics_worker: Annotated[
         str | None,
         typer.Option(
@@ -255,6 +277,10 @@ def serve(
             api_port=port,
             alert_max_hhi=alert_max_hhi,
             alert_free_rider_ratio=alert_free_rider_ratio,
+            alert_min_rating_mean=alert_min_rating_mean,
+            alert_min_ratings=alert_min_ratings,
+            alert_rating_gap=alert_rating_gap,
+            alert_max_churn=alert_max_churn,
             metrics_worker=metrics_worker,
             metrics_global_interval=metrics_global_interval,
             metrics_communities_apart_from=metrics_communities_apart_from,

@@ -12,7 +12,16 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from api.deps import WHOLE_NUMBER, AsOfBlock, Service, address_path, checksum_address, checksum_hint
+from api.deps import (
+    MAX_ID,
+    WHOLE_NUMBER,
+    AsOfBlock,
+    Service,
+    address_path,
+    address_query,
+    checksum_address,
+    checksum_hint,
+)
 from api.errors import ApiError
 from api.schemas.metrics import (
     Activity,
@@ -24,6 +33,7 @@ from api.schemas.metrics import (
     BrokerInfo,
     CommunitiesInfo,
     DiversityInfo,
+    FarApartFigures,
     FreeRiderInfo,
     GapInfo,
     LocalBridge,
@@ -31,14 +41,19 @@ from api.schemas.metrics import (
     LoyaltyPeriodFigures,
     MemberFlow,
     MemberMetrics,
+    MemberSatisfactionFigures,
     NetworkMetrics,
     PartnerDiversityInfo,
     PeriodFigures,
     ProgramFigures,
     Ranked,
+    RatedTieFigures,
+    RatingInfo,
+    Ratings,
     ReferralFigures,
     ReferralMetrics,
     ReferrerFigures,
+    SatisfactionFigures,
     Thresholds,
     ValueSharing,
 )
@@ -50,6 +65,7 @@ from ledger.store import queries
 
 metrics = APIRouter(prefix="/metrics", tags=["metrics"])
 alerts = APIRouter(prefix="/alerts", tags=["metrics"])
+ratings = APIRouter(prefix="/ratings", tags=["metrics"])
 
 Top = Annotated[int, Query(ge=1, le=500, description="how many entries ranked lists hold"), WHOLE_NUMBER]
 
@@ -272,6 +288,80 @@ async def loyalty_metrics(
         )
 
     return await _answer(service, height, ("loyalty-answer", period), build)
+
+
+@metrics.get("/satisfaction", operation_id="satisfaction_metrics", response_model=SatisfactionFigures)
+async def satisfaction_metrics(service: Service, height: AsOfBlock) -> Response:
+    """Partner satisfaction from the ratings parties give each other (the newest of each agreement version,
+    rater and ratee counts): per member, the ratings received and given and their means; the network's mean
+    score and net promoter score; reciprocity; the low-rated ties and the agreement versions whose parties
+    rate each other far apart."""
+
+    def build() -> SatisfactionFigures:
+        found = service.satisfaction(height)
+        names = service.member_names(height)
+        return SatisfactionFigures(
+            **height.stamp(),
+            ratings=found.ratings,
+            raters=found.raters,
+            rated=found.rated,
+            mean_score=found.mean_score,
+            promoters=found.promoters,
+            passives=found.passives,
+            detractors=found.detractors,
+            net_promoter_score=found.net_promoter_score,
+            rated_pairs=found.rated_pairs,
+            reciprocated_pairs=found.reciprocated_pairs,
+            reciprocity=found.reciprocity,
+            low_rating_mean=service.thresholds.min_rating_mean,
+            rating_gap=service.thresholds.rating_gap,
+            members=[
+                MemberSatisfactionFigures(member=member, name=names.get(member), **vars(figures))
+                for member, figures in found.members.items()
+            ],
+            low_rated_ties=[RatedTieFigures(**vars(tie)) for tie in found.low_rated_ties],
+            far_apart=[FarApartFigures(**vars(apart)) for apart in found.far_apart],
+        )
+
+    return await _answer(service, height, ("satisfaction-answer",), build)
+
+
+@ratings.get("", operation_id="list_ratings", response_model=Ratings)
+async def list_ratings(
+    service: Service,
+    height: AsOfBlock,
+    member: Annotated[str | None, address_query("only ratings this member gave or received")] = None,
+    agreement_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="only ratings within this agreement"), WHOLE_NUMBER
+    ] = None,
+) -> Response:
+    """The partner ratings that count at the height — for each agreement version, rater and ratee, the
+    newest — in chain order: who rated whom, in which agreement and version, the score and the comment's
+    digest. The history of every rating is in `/v1/events?event=PartnerRated`."""
+    wanted = None if member is None else checksum_address(member)
+
+    def build() -> Ratings:
+        names = service.member_names(height)
+        found = [
+            RatingInfo(
+                agreement_id=rating.agreement_id,
+                version=rating.version,
+                rater=rating.rater,
+                rater_name=names.get(rating.rater),
+                ratee=rating.ratee,
+                ratee_name=names.get(rating.ratee),
+                score=rating.score,
+                comment_hash=rating.comment_hash,
+                rated_block=rating.block,
+                rated_at=rating.timestamp,
+            )
+            for rating in service.standing_ratings(height)
+            if (wanted is None or wanted in (rating.rater, rating.ratee))
+            and (agreement_id is None or rating.agreement_id == agreement_id)
+        ]
+        return Ratings(**height.stamp(), count=len(found), data=found)
+
+    return await _answer(service, height, ("ratings-answer", wanted, agreement_id), build)
 
 
 @metrics.get("/activity", operation_id="activity_metrics", response_model=Activity)

@@ -242,7 +242,15 @@ class ReferralMetrics(AtHeight):
 
 
 class AlertInfo(FromRecord):
-    kind: Literal["single_point_of_failure", "concentration", "free_rider", "sector_silo"]
+    kind: Literal[
+        "single_point_of_failure",
+        "concentration",
+        "free_rider",
+        "sector_silo",
+        "low_rating",
+        "ratings_far_apart",
+        "high_churn",
+    ]
     subject: str
     message: str
     evidence: dict[str, Any]
@@ -251,12 +259,20 @@ class AlertInfo(FromRecord):
 class Thresholds(FromRecord):
     max_hhi: float
     free_rider_ratio: float
+    min_rating_mean: float = Field(description="a member rated below this on average raises `low_rating`")
+    min_ratings: int = Field(description="over at least this many ratings")
+    rating_gap: int = Field(
+        description="two parties rating each other this far apart raise `ratings_far_apart`"
+    )
+    max_churn: float = Field(
+        description="a month in which more than this share of the members left raises `high_churn`"
+    )
 
 
 class Alerts(WithGlobalFigures):
     """Every early warning with its evidence, and the thresholds used: concentration and free riders counted
     at ``block``, single points of failure and sector silos read from the global figures (as of
-    ``global_last_change_block``)."""
+    ``global_last_change_block``), low ratings, ratings far apart and churn read at ``block``."""
 
     thresholds: Thresholds
     count: int
@@ -297,6 +313,86 @@ class LoyaltyFigures(AtHeight):
     left: int = Field(description="members that left by the height")
     average_tenure_of_those_who_left_days: float | None
     data: list[LoyaltyPeriodFigures]
+
+
+class MemberSatisfactionFigures(BaseModel):
+    """One member's ratings that count at the height."""
+
+    member: str
+    name: str | None = Field(description="the member's name, if it is a member")
+    received: int = Field(description="ratings naming it as the rated partner")
+    received_mean: float | None = Field(description="their mean score, 1 to 5")
+    given: int = Field(description="ratings it gave")
+    given_mean: float | None
+    raters: list[str] = Field(description="the partners who rated it")
+
+
+class RatedTieFigures(BaseModel):
+    """Two members whose ratings of each other have a mean below the alert threshold."""
+
+    a: str
+    b: str
+    ratings: int = Field(description="ratings between them that count, both directions")
+    mean: float
+
+
+class FarApartFigures(BaseModel):
+    """An agreement version whose two parties rated each other far apart."""
+
+    agreement_id: int
+    version: int
+    a: str
+    b: str
+    a_rates_b: int
+    b_rates_a: int
+
+
+class SatisfactionFigures(AtHeight):
+    """Partner satisfaction from the ratings that count at ``block``: the newest of each agreement version,
+    rater and ratee (docs/METRICS.md)."""
+
+    ratings: int = Field(description="ratings that count")
+    raters: int
+    rated: int
+    mean_score: float | None = Field(description="mean of every rating that counts, 1 to 5")
+    promoters: int = Field(description="ratings of 5")
+    passives: int = Field(description="ratings of 4")
+    detractors: int = Field(description="ratings of 1 to 3")
+    net_promoter_score: float | None = Field(
+        description="100 x (promoters - detractors) / ratings: -100 to 100"
+    )
+    rated_pairs: int = Field(description="(agreement, rater, ratee) pairs with a rating")
+    reciprocated_pairs: int = Field(description="of them, those whose ratee rated the rater back")
+    reciprocity: float | None
+    low_rating_mean: float = Field(description="the mean below which a tie is low-rated")
+    rating_gap: int = Field(description="the gap from which two parties' ratings are far apart")
+    members: list[MemberSatisfactionFigures] = Field(
+        description="the members with a rating, given or received"
+    )
+    low_rated_ties: list[RatedTieFigures]
+    far_apart: list[FarApartFigures]
+
+
+class RatingInfo(BaseModel):
+    """A rating that counts at the height: the newest of its agreement version, rater and ratee."""
+
+    agreement_id: int
+    version: int
+    rater: str
+    rater_name: str | None
+    ratee: str
+    ratee_name: str | None
+    score: int = Field(description="1 (poor) to 5 (excellent)")
+    comment_hash: str = Field(description="keccak256 of the written comment (never on chain); zeros for none")
+    rated_block: int
+    rated_at: int = Field(description="the block time, in seconds since the epoch")
+
+
+class Ratings(AtHeight):
+    """The ratings that count at ``block``, in chain order, filtered as asked."""
+
+    count: int
+    data: list[RatingInfo]
 
 
 class Activity(AtHeight):

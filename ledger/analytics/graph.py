@@ -26,6 +26,10 @@ Edges are facts, never edited after they are added; each carries ``kind``, ``blo
   held deposit's contributor (:func:`attribute_release`). A party's credit from its own deposit is not an
   edge: the graph shows value flowing between partners.
 
+Partner ratings are not facts between members' businesses, so they are not edges: the graph keeps them in
+``graph.graph["ratings"]``, a list of :class:`PartnerRating` in chain order (every rating, the replaced ones
+too; the views and copies of the graph share it, so readers take the ratings at or below their block).
+
 "As of block N" (:meth:`LedgerGraph.as_of`) is a read-only view over the same graph, not a copy: the nodes
 that had appeared and the edges added at or before N (a node's status at N: :func:`status_at`).
 """
@@ -43,7 +47,38 @@ from ledger.protocol.events import EventFold
 from ledger.protocol.sharing import credit_increments, reshare
 from ledger.types import Checkpoint, LedgerEvent
 
-__all__ = ["EventSource", "GraphObserver", "LedgerGraph", "attribute_release", "status_at"]
+__all__ = [
+    "EventSource",
+    "GraphObserver",
+    "LedgerGraph",
+    "PartnerRating",
+    "attribute_release",
+    "ratings_of",
+    "status_at",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerRating:
+    """One ``PartnerRated`` event: ``rater`` rated ``ratee``, its partner in ``version`` of agreement
+    ``agreement_id``, ``score`` out of 5 (``comment_hash``: a written comment's digest, zeros for none)."""
+
+    block: int
+    log_index: int
+    timestamp: int
+    agreement_id: int
+    version: int
+    rater: str
+    ratee: str
+    score: int
+    comment_hash: str
+
+
+def ratings_of(graph: nx.MultiDiGraph[str]) -> list[PartnerRating]:
+    """Every rating ``graph`` (a :class:`LedgerGraph`'s graph, a view or a copy of it) keeps, in chain order;
+    a view's or a copy's include those after its block."""
+    found: list[PartnerRating] = graph.graph.get("ratings", [])
+    return found
 
 
 class EventSource(Protocol):
@@ -165,6 +200,7 @@ class LedgerGraph(EventFold):
         self.observer = observer
         self.keep_facts = keep_facts
         self.graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+        self.graph.graph["ratings"] = []
         self.block = -1
         self.block_hash: str | None = None
         self._agreements: dict[int, _AgreementBook] = {}
@@ -405,6 +441,22 @@ class LedgerGraph(EventFold):
             amount,
             program_id=int(args["programId"]),
             asset=asset,
+        )
+
+    def on_partner_rated(self, item: LedgerEvent) -> None:
+        args = item.args
+        self.graph.graph["ratings"].append(
+            PartnerRating(
+                block=item.block_number,
+                log_index=item.log_index,
+                timestamp=item.timestamp,
+                agreement_id=int(args["agreementId"]),
+                version=int(args["version"]),
+                rater=args["rater"],
+                ratee=args["ratee"],
+                score=int(args["score"]),
+                comment_hash=str(args["commentHash"]),
+            )
         )
 
 

@@ -2,11 +2,11 @@
 
 A plan (a TOML file, :class:`DeploymentPlan`) names the network, the chain it is for, the founders, the
 quorum, the voting period and the ERC-20s the consortium accepts from the start. :func:`deploy` checks that
-the node is that chain, deploys ``Consortium``, ``Agreements`` and ``ReferralRewards`` from the compiler's
-output (each transaction estimated first, so a constructor that would revert stops before anything is sent;
-fees as the node asks, EIP-1559 on a chain with a base fee), and writes the manifest the indexer, the command
-line and the API read (``deployments/<chain_id>.json``: chain id, network, deployer, each contract's
-address, block and transaction).
+the node is that chain, deploys ``Consortium``, ``Agreements``, ``ReferralRewards`` and ``PartnerRatings``
+from the compiler's output (each transaction estimated first, so a constructor that would revert stops before
+anything is sent; fees as the node asks, EIP-1559 on a chain with a base fee), and writes the manifest the
+indexer, the command line and the API read (``deployments/<chain_id>.json``: chain id, network, deployer,
+each contract's address, block and transaction).
 
 Example plan::
 
@@ -45,8 +45,14 @@ from ledger.settings import read_toml_table
 
 __all__ = ["DeploymentPlan", "Founder", "PlanError", "deploy", "deploy_contract", "load_plan"]
 
-#: The contracts a deployment makes, in order (the others take the Consortium's address).
-CONTRACTS = ("Consortium", "Agreements", "ReferralRewards")
+#: The contracts a deployment makes, in order, and the earlier ones each one's constructor takes after its
+#: own settings (the Consortium's are the plan's).
+CONTRACTS: dict[str, tuple[str, ...]] = {
+    "Consortium": (),
+    "Agreements": ("Consortium",),
+    "ReferralRewards": ("Consortium",),
+    "PartnerRatings": ("Consortium", "Agreements"),
+}
 
 
 class PlanError(CoopLedgerError):
@@ -186,8 +192,9 @@ def deploy(
     )
     report("Consortium", consortium)
     records["Consortium"] = consortium
-    for name in CONTRACTS[1:]:
-        records[name] = deploy_contract(w3, wallet, name, build_dir, consortium.address)
+    for name, needs in list(CONTRACTS.items())[1:]:
+        addresses = [records[need].address for need in needs]
+        records[name] = deploy_contract(w3, wallet, name, build_dir, *addresses)
         report(name, records[name])
     return write_manifest(chain_id, plan.network, records, deployments_dir, deployer=wallet.address)
 

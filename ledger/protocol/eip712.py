@@ -5,6 +5,8 @@
 - A program's sponsor confirms a conversion by signing ``ConversionVoucher(programId, commitment,
   conversionValue, reward, deadline, nonce)`` in the ReferralRewards contract's domain; the referrer
   redeems it.
+- A party rates a partner without paying gas by signing ``PartnerRating(rater, agreementId, version, ratee,
+  score, commentHash, nonce, deadline)`` in the PartnerRatings contract's domain; anybody may submit it.
 
 The domain binds a signature to one chain and one contract; the message binds it to one agreement version or
 one referral. Domains and types are the contract's own (:mod:`ledger.protocol.facts`), from the manifest.
@@ -25,6 +27,7 @@ __all__ = [
     "agreement_approval",
     "conversion_voucher",
     "domain",
+    "partner_rating",
     "sign_typed_data",
     "split_signature",
     "typed_data",
@@ -148,6 +151,51 @@ def conversion_voucher(
         "nonce": nonce,
     }
     return typed_data(contract, chain_id, "ConversionVoucher", message)
+
+
+def partner_rating(
+    chain_id: int,
+    contract: ContractDeployment,
+    rater: str,
+    agreement_id: int,
+    version: int,
+    ratee: str,
+    score: int,
+    comment_hash: bytes,
+    nonce: int,
+    deadline: int,
+) -> dict[str, Any]:
+    """The full EIP-712 message of ``rater``'s rating of ``ratee``, its partner in ``version`` of agreement
+    ``agreement_id``: submitted by anybody, it counts as ``rater``'s own.
+
+    Parameters
+    ----------
+    chain_id, contract
+        Chain and manifest record of the PartnerRatings contract.
+    rater, ratee
+        The party rating (the signer) and the party rated.
+    agreement_id, version
+        The agreement version rated.
+    score
+        1 (poor) to 5 (excellent).
+    comment_hash
+        keccak256 of a written comment, or 32 zero bytes for none.
+    nonce
+        The rater's current nonce (``PartnerRatings.nonces(rater)``).
+    deadline
+        Last timestamp at which the rating can be submitted.
+    """
+    message = {
+        "rater": to_checksum_address(rater),
+        "agreementId": agreement_id,
+        "version": version,
+        "ratee": to_checksum_address(ratee),
+        "score": score,
+        "commentHash": _bytes32(comment_hash, "comment hash"),
+        "nonce": nonce,
+        "deadline": deadline,
+    }
+    return typed_data(contract, chain_id, "PartnerRating", message)
 
 
 def sign_typed_data(private_key: str | bytes, typed_data: dict[str, Any]) -> bytes:

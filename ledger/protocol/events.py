@@ -46,6 +46,7 @@ HANDLERS: dict[tuple[str, str], str] = {
     ("ReferralRewards", "ConversionConfirmed"): "on_conversion_confirmed",
     ("ReferralRewards", "RewardClaimed"): "on_reward_claimed",
     ("ReferralRewards", "VoucherRedeemed"): "on_voucher_redeemed",
+    ("PartnerRatings", "PartnerRated"): "on_partner_rated",
 }
 
 #: Events stored (they are in the history and the audit digest) but folded into nothing, and why.
@@ -71,6 +72,7 @@ IGNORED: dict[tuple[str, str], str] = {
         "ReferralRewards",
         "VouchersRevoked",
     ): "a program's voucher nonce moved; no referral, budget or reward changes",
+    ("PartnerRatings", "EIP712DomainChanged"): "EIP-5267 signal; the domain is fixed at deployment",
 }
 
 #: The (contract, event) pairs some fold applies; the indexer hands only these to the folds.

@@ -1,4 +1,5 @@
-"""Projections: the current state of members, assets, agreements, programs and referrals, folded from events.
+"""Projections: the current state of members, assets, agreements, programs, referrals and partner ratings,
+folded from events.
 
 The events table is the source of truth; projections are a convenience derived from it, always in the
 same database transaction as the events they fold (see :meth:`ledger.store.Store.commit_prepared`), and
@@ -65,7 +66,7 @@ class Projections(EventFold):
     agreement id and party; each party's current share and its credited and withdrawn balances),
     ``agreement_versions`` (by agreement id and version), ``programs`` (by id), ``referrals`` (by program
     id, referrer and commitment: a referral is recorded under its referrer, and two referrers may record the
-    same commitment).
+    same commitment), ``ratings`` (by agreement id, version, rater and ratee: the newest rating counts).
 
     Parameters
     ----------
@@ -82,6 +83,7 @@ class Projections(EventFold):
         "agreement_versions",
         "programs",
         "referrals",
+        "ratings",
     )
 
     def __init__(self, kinds: Sequence[str]) -> None:
@@ -93,6 +95,7 @@ class Projections(EventFold):
         self.agreement_versions: dict[tuple[int, int], Row] = {}
         self.programs: dict[int, Row] = {}
         self.referrals: dict[ReferralKey, Row] = {}
+        self.ratings: dict[tuple[int, int, str, str], Row] = {}
         self.changed: defaultdict[str, set[Any]] = defaultdict(set)
         self._parties_by_agreement: dict[int, list[str]] = {}
 
@@ -450,6 +453,28 @@ class Projections(EventFold):
         referral["status"] = "claimed"
         referral["claimed_block"] = item.block_number
 
+    # ---------------------------------------------------------------------------------------- ratings
+
+    def on_partner_rated(self, item: LedgerEvent) -> None:
+        """The newest rating of a (agreement, version, rater, ratee) replaces the one before: the whole row
+        comes from the event, so no stored row is read first."""
+        args = item.args
+        key = (int(args["agreementId"]), int(args["version"]), args["rater"], args["ratee"])
+        self._put(
+            "ratings",
+            key,
+            {
+                "agreement_id": key[0],
+                "version": key[1],
+                "rater": key[2],
+                "ratee": key[3],
+                "score": int(args["score"]),
+                "comment_hash": args["commentHash"],
+                "rated_block": item.block_number,
+                "rated_at": item.timestamp,
+            },
+        )
+
 
 #: The primary-key columns of each projection table.
 TABLE_KEYS: dict[str, tuple[str, ...]] = {
@@ -460,4 +485,5 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "agreement_versions": ("agreement_id", "version"),
     "programs": ("id",),
     "referrals": ("program_id", "referrer", "commitment"),
+    "ratings": ("agreement_id", "version", "rater", "ratee"),
 }

@@ -58,6 +58,7 @@ __all__ = [
     "members",
     "metadata",
     "programs",
+    "ratings",
     "referrals",
     "undecoded_logs",
 ]
@@ -302,7 +303,34 @@ referrals = Table(
 )
 
 #: The projection tables by name, in the order they are written.
+#: Each party's newest rating of each partner, per agreement version (``PartnerRated``: the newest counts;
+#: the history is in ``events``).
+ratings = Table(
+    "ratings",
+    metadata,
+    Column("agreement_id", BigInteger, nullable=False, autoincrement=False),
+    Column("version", Integer, nullable=False, autoincrement=False),
+    Column("rater", ADDRESS, nullable=False),
+    Column("ratee", ADDRESS, nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("comment_hash", HASH, nullable=False),
+    Column("rated_block", BigInteger, nullable=False),
+    Column("rated_at", BigInteger, nullable=False),
+    Index("ix_ratings_ratee", "ratee"),
+    Index("ix_ratings_rater", "rater"),
+    PrimaryKeyConstraint("agreement_id", "version", "rater", "ratee", name="pk_ratings"),
+)
+
 PROJECTION_TABLES: dict[str, Table] = {
     table.name: table
-    for table in (members, assets, agreements, agreement_parties, agreement_versions, programs, referrals)
+    for table in (
+        members,
+        assets,
+        agreements,
+        agreement_parties,
+        agreement_versions,
+        programs,
+        referrals,
+        ratings,
+    )
 }

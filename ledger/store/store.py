@@ -532,6 +532,7 @@ class Store:
         state.apply_all(fresh)
         _write_projections(connection, state, changed_only=True)
         state.referrals.clear()  # referrals grow with activity: only the batch's are held
+        state.ratings.clear()  # so do ratings, whose rows need no stored row to fold
 
     @staticmethod
     def _set_checkpoint(connection: Connection, point: Checkpoint) -> None:

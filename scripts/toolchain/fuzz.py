@@ -114,6 +114,24 @@ MUTANTS = (
         "        if (reward > cap + cap) reward = cap;",
     ),
     Mutant(
+        "a party may rate itself",
+        "contracts/PartnerRatings.sol",
+        "if (rater == ratee) revert RatingSelfRating(rater);",
+        "if (rater == ratee && score == 0) revert RatingSelfRating(rater);",
+    ),
+    Mutant(
+        "rating opens when the agreement starts, not a while after",
+        "contracts/PartnerRatings.sol",
+        "if (block.timestamp < opensAt) revert RatingTooEarly(agreementId, opensAt);",
+        "if (block.timestamp < startTime) revert RatingTooEarly(agreementId, opensAt);",
+    ),
+    Mutant(
+        "a signed rating does not use up its nonce",
+        "contracts/PartnerRatings.sol",
+        "_useCheckedNonce(rating.rater, rating.nonce);",
+        "if (rating.nonce != nonces(rating.rater)) revert InvalidAccountNonce(rating.rater, rating.nonce);",
+    ),
+    Mutant(
         "a suspension does not lower the active count",
         "contracts/Consortium.sol",
         "            _setStatus(_states[subject], MemberStatus.Suspended);\n            _activeCount -= 1;",

@@ -426,3 +426,21 @@ def contract_member(ReentrantParty: Any, coop: Any, members: list[Any]) -> Calla
         return party
 
     return admit
+
+
+# ---------------------------------------------------------------------------------------------- ratings
+
+WEEK = 7 * 24 * 3600
+
+
+@pytest.fixture(scope="module")
+def ratings(PartnerRatings: Any, coop: Any, agreements: Any, accounts: Any) -> Any:
+    return PartnerRatings.deploy(coop, agreements, {"from": accounts[0]})
+
+
+@pytest.fixture
+def rated_id(active_id: int, chain: Any, ratings: Any) -> int:
+    """``active_id``, in force long enough for its parties to rate each other."""
+    chain.sleep(ratings.MIN_TIME_IN_FORCE() + 1)
+    chain.mine()
+    return active_id

@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {Agreements} from "../../contracts/Agreements.sol";
 import {Consortium} from "../../contracts/Consortium.sol";
 import {IConsortium} from "../../contracts/interfaces/IConsortium.sol";
+import {PartnerRatings} from "../../contracts/PartnerRatings.sol";
 import {ReferralRewards} from "../../contracts/ReferralRewards.sol";
 import {MockERC20} from "../../contracts/test/MockERC20.sol";
 
@@ -19,7 +20,7 @@ function memberKeys() pure returns (uint256[] memory keys) {
 }
 
 /// @title Handler
-/// @notice Every action of the three contracts, for Foundry's invariant fuzzer: it calls these functions in
+/// @notice Every action of the four contracts, for Foundry's invariant fuzzer: it calls these functions in
 ///         random order with random arguments, and the campaign checks the invariants after every call.
 /// @dev Arguments are seeds, steered here to the ids, members and amounts that can act (an agreement in force
 ///      for a deposit, a party that has not signed for a signature, a confirmed referral for a claim), so
@@ -37,6 +38,7 @@ contract Handler {
     Consortium public immutable consortium;
     Agreements public immutable agreements;
     ReferralRewards public immutable referrals;
+    PartnerRatings public immutable ratings;
     MockERC20 public immutable token;
     address public immutable customer;
 
@@ -66,13 +68,26 @@ contract Handler {
     }
 
     Recorded[] private _recorded;
+    /// @notice Ghost: set when the ratings contract accepted a rating that breaks one of its rules, judged here
+    ///         from the registry's statuses, the agreement's parties and versions, and the clock.
+    bool public ratingRuleBroken;
+    /// @notice Ghost: ratings accepted, and signed ratings submitted per rater.
+    uint256 public ratingsAccepted;
+    mapping(address rater => uint256) public signedRatings;
     /// @notice How many calls reached the end of a handler (the contracts accepted them).
     uint256 public accepted;
 
-    constructor(Consortium consortium_, Agreements agreements_, ReferralRewards referrals_, MockERC20 token_) {
+    constructor(
+        Consortium consortium_,
+        Agreements agreements_,
+        ReferralRewards referrals_,
+        PartnerRatings ratings_,
+        MockERC20 token_
+    ) {
         consortium = consortium_;
         agreements = agreements_;
         referrals = referrals_;
+        ratings = ratings_;
         token = token_;
         customer = _VM.addr(0xC057);
         uint256[] memory keys = memberKeys();
@@ -391,6 +406,55 @@ contract Handler {
         _done();
     }
 
+    // --------------------------------------------------------------------------------------------- ratings
+
+    /// @notice A party rates a partner. Mostly a rating the rules allow, but the seeds also reach scores outside
+    ///         1..5, self ratings, non-parties, versions that never took effect, raters who left and agreements
+    ///         not in force long enough: the contract must refuse those (`ratingRuleBroken` otherwise).
+    function rate(uint256 idSeed, uint256 raterSeed, uint256 rateeSeed, uint256 scoreSeed, uint256 versionSeed)
+        external
+    {
+        (uint256 id, address rater, address ratee, uint32 version, uint8 score) =
+            _rating(idSeed, raterSeed, rateeSeed, scoreSeed, versionSeed);
+        bool breaks = _breaksARatingRule(id, rater, ratee, version, score);
+        _VM.prank(rater);
+        ratings.rate(id, version, ratee, score, bytes32(scoreSeed));
+        _rated(breaks);
+    }
+
+    /// @notice A party signs a rating off chain and the customer submits it; with `replay`, the previous nonce
+    ///         is signed (a replay, which must revert once that nonce was used).
+    function rateWithSignature(
+        uint256 idSeed,
+        uint256 raterSeed,
+        uint256 rateeSeed,
+        uint256 scoreSeed,
+        uint256 versionSeed,
+        bool replay
+    ) external {
+        (uint256 id, address rater, address ratee, uint32 version, uint8 score) =
+            _rating(idSeed, raterSeed, rateeSeed, scoreSeed, versionSeed);
+        bool breaks = _breaksARatingRule(id, rater, ratee, version, score);
+        uint256 nonce = ratings.nonces(rater);
+        if (replay && nonce > 0) nonce -= 1;
+        PartnerRatings.SignedRating memory rating = PartnerRatings.SignedRating({
+            rater: rater,
+            agreementId: id,
+            version: version,
+            ratee: ratee,
+            score: score,
+            commentHash: bytes32(scoreSeed),
+            nonce: nonce,
+            deadline: block.timestamp + 1 hours
+        });
+        (uint8 v, bytes32 r, bytes32 s) = _VM.sign(_keyOf[rater], ratings.ratingDigest(rating));
+        _VM.prank(customer);
+        ratings.rateWithSignature(rating, abi.encodePacked(r, s, v));
+        signedRatings[rater] += 1;
+        if (nonce != signedRatings[rater] - 1) ratingRuleBroken = true; // a nonce was used twice or skipped
+        _rated(breaks);
+    }
+
     // ------------------------------------------------------------------------------------------------ time
 
     /// @notice Time passes: mostly hours to two days, one call in ten up to 40 days (past a dispute's window,
@@ -415,6 +479,71 @@ contract Handler {
     }
 
     // ------------------------------------------------------------------------------------------- internals
+
+    /// @dev The rating a rating action makes from its seeds: an agreement that took effect, a party that is an
+    ///      active member rating another party, the version in force and a score in 1..5, once the agreement is
+    ///      open for rating. Now and then the seeds break a rule instead: one call in six takes any party as
+    ///      rater (maybe one who left), one in seven rates the rater itself, one in eleven a member that may not
+    ///      be a party, one in five names a version from 0 to 3, one in nine gives a score from 0 to 7, and one
+    ///      in four does not wait for the agreement to be open.
+    function _rating(uint256 idSeed, uint256 raterSeed, uint256 rateeSeed, uint256 scoreSeed, uint256 versionSeed)
+        private
+        returns (uint256 id, address rater, address ratee, uint32 version, uint8 score)
+    {
+        id = _agreementWhere(idSeed, _tookEffect);
+        Agreements.Summary memory summary = agreements.agreement(id);
+        address[] memory parties = agreements.partiesOf(id);
+        uint256 raterIndex = raterSeed % 6 == 0 ? raterSeed % parties.length : _activeParty(parties, raterSeed);
+        rater = parties[raterIndex];
+        ratee = parties[(raterIndex + 1 + rateeSeed % (parties.length - 1)) % parties.length];
+        if (rateeSeed % 7 == 0) ratee = rater;
+        if (rateeSeed % 11 == 0) ratee = _member(rateeSeed);
+        version = versionSeed % 5 == 0 ? uint32(versionSeed % 4) : summary.currentVersion;
+        score = scoreSeed % 9 == 0 ? uint8(scoreSeed % 8) : uint8(1 + scoreSeed % 5);
+        uint256 opensAt = ratings.ratingOpensAt(summary.startTime);
+        if (versionSeed % 4 != 0 && block.timestamp < opensAt) _VM.warp(opensAt);
+    }
+
+    /// @dev The index of the first party from `seed` on that is an active member (`seed`'s own if none is).
+    function _activeParty(address[] memory parties, uint256 seed) private view returns (uint256) {
+        for (uint256 i = 0; i < parties.length; ++i) {
+            uint256 index = (seed + i) % parties.length;
+            if (consortium.isActiveMember(parties[index])) return index;
+        }
+        return seed % parties.length;
+    }
+
+    /// @dev Whether a rating breaks a rule, judged without the ratings contract.
+    function _breaksARatingRule(uint256 id, address rater, address ratee, uint32 version, uint8 score)
+        private
+        view
+        returns (bool)
+    {
+        Agreements.Summary memory summary = agreements.agreement(id);
+        bool tookEffect = version >= 1 && version <= summary.currentVersion
+            && !agreements.versionOf(id, version).replaced;
+        return score < 1 || score > 5 || rater == ratee
+            || consortium.member(rater).status != IConsortium.MemberStatus.Active || !_isPartyOf(id, rater)
+            || !_isPartyOf(id, ratee) || !tookEffect || block.timestamp < summary.startTime + 14 days;
+    }
+
+    function _isPartyOf(uint256 id, address account) private view returns (bool) {
+        address[] memory parties = agreements.partiesOf(id);
+        for (uint256 i = 0; i < parties.length; ++i) {
+            if (parties[i] == account) return true;
+        }
+        return false;
+    }
+
+    function _rated(bool breaksARule) private {
+        if (breaksARule) ratingRuleBroken = true;
+        ratingsAccepted += 1;
+        _done();
+    }
+
+    function _tookEffect(uint256 id) private view returns (bool) {
+        return agreements.agreement(id).currentVersion >= 1;
+    }
 
     /// @dev Lets both contracts take `account`'s tokens.
     function _approveContracts(address account) private {

@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {Agreements} from "../../contracts/Agreements.sol";
 import {Consortium} from "../../contracts/Consortium.sol";
 import {IConsortium} from "../../contracts/interfaces/IConsortium.sol";
+import {PartnerRatings} from "../../contracts/PartnerRatings.sol";
 import {ReferralRewards} from "../../contracts/ReferralRewards.sol";
 import {MockERC20} from "../../contracts/test/MockERC20.sol";
 
@@ -11,7 +12,7 @@ import {Handler, memberKeys} from "./Handler.sol";
 import {VM_ADDRESS, Vm} from "./Vm.sol";
 
 /// @title Invariants
-/// @notice The deep invariant campaign over Consortium, Agreements and ReferralRewards, run by Foundry's
+/// @notice The deep invariant campaign over Consortium, Agreements, ReferralRewards and PartnerRatings, run by Foundry's
 ///         forge (`make test` a bounded campaign, `make fuzz` a deep one and the planted mutants): after every
 ///         call of the `Handler` the invariants below must hold.
 contract Invariants {
@@ -21,6 +22,7 @@ contract Invariants {
     Consortium public consortium;
     Agreements public agreements;
     ReferralRewards public referrals;
+    PartnerRatings public ratings;
     MockERC20 public token;
 
     function setUp() public {
@@ -35,7 +37,8 @@ contract Invariants {
         consortium = new Consortium(founders, assets, 5_001, 7 days);
         agreements = new Agreements(consortium);
         referrals = new ReferralRewards(consortium);
-        handler = new Handler(consortium, agreements, referrals, token);
+        ratings = new PartnerRatings(consortium, agreements);
+        handler = new Handler(consortium, agreements, referrals, ratings, token);
     }
 
     /// @notice Foundry fuzzes the calls of these contracts only.
@@ -164,5 +167,21 @@ contract Invariants {
             if (consortium.member(consortium.memberAt(i)).status == IConsortium.MemberStatus.Active) active += 1;
         }
         require(active == consortium.activeMemberCount(), "the active member count drifted");
+    }
+
+    /// @notice Every rating accepted kept the rules: scores 1..5, no self rating, an active member rating a
+    ///         partner of an agreement version that took effect, in force long enough; and every signed rating
+    ///         used its rater's next nonce, once.
+    function invariant_ratingsKeepTheirRules() public view {
+        require(!handler.ratingRuleBroken(), "a rating that breaks a rule was accepted");
+    }
+
+    /// @notice A rater's nonce counts exactly the signed ratings submitted for it: none replayed, none lost.
+    function invariant_ratingNoncesCountSignedRatings() public view {
+        uint256[] memory keys = memberKeys();
+        for (uint256 i = 0; i < keys.length; ++i) {
+            address member = Vm(VM_ADDRESS).addr(keys[i]);
+            require(ratings.nonces(member) == handler.signedRatings(member), "a rating nonce drifted");
+        }
     }
 }

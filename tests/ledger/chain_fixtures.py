@@ -81,8 +81,8 @@ def deploy_contract(w3: Web3, name: str, *args: Any) -> tuple[Any, ContractDeplo
 
 
 def deploy(w3: Web3, directory: Path, founders: int = 6) -> Deployment:
-    """Deploy mock cUSD, then Consortium (cUSD approved), Agreements and ReferralRewards; write the manifest
-    into ``directory``."""
+    """Deploy mock cUSD, then Consortium (cUSD approved), Agreements, ReferralRewards and PartnerRatings;
+    write the manifest into ``directory``."""
     accounts = list(w3.eth.accounts)
     records: dict[str, ContractDeployment] = {}
     contracts: dict[str, Any] = {}
@@ -102,8 +102,9 @@ def deploy(w3: Web3, directory: Path, founders: int = 6) -> Deployment:
     ]
     token = deploy_one("MockERC20", "Coop Dollar", "cUSD")
     consortium = deploy_one("Consortium", profiles, [token.address], 5_001, 7 * 24 * 3600)
-    deploy_one("Agreements", consortium.address)
+    agreements = deploy_one("Agreements", consortium.address)
     deploy_one("ReferralRewards", consortium.address)
+    deploy_one("PartnerRatings", consortium.address, agreements.address)
     write_manifest(w3.eth.chain_id, "development", records, deployments_dir=directory)
     return Deployment(w3, contracts, directory / f"{w3.eth.chain_id}.json")
 

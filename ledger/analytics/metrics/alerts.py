@@ -9,6 +9,13 @@ Kinds:
 - ``free_rider``: a member receiving more than ``free_rider_ratio`` times what it contributes to its
   partners; evidence: both amounts.
 - ``sector_silo``: a member with partners, all in its own sector; evidence: the partners.
+- ``low_rating``: a member its partners rate below ``min_rating_mean`` on average, over at least
+  ``min_ratings`` ratings; evidence: the mean, the count, the raters
+  (:mod:`~ledger.analytics.metrics.satisfaction`).
+- ``ratings_far_apart``: an agreement version whose two parties rate each other ``rating_gap`` or more apart;
+  evidence: both scores.
+- ``high_churn``: more than ``max_churn`` of the members at the start of the current or the last month left in
+  it; evidence: the month, the members at its start and the exits (:mod:`~ledger.analytics.metrics.loyalty`).
 """
 
 from __future__ import annotations
@@ -36,6 +43,10 @@ class AlertThresholds:
 
     max_hhi: float = 0.25
     free_rider_ratio: float = 3.0
+    min_rating_mean: float = 3.0
+    min_ratings: int = 2
+    rating_gap: int = 3
+    max_churn: float = 0.05
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,13 @@ def test_the_development_deploy_runs_from_a_folder_whose_path_holds_a_dot(
     )
     assert finished.returncode == 0, finished.stderr
     manifest = load_manifest(checkout / "deployments" / f"{anvil.w3.eth.chain_id}.json")
-    assert set(manifest.contracts) == {"MockERC20", "Consortium", "Agreements", "ReferralRewards"}
+    assert set(manifest.contracts) == {
+        "MockERC20",
+        "Consortium",
+        "Agreements",
+        "ReferralRewards",
+        "PartnerRatings",
+    }
     assert (manifest.network, manifest.deployer) == ("development", next(iter(anvil.w3.eth.accounts)))
     head = anvil.w3.eth.block_number
     for record in manifest.contracts.values():
@@ -150,7 +156,7 @@ def test_deploy_to_a_chain_with_a_base_fee_signed_by_a_keystore_from_a_plan(
         "harbour-coop",
         wallet.address,
     )
-    assert set(manifest.contracts) == {"Consortium", "Agreements", "ReferralRewards"}
+    assert set(manifest.contracts) == {"Consortium", "Agreements", "ReferralRewards", "PartnerRatings"}
     for record in manifest.contracts.values():
         receipt = w3.eth.get_transaction_receipt(HexStr(record.tx_hash))
         assert receipt["from"] == wallet.address

@@ -12,7 +12,7 @@ from ledger.store.projections import Projections
 from ledger.types import LedgerEvent
 from tests.ledger.chain_fixtures import build_record
 
-CONTRACTS = ("Consortium", "Agreements", "ReferralRewards")
+CONTRACTS = ("Consortium", "Agreements", "ReferralRewards", "PartnerRatings")
 FOLDS: tuple[type[EventFold], ...] = (Projections, LedgerGraph)
 
 

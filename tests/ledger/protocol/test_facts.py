@@ -11,7 +11,7 @@ import pytest
 from ledger.protocol.facts import ContractFacts, enum_label, load_artifacts, natspec_tags, read_facts
 from tests.ledger.chain_fixtures import BUILD, build_record
 
-CONTRACTS = ("Consortium", "Agreements", "ReferralRewards")
+CONTRACTS = ("Consortium", "Agreements", "ReferralRewards", "PartnerRatings")
 _TICKED = re.compile(r"`([A-Za-z_]\w*)`")
 
 

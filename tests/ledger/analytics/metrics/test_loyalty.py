@@ -7,7 +7,7 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from ledger.analytics.metrics.loyalty import loyalty
+from ledger.analytics.metrics.loyalty import churn_alerts, loyalty
 
 DAY = 86_400
 BASE = 19_000 * DAY  # the start of a UTC day
@@ -98,3 +98,16 @@ def test_before_the_exit_nobody_has_left(consortium: nx.MultiDiGraph[str]) -> No
 def test_an_empty_graph_has_no_period() -> None:
     found = loyalty(nx.MultiDiGraph(), 0, BASE, "month")
     assert (found.periods, found.members, found.average_tenure_days) == ([], 0, None)
+
+
+def test_churn_above_the_level_in_the_current_or_last_period_raises_an_alert(
+    consortium: nx.MultiDiGraph[str],
+) -> None:
+    """Day 2: d leaves, 1 of the 4 members at its start (25 %)."""
+    [alert] = churn_alerts(consortium, 30, BASE + 3 * DAY + 5, max_churn=0.2, period="day")
+    assert (alert.kind, alert.subject) == ("high_churn", f"day:{BASE + 2 * DAY}")
+    assert alert.evidence["exits"] == 1
+    assert alert.evidence["members_at_start"] == 4
+    assert churn_alerts(consortium, 30, BASE + 3 * DAY + 5, max_churn=0.25, period="day") == []
+    assert churn_alerts(consortium, 30, BASE + 4 * DAY, max_churn=0.2, period="day") == []  # two days ago
+    assert churn_alerts(consortium, 19, BASE + 2 * DAY + 5, max_churn=0.2, period="day") == []  # before it

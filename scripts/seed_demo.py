@@ -14,6 +14,7 @@ clock is advanced a week at a time) it:
 - deposits revenue every week (mostly from customers outside the consortium, some by members themselves);
 - runs referral programs with referrals, conversions confirmed on chain and by EIP-712 voucher, and claims;
   five sponsors state what they usually pay to win a customer (their programs' baselines);
+- has partners rate each other (1 to 5) in week 20, on chain and by signatures a relayer submits;
 - walks every path a member meets: parties withdraw what they were credited, a customer's deposit is held
   while an agreement is disputed and released when the dispute is resolved, a member is suspended and
   reinstated by vote, a sponsor revokes the vouchers it signed, and a program is closed and its unreserved
@@ -22,7 +23,8 @@ clock is advanced a week at a time) it:
 On purpose, so that the metrics and alerts have something true to show: **Harbour Lights Marketing** is the
 broker between the food and trades clusters; **Swift Wheels Delivery** is the only link of the Westside makers
 to the rest (a single point of failure); **Gilded Thread Boutique** receives its partners' revenue and
-contributes almost nothing (a free rider).
+contributes almost nothing (a free rider), and two of its campaign partners rate it low (one of them changes
+its 3 to a 2), while it rates them 5: the partner rated low by two others, and ratings far apart.
 
 Deterministic: the same seed (``--seed``, default 7) gives the same consortium. A plain web3 script rather
 than a Brownie one: it sends about 2 100 transactions, which web3 against an automining anvil does several
@@ -50,7 +52,7 @@ from ledger.client.wallet import Wallet  # noqa: E402
 from ledger.exceptions import CoopLedgerError  # noqa: E402
 from ledger.protocol.codes import encode_code  # noqa: E402
 from ledger.protocol.commitments import make_commitment  # noqa: E402
-from ledger.protocol.eip712 import conversion_voucher, split_signature  # noqa: E402
+from ledger.protocol.eip712 import conversion_voucher, partner_rating, split_signature  # noqa: E402
 from ledger.protocol.manifest import load_manifest  # noqa: E402
 
 CUSTOMERS = 79  # the account that pays as the consortium's outside customers
@@ -173,6 +175,12 @@ ACQUISITION_COSTS = {
     "Bright Spark Electrical": 140,
     "Market Street Florist": 25,
 }  # Ledger Lane Accountants states none
+#: The free rider's campaign partners rate it low in week 20 (Denim & Co gave a 3 in week 16 and changes it);
+#: it rates each of them 5.
+CAMPAIGN_RATINGS = {"Denim & Co": 2, "Velvet Hanger Vintage": 1}
+#: How partners rate each other elsewhere: mostly 4 and 5, now and then lower.
+SCORES, SCORE_WEIGHTS = [1, 2, 3, 4, 5], [2, 5, 18, 42, 33]
+RATING_WEEK = 20
 
 
 class Seeder:
@@ -260,6 +268,38 @@ class Seeder:
         for party in parties[1:]:
             self.send("Agreements", "sign", agreement, 1, sender=party)
         return agreement
+
+    def rate(self, agreement: int, rater: int, ratee: int, score: int, signed: bool = False) -> None:
+        """``rater`` rates ``ratee`` under the version in force: on chain, or (``signed``) by an EIP-712
+        signature that the customers' account submits for it."""
+        version = int(self.chain.read("Agreements", "agreement", agreement)["currentVersion"])
+        comment = Web3.keccak(text=f"{BUSINESSES[rater][0]} on {BUSINESSES[ratee][0]}: {score}/5")
+        if not signed:
+            self.send(
+                "PartnerRatings",
+                "rate",
+                agreement,
+                version,
+                self.accounts[ratee],
+                score,
+                comment,
+                sender=rater,
+            )
+            return
+        nonce = self.contracts["PartnerRatings"].functions.nonces(self.accounts[rater]).call()
+        rating = (
+            self.accounts[rater],
+            agreement,
+            version,
+            self.accounts[ratee],
+            score,
+            bytes(comment),
+            nonce,
+            self.now() + WEEK,
+        )
+        typed = partner_rating(self.w3.eth.chain_id, self.chain.manifest.contracts["PartnerRatings"], *rating)
+        signature = self.wallet(rater).sign_typed_data(typed)
+        self.send("PartnerRatings", "rateWithSignature", rating, signature, sender=CUSTOMERS)
 
     def deposit(self, agreement: int, amount: int, sender: int = CUSTOMERS) -> None:
         self.send(
@@ -370,7 +410,10 @@ def seed(seeder: Seeder, rng: random.Random, progress: Callable[[str], None]) ->
         "conversions": 0,
         "vouchers": 0,
         "withdrawals": 0,
+        "ratings": 0,
     }
+    # the ratings draw from their own generator: the rest of the consortium is the same with or without them
+    rating_rng = random.Random(RATING_WEEK)
 
     def fund(account: int) -> None:
         seeder.send("MockERC20", "mint", accounts[account], 10**9 * UNIT, sender=account)
@@ -516,6 +559,13 @@ def seed(seeder: Seeder, rng: random.Random, progress: Callable[[str], None]) ->
                 )
                 seeder.send("ReferralRewards", "claimReward", program, commitment, sender=referrer)
             counts["conversions"] += 1
+        if week == 16:  # a first impression of the free rider
+            seeder.rate(
+                agreements[CAMPAIGN_TAG][0], by_name["Denim & Co"], by_name["Gilded Thread Boutique"], 3
+            )
+            counts["ratings"] += 1
+        if week == RATING_WEEK:
+            counts["ratings"] += rate_partners(seeder, agreements, starts, week, rating_rng, by_name)
         if week == 12:  # suspended by vote (it missed its dues, say), and reinstated two weeks later
             seeder.change_standing("proposeSuspension", by_name[LEAVER])
         if week == 14:
@@ -539,6 +589,37 @@ def seed(seeder: Seeder, rng: random.Random, progress: Callable[[str], None]) ->
                 seeder.send("ReferralRewards", "reclaimBudget", program, sender=sponsor)
         seeder.next_week()
     return counts
+
+
+def rate_partners(
+    seeder: Seeder,
+    agreements: dict[str, tuple[int, list[int]]],
+    starts: dict[str, int],
+    week: int,
+    rng: random.Random,
+    by_name: dict[str, int],
+) -> int:
+    """Partners rate each other: in each agreement in force for three weeks or more, about half of the ordered
+    pairs of parties, one rating in five by signature; the free rider is rated in its campaign only, by the
+    story of :data:`CAMPAIGN_RATINGS`. Returns how many ratings were given."""
+    given = 0
+    free_rider = by_name["Gilded Thread Boutique"]
+    for tag, (agreement, parties) in agreements.items():
+        if week < starts[tag] + 3:
+            continue
+        if tag == CAMPAIGN_TAG:
+            for name, score in CAMPAIGN_RATINGS.items():
+                seeder.rate(agreement, by_name[name], free_rider, score)
+                seeder.rate(agreement, free_rider, by_name[name], 5)
+                given += 2
+            continue
+        for rater in parties:
+            for ratee in parties:
+                if rater != ratee and ratee != free_rider and rng.random() < 0.5:
+                    score = rng.choices(SCORES, SCORE_WEIGHTS)[0]
+                    seeder.rate(agreement, rater, ratee, score, signed=rng.random() < 0.2)
+                    given += 1
+    return given
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -591,7 +672,8 @@ def main(argv: list[str] | None = None) -> int:
     console.print(
         f"seeded {counts['members']} members, {counts['agreements']} agreements, "
         f"{counts['deposits']} deposits, {counts['referrals']} referrals ({counts['conversions']} converted, "
-        f"{counts['vouchers']} by voucher), {counts['withdrawals']} withdrawals in {seeder.sent} transactions"
+        f"{counts['vouchers']} by voucher), {counts['withdrawals']} withdrawals, {counts['ratings']} ratings "
+        f"in {seeder.sent} transactions"
     )
     return 0
 

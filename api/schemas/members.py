@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.schemas.common import Address, Amount, label
 
@@ -32,6 +32,8 @@ class MemberAgreement(BaseModel):
     kind: str
     status: str
     asset: Address
+    start_time: int = Field(description="the first second the terms apply (rating opens a while after it)")
+    current_version: int = Field(description="the version in force; 0 before every party signed the first")
     share_bps: int
     credited: Amount
     withdrawn: Amount

@@ -118,7 +118,7 @@ async function show(block) {
   document.body.dataset.loading = "true";
   try {
     const at = `as_of_block=${block}`;
-    const [network, sharing, referrals, alerts, activity, graph, digest, active, loyalty] = await Promise.all([
+    const [network, sharing, referrals, alerts, activity, graph, digest, active, loyalty, satisfaction] = await Promise.all([
       api(`/v1/metrics/network?${at}`),
       api(`/v1/metrics/value-sharing?${at}`),
       api(`/v1/metrics/referrals?${at}`),
@@ -128,10 +128,12 @@ async function show(block) {
       api(`/v1/audit/digest?to_block=${block}`),
       api(`/v1/agreements?active_at_block=${block}&limit=1`),
       api(`/v1/metrics/loyalty?${at}&period=month`),
+      api(`/v1/metrics/satisfaction?${at}`),
     ]);
     if (block !== state.block) return; // a newer request took over
     showCards(network, sharing, referrals, alerts, activity, active);
     showLoyalty(loyalty);
+    showSatisfaction(satisfaction);
     drawNetwork(graph);
     drawGrowth(activity);
     listAlerts(alerts);
@@ -185,6 +187,17 @@ function showLoyalty(loyalty) {
   $("#card-retention").dataset.retention = last ? String(last.partner_retention) : "";
 }
 
+/** The mean of the ratings that count, with the net promoter score and how many partners rated back. */
+function showSatisfaction(satisfaction) {
+  const rated = satisfaction.ratings;
+  const nps = satisfaction.net_promoter_score;
+  setCard("card-satisfaction", rated ? `${satisfaction.mean_score.toFixed(1)} / 5` : "–",
+    rated ? `from ${rated} rating(s); net promoter score ${nps > 0 ? "+" : ""}${Math.round(nps)}; `
+      + `${percent(satisfaction.reciprocity)} rated back` : "no partner rated another yet");
+  $("#card-satisfaction").dataset.mean = rated ? String(satisfaction.mean_score) : "";
+  state.satisfaction = satisfaction;
+}
+
 // ----------------------------------------------------------------------------------------- network
 
 function edgeKind(kinds) {
@@ -230,6 +243,8 @@ function drawNetwork(graph) {
       ],
     });
     state.cy.on("tap", "node", (event) => showProfile(event.target.id()));
+    state.cy.on("tap", "edge", (event) => showTie(event.target.data("source"), event.target.data("target"))
+      .catch(showError));
     state.cy.on("mouseover", "node", (event) => {
       const node = event.target.data();
       const hover = $("#hover");
@@ -271,6 +286,22 @@ function styleNodes() {
   ])));
 }
 
+/** What two members said of each other: their ratings that count at the block shown, each way. */
+async function showTie(a, b) {
+  const ratings = await api(`/v1/ratings?member=${a}&as_of_block=${state.block}`);
+  const between = ratings.data.filter((rating) => [rating.rater, rating.ratee].includes(b));
+  const said = (from, to) => {
+    const found = between.filter((rating) => rating.rater === from && rating.ratee === to);
+    return found.length ? found.map((rating) => `${rating.score}/5 (agreement ${rating.agreement_id} v${rating.version})`)
+      .join(", ") : "no rating";
+  };
+  const nameOf = (address) => memberName(address).textContent;
+  const tie = $("#tie");
+  tie.textContent = `${nameOf(a)} ↔ ${nameOf(b)}: ${nameOf(a)} rates ${said(a, b)}; ${nameOf(b)} rates ${said(b, a)}.`;
+  tie.dataset.ratings = String(between.length);
+  tie.hidden = false;
+}
+
 // ----------------------------------------------------------------------------------------- profile
 
 async function showProfile(address) {
@@ -283,7 +314,9 @@ async function showProfile(address) {
     showError(error);
     return;
   }
-  const [member, alerts] = await Promise.all([api(`/v1/members/${address}`), api(`/v1/alerts?${at}`)]);
+  const [member, alerts, ratings] = await Promise.all([
+    api(`/v1/members/${address}`), api(`/v1/alerts?${at}`), api(`/v1/ratings?member=${address}&${at}`),
+  ]);
   const panel = $("#profile");
   panel.dataset.address = address;
   $("#profile-name").textContent = metrics.name || address;
@@ -301,6 +334,7 @@ async function showProfile(address) {
     ["referrals converted", metrics.referrals.conversions],
     ["rewards earned", Object.entries(metrics.referrals.rewards_paid)
       .map(([asset, amount]) => tokens(amount, asset)).join(", ") || "0"],
+    ...satisfactionFigures(address),
   ];
   $("#profile-figures").replaceChildren(...figures.flatMap(([name, value]) => [
     element("dt", { textContent: name }),
@@ -315,11 +349,26 @@ async function showProfile(address) {
   const node = state.cy && state.cy.getElementById(address);
   const partners = node && node.length ? node.neighborhood("node").map((partner) => partner.data("label")) : [];
   $("#profile-partners").replaceChildren(...partners.sort().map((name) => element("li", { textContent: name })));
+  const received = ratings.data.filter((rating) => rating.ratee === address);
+  $("#profile-ratings").replaceChildren(...(received.length ? received.map((rating) => element("li", {}, [
+    memberName(rating.rater), ` rates it ${rating.score}/5 in agreement ${rating.agreement_id} (version ${rating.version})`
+      + (/^0x0+$/.test(rating.comment_hash) ? "" : ", with a written comment"),
+  ])) : [element("li", { className: "muted", textContent: "no rating yet" })]));
   const mine = alerts.data.filter((alert) => alert.subject === address);
   $("#profile-alerts").replaceChildren(...(mine.length ? mine.map((alert) => element("li", {}, alertWords(alert)))
     : [element("li", { className: "muted", textContent: "none" })]));
   panel.hidden = false;
   if (node && node.length) { state.cy.elements().unselect(); node.select(); }
+}
+
+/** The member's satisfaction figures from the network's (shown with the cards, at the same block). */
+function satisfactionFigures(address) {
+  const found = state.satisfaction && state.satisfaction.members.find((row) => row.member === address);
+  if (!found) return [["rated by partners", "no rating yet"]];
+  return [
+    ["rated by partners", found.received ? `${found.received_mean.toFixed(1)} / 5 (${found.received})` : "no rating yet"],
+    ["ratings given", found.given ? `${found.given}, ${found.given_mean.toFixed(1)} / 5 on average` : "none"],
+  ];
 }
 
 // ------------------------------------------------------------------------------------ growth, alerts
@@ -378,6 +427,12 @@ function alertWords(alert) {
         + `${evidence.cut_off.length} member(s) would be cut off if it left.`];
     case "sector_silo":
       return [memberName(alert.subject), ` has no partner outside its own sector (${evidence.sector}).`];
+    case "low_rating":
+      return [memberName(alert.subject), `: its partners rate it ${Number(evidence.mean).toFixed(1)} out of 5 on average `
+        + `over ${evidence.ratings} ratings.`];
+    case "ratings_far_apart":
+      return [`In agreement ${evidence.agreement_id} (version ${evidence.version}), `, memberName(evidence.a),
+        ` rates `, memberName(evidence.b), ` ${evidence.a_rates_b}/5 and is rated ${evidence.b_rates_a}/5 back.`];
     default:
       return [alert.message];
   }

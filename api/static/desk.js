@@ -326,6 +326,9 @@ function agreementItem(agreement) {
     actions.push(button("Raise a dispute", () => disputeForm(id)));
     actions.push(button("Consent to terminate", () => send(`Consent to terminate agreement ${id}`, "Agreements", "consentToTerminate", [id])));
   }
+  if (agreement.current_version > 0 && desk.view.member && desk.view.member.status === "active") {
+    actions.push(button("Rate a partner", () => ratingForm(agreement)));
+  }
   if (agreement.status === "disputed") {
     actions.push(button("Release the dispute", () => send(`Release the dispute on agreement ${id}`, "Agreements", "releaseDispute", [id])));
   }
@@ -352,6 +355,7 @@ function deskActions(active) {
     ["Deposit into an agreement", () => depositForm(null)],
     ["Redeem a voucher", redeemForm],
     ["Submit collected signatures", () => submitSignaturesForm(null, null)],
+    ["Submit a signed rating", submitRatingForm],
   ];
   if (!active) return anybody;
   return [
@@ -776,6 +780,84 @@ function signVoucher(referral) {
       progress(`You signed a voucher worth ${tokens(voucher.reward, asset)} to ${memberLabel(referral.referrer)}. Hand it over below.`);
       offer("The voucher (nothing was sent; the referrer redeems it):", text, `voucher-${referral.program_id}-${referral.commitment.slice(2, 10)}.json`);
     };
+  });
+}
+
+const SCORES = [["5", "5 — excellent"], ["4", "4 — good"], ["3", "3 — fair"], ["2", "2 — poor"], ["1", "1 — very poor"]];
+
+/** Rate a partner of `agreement` (one of the desk's), 1 to 5, under the version in force: on chain, or signed
+ * off line for anybody to submit (no gas for the member). The comment is hashed in the browser: only its
+ * digest goes on chain. Rating again replaces the member's rating of that partner under that version. */
+async function ratingForm(agreement) {
+  const detail = await ledger.api(`/v1/agreements/${agreement.id}`);
+  const partners = detail.parties.map((party) => party.party).filter((party) => party !== desk.account);
+  const ratings = contract("PartnerRatings");
+  const opensAt = BigInt(agreement.start_time) + (await ratings.MIN_TIME_IN_FORCE());
+  const open = BigInt(desk.now) >= opensAt ? "Rating is open." : `Rating opens on ${dateWords(opensAt)}.`;
+  form(`Rate a partner in agreement ${agreement.id}`, `How has working with this partner gone under version `
+    + `${agreement.current_version}? ${open} You may rate again later: your newest rating counts. A comment is `
+    + "hashed in your browser; only its digest goes on chain, so keep the text yourself.", [
+    { name: "partner", label: "partner", options: partners.map((party) => [party, memberLabel(party)]) },
+    { name: "score", label: "score", options: SCORES, value: "4" },
+    { name: "comment", label: "comment (optional, never uploaded)", type: "textarea" },
+    { name: "how", label: "how", options: [["chain", "send it from my wallet"], ["offline", "sign it off line: anybody submits it, I pay no gas"]] },
+  ], async (values) => {
+    const score = Number(values.score);
+    const comment = values.comment.trim() ? ethers.id(values.comment.trim()) : ethers.ZeroHash;
+    const what = `Rate ${memberLabel(values.partner)} ${score} out of 5 in agreement ${agreement.id}`;
+    if (values.how === "chain") {
+      return () => send(what, "PartnerRatings", "rate", [agreement.id, agreement.current_version, values.partner, score, comment]);
+    }
+    return () => signRating(agreement.id, agreement.current_version, values.partner, score, comment);
+  });
+}
+
+/** Sign a rating off line (EIP-712, in the PartnerRatings contract's domain, from /v1/contracts) with the
+ * member's next rating nonce; checked against the chain first, so a rating the rules refuse is never offered. */
+async function signRating(agreementId, version, ratee, score, commentHash) {
+  const ratings = contract("PartnerRatings");
+  const facts = ledger.facts.contracts.PartnerRatings;
+  const rating = {
+    rater: desk.account, agreementId: BigInt(agreementId), version: Number(version), ratee, score,
+    commentHash, nonce: await ratings.nonces(desk.account), deadline: BigInt(desk.now + 7 * 86_400),
+  };
+  try {
+    await ratings.rate.staticCall(agreementId, version, ratee, score, commentHash);
+  } catch (error) {
+    progress(`The rating would be refused, so it was not signed: ${problemWords(error)}`, true);
+    return;
+  }
+  progress(`Sign your rating of ${memberLabel(ratee)}: confirm it in your wallet…`);
+  let signature;
+  try {
+    signature = await desk.signer.signTypedData(facts.eip712_domain, { PartnerRating: facts.typed_data.PartnerRating }, rating);
+  } catch (error) {
+    progress(`Signing the rating: ${problemWords(error)}`, true);
+    return;
+  }
+  const text = JSON.stringify({ rating: Object.fromEntries(Object.entries(rating).map(([key, item]) => [key, String(item)])), signature }, null, 2);
+  progress(`You signed a rating of ${memberLabel(ratee)}: ${score} out of 5. Anybody may submit it within a week (nothing was sent).`);
+  offer("Your signed rating (nothing was sent; anybody may submit it, paying the gas):", text,
+    `rating-${agreementId}-${ratee.slice(2, 10)}.json`);
+}
+
+function submitRatingForm() {
+  form("Submit a signed rating", "Paste a rating its rater signed off line (or open its file): you submit it and pay the gas; "
+    + "it counts as the rater's own.", [
+    { name: "file", label: "rating file", type: "file" },
+    { name: "text", label: "or the rating's text", type: "textarea" },
+  ], async (values) => {
+    const text = values.file ? await values.file.text() : values.text;
+    let parsed;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new Error("the rating is the JSON the rater's page offered; this is not it");
+    }
+    if (!parsed.rating || !/^0x[0-9a-fA-F]{130}$/.test(String(parsed.signature))) throw new Error("the rating has no signature");
+    const rating = parsed.rating;
+    return () => send(`Submit ${memberLabel(ethers.getAddress(rating.rater))}'s rating of agreement ${rating.agreementId}`,
+      "PartnerRatings", "rateWithSignature", [rating, parsed.signature]);
   });
 }
 

@@ -167,6 +167,8 @@ def member_agreements(connection: Connection, address: str) -> list[Row]:
             agreements.c.kind,
             agreements.c.status,
             agreements.c.asset,
+            agreements.c.start_time,
+            agreements.c.current_version,
             agreement_parties.c.share_bps,
             agreement_parties.c.credited,
             agreement_parties.c.withdrawn,

@@ -143,6 +143,56 @@ def test_clicking_a_member_opens_its_profile_with_the_apis_figures(page: Page) -
     assert page.locator("#profile-partners li").count() == metrics["partner_diversity"]["partners"]
 
 
+def test_partners_rate_the_free_rider_low_and_the_page_shows_it(page: Page) -> None:
+    """The seeded story: Gilded Thread Boutique's campaign partners rate it 2 (Denim & Co, after a 3) and 1
+    (Velvet Hanger Vintage), while it rates them 5. The card, the alert, the profile and the tie say so."""
+    satisfaction = get_json("/v1/metrics/satisfaction")
+    assert satisfaction["ratings"] > 50, "the demo's partners rated each other"
+    shown_mean = float(str(page.get_attribute("#card-satisfaction", "data-mean")))
+    assert shown_mean == satisfaction["mean_score"]
+    assert page.inner_text("#card-satisfaction .value") == f"{satisfaction['mean_score']:.1f} / 5"
+    assert f"from {satisfaction['ratings']} rating(s)" in page.inner_text("#card-satisfaction .note")
+    lowest = min(
+        (row for row in satisfaction["members"] if row["received"] >= 2), key=lambda row: row["received_mean"]
+    )
+    assert (lowest["name"], lowest["received"], lowest["received_mean"]) == ("Gilded Thread Boutique", 2, 1.5)
+    raters = {get_json(f"/v1/members/{rater}")["name"] for rater in lowest["raters"]}
+    assert raters == {"Denim & Co", "Velvet Hanger Vintage"}
+    alerts = get_json("/v1/alerts")["data"]
+    assert any(alert["kind"] == "low_rating" and alert["subject"] == lowest["member"] for alert in alerts)
+    apart = {(a["evidence"]["a"], a["evidence"]["b"]) for a in alerts if a["kind"] == "ratings_far_apart"}
+    assert any(lowest["member"] in pair for pair in apart), "it rates 5 those who rate it 1 or 2"
+    assert page.locator("#alerts li", has=page.locator(".kind.low_rating")).count() >= 1
+
+    page.evaluate("(address) => window.coopledger.cy.getElementById(address).emit('tap')", lowest["member"])
+    page.wait_for_function(
+        "(address) => document.querySelector('#profile').dataset.address === address", arg=lowest["member"]
+    )
+    shown = page.eval_on_selector_all(
+        "#profile-figures dd",
+        "(cells) => Object.fromEntries(cells.map((c) => [c.dataset.figure, c.textContent]))",
+    )
+    assert shown["rated by partners"] == "1.5 / 5 (2)"
+    received = page.inner_text("#profile-ratings")
+    assert "Denim & Co rates it 2/5" in received
+    assert "Velvet Hanger Vintage rates it 1/5" in received
+    shot(page, "ratings-profile")
+
+    denim = next(r for r in lowest["raters"] if get_json(f"/v1/members/{r}")["name"] == "Denim & Co")
+    page.evaluate(
+        """([a, b]) => {
+          const cy = window.coopledger.cy;
+          const ends = (e) => [e.source().id(), e.target().id()].sort().join();
+          cy.edges().filter((e) => ends(e) === [a, b].sort().join()).first().emit('tap');
+        }""",
+        [lowest["member"], denim],
+    )
+    page.wait_for_selector("#tie:not([hidden])")
+    tie = page.inner_text("#tie")
+    assert "Denim & Co rates 2/5" in tie
+    assert "Gilded Thread Boutique rates 5/5" in tie
+
+
 def test_the_as_of_block_control_replays_the_network(page: Page) -> None:
     head = page.evaluate("window.coopledger.head")
     members = get_json("/v1/members?limit=500")["data"]

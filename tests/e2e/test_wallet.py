@@ -468,3 +468,59 @@ def test_a_member_votes_disputes_amends_and_runs_a_program(
         str(150 * unit),
     )
     shot(member.page, "wallet-program-closed")
+
+
+def test_a_member_rates_a_partner_on_chain_and_another_submits_its_signed_rating(
+    people: Callable[..., Member], chain: Web3, facts: dict[str, Any]
+) -> None:
+    """From the desk: a rating sent from the member's wallet (its comment hashed in the browser), then a
+    changed rating signed off line and submitted by its partner, who pays the gas; the newest counts."""
+    indices = {dev_account(index).address: index for index in _active_dev_members(40)}
+    mine, agreement = next(
+        (address, row)
+        for address in indices
+        for row in get_json(f"/v1/members/{address}/desk")["agreements"]
+        if row["status"] == "active"
+        and row["current_version"] >= 1
+        and sum(party["party"] in indices for party in get_json(f"/v1/agreements/{row['id']}")["parties"])
+        >= 2
+    )
+    partner_address = next(
+        party["party"]
+        for party in get_json(f"/v1/agreements/{agreement['id']}")["parties"]
+        if party["party"] != mine and party["party"] in indices
+    )
+    member, partner = people(indices[mine]), people(indices[partner_address])
+    ratings = _contract(chain, facts, "PartnerRatings")
+
+    member.button("Rate a partner", f"[data-agreement='{agreement['id']}']")
+    member.page.select_option("#field-partner", partner_address)
+    member.page.select_option("#field-score", "3")
+    member.page.fill("#field-comment", "Deliveries were late twice in May.")
+    assert "the ledger shows it" in member.send()
+    counted = get_json(f"/v1/ratings?member={mine}&agreement_id={agreement['id']}")["data"]
+    given = next(row for row in counted if row["rater"] == mine and row["ratee"] == partner_address)
+    assert (given["score"], given["version"]) == (3, agreement["current_version"])
+    assert given["comment_hash"] == Web3.keccak(text="Deliveries were late twice in May.").to_0x_hex()
+    shot(member.page, "wallet-rated")
+
+    sent_before = len(member.wallet.sent)
+    member.button("Rate a partner", f"[data-agreement='{agreement['id']}']")
+    member.page.select_option("#field-partner", partner_address)
+    member.page.select_option("#field-score", "4")
+    member.page.select_option("#field-how", "offline")
+    member.page.click("#action-send")
+    member.page.wait_for_selector("#desk-output:not([hidden])")
+    signed = member.page.input_value("#desk-output-text")
+    assert len(member.wallet.sent) == sent_before, "signing a rating sends nothing"
+    assert member.wallet.signed[-1]["primaryType"] == "PartnerRating"
+    partner.button("Submit a signed rating")
+    partner.page.fill("#field-text", signed)
+    assert "the ledger shows it" in partner.send()
+    assert ratings.functions.nonces(mine).call() >= 1
+    counted = get_json(f"/v1/ratings?member={mine}&agreement_id={agreement['id']}")["data"]
+    newest = next(row for row in counted if row["rater"] == mine and row["ratee"] == partner_address)
+    assert newest["score"] == 4, "the newest rating counts"
+    replayed = get_json(f"/v1/events?event=PartnerRated&address={mine}&limit=500")["data"]
+    scores = [int(item["args"]["score"]) for item in replayed if item["args"]["ratee"] == partner_address]
+    assert scores[-2:] == [3, 4], "both ratings stay in the history"

@@ -22,7 +22,7 @@ from ledger.client.transactions import Chain
 from ledger.client.wallet import Wallet
 from ledger.protocol.codes import encode_code
 from ledger.protocol.commitments import make_commitment
-from ledger.protocol.eip712 import conversion_voucher, sign_typed_data, split_signature
+from ledger.protocol.eip712 import conversion_voucher, partner_rating, sign_typed_data, split_signature
 from ledger.protocol.manifest import ContractDeployment, load_manifest, write_manifest
 from scripts.toolchain.localnode import BUILD, PROJECT, Anvil, anvil_binary, free_port, start_anvil
 
@@ -178,7 +178,8 @@ ANVIL_KEY_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff8
 
 def make_lifecycle(deployment: Deployment) -> dict[str, int]:
     """Every lifecycle the projections fold, on chain: an admission, a suspension and an exit; an agreement
-    amended, disputed (deposits held), resolved, paid, withdrawn from and terminated; a proposal cancelled;
+    amended, disputed (deposits held), resolved, paid, withdrawn from, terminated and rated (a rating
+    replaced, one by signature); a proposal cancelled;
     a referral program with a claim, a voucher redemption and a reclaim after closing; a second token
     approved by vote and then revoked.
 
@@ -257,6 +258,21 @@ def make_lifecycle(deployment: Deployment) -> dict[str, int]:
     for consenting in (0, 1, 2):
         deployment.transact("Agreements", "consentToTerminate", agreement, sender=consenting)
     deployment.transact("Agreements", "withdraw", agreement, sender=2)
+
+    # ratings, once the agreement has been in force long enough (it may be rated after it ended): founder 0
+    # rates 1 twice (the newest counts), 1 rates 0 under version 3, and 0 signs a rating of 2 that the
+    # customer submits
+    ratings = deployment.contracts["PartnerRatings"]
+    deployment.advance(ratings.functions.MIN_TIME_IN_FORCE().call())
+    deployment.transact("PartnerRatings", "rate", agreement, 1, accounts[1], 2, bytes(32))
+    deployment.transact("PartnerRatings", "rate", agreement, 1, accounts[1], 4, bytes(32))
+    deployment.transact("PartnerRatings", "rate", agreement, 3, accounts[0], 5, b"\x88" * 32, sender=1)
+    deadline = w3.eth.get_block("latest")["timestamp"] + 3_600
+    rating = (accounts[0], agreement, 1, accounts[2], 3, bytes(32), 0, deadline)
+    typed = partner_rating(w3.eth.chain_id, deployment.record("PartnerRatings"), *rating)
+    deployment.transact(
+        "PartnerRatings", "rateWithSignature", rating, sign_typed_data(ANVIL_KEY_0, typed), sender=9
+    )
 
     cancelled_proposal = (
         6,

@@ -1,5 +1,5 @@
 """``coopledger agreement``: propose, sign (on chain or off-line), amend, dispute, resolve, terminate,
-deposit, withdraw, show."""
+deposit, withdraw, rate a partner (on chain or off-line), show."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from ledger.client.commands.common import (
 )
 from ledger.client.transactions import Chain
 from ledger.exceptions import CoopLedgerError
-from ledger.protocol.eip712 import agreement_approval
+from ledger.protocol.eip712 import agreement_approval, partner_rating
 
 app = typer.Typer(help="Multi-party agreements: terms, signatures, revenue sharing.", no_args_is_help=True)
 
@@ -35,6 +35,15 @@ VersionOption = Annotated[
 ]
 PartyOption = Annotated[
     list[str], typer.Option("--party", help="a party and its share in basis points, ADDRESS=BPS (repeat)")
+]
+ScoreArgument = Annotated[int, typer.Argument(min=1, max=5, help="1 (poor) to 5 (excellent)")]
+PartnerArgument = Annotated[str, typer.Argument(metavar="PARTNER", help="the party you rate (0x…)")]
+RatedVersionOption = Annotated[
+    int | None, typer.Option("--version", min=1, help="the version rated (default: the one in force)")
+]
+CommentOption = Annotated[
+    str | None,
+    typer.Option(help="a written comment: only its keccak-256 goes on chain; keep the text yourself"),
 ]
 TermsOption = Annotated[Path, typer.Option(help="the terms document: the command hashes it (keccak-256)")]
 
@@ -172,6 +181,123 @@ def submit_signatures(
         agreement,
         chosen,
         decoded,
+    )
+
+
+def _rating(
+    chain: Chain, agreement: int, partner: str, version: int | None, comment: str | None
+) -> tuple[str, int, bytes]:
+    """The partner's checksummed address, the version rated (the one in force by default) and the comment's
+    digest (zeros for none)."""
+    ratee = address(partner, "partner")
+    chosen = (
+        version
+        if version is not None
+        else int(chain.read("Agreements", "agreement", agreement)["currentVersion"])
+    )
+    if chosen == 0:
+        raise CoopLedgerError(
+            f"Agreement {agreement} has not taken effect (no version every party signed): there is nothing "
+            "to rate yet."
+        )
+    digest = bytes(Web3.keccak(text=comment)) if comment else bytes(32)
+    return ratee, chosen, digest
+
+
+@member_command(app)
+def rate(
+    session: Session,
+    agreement: IdArgument,
+    partner: PartnerArgument,
+    score: ScoreArgument,
+    version: RatedVersionOption = None,
+    comment: CommentOption = None,
+) -> None:
+    """Rate a partner of an agreement, 1 to 5 (rate again to change it: the newest counts)."""
+    chain = session.connect()
+    ratee, chosen, digest = _rating(chain, agreement, partner, version, comment)
+    session.transact(
+        f"Rate {ratee} {score} out of 5 in version {chosen} of agreement {agreement}",
+        "PartnerRatings",
+        "rate",
+        agreement,
+        chosen,
+        ratee,
+        score,
+        digest,
+        comment_hash="0x" + digest.hex(),
+    )
+
+
+@member_command(app, "rate-offline")
+def rate_offline(
+    session: Session,
+    agreement: IdArgument,
+    partner: PartnerArgument,
+    score: ScoreArgument,
+    version: RatedVersionOption = None,
+    comment: CommentOption = None,
+    valid_for: Annotated[
+        int, typer.Option(min=60, help="seconds the signature may be submitted in")
+    ] = 604_800,
+) -> None:
+    """Print a signed rating (EIP-712) that anybody may submit with `submit-rating`: you pay no gas (nothing
+    is sent). It uses your next rating nonce: sign the next one after this one is submitted."""
+    chain = session.connect()
+    assert chain.wallet is not None
+    ratee, chosen, digest = _rating(chain, agreement, partner, version, comment)
+    rater = chain.wallet.address
+    nonce = int(chain.call("PartnerRatings", "nonces", rater))
+    deadline = int(chain.w3.eth.get_block("latest")["timestamp"]) + valid_for
+    typed = partner_rating(
+        chain.w3.eth.chain_id,
+        chain.manifest.contracts["PartnerRatings"],
+        rater,
+        agreement,
+        chosen,
+        ratee,
+        score,
+        digest,
+        nonce,
+        deadline,
+    )
+    signed = {**typed["message"], "commentHash": "0x" + digest.hex()}
+    signed["signature"] = "0x" + chain.wallet.sign_typed_data(typed).hex()
+    session.out.result(signed, json.dumps(signed, indent=2))
+
+
+@member_command(app, "submit-rating")
+def submit_rating(
+    session: Session,
+    signed: Annotated[Path, typer.Argument(help="the JSON `rate-offline` printed, in a file")],
+) -> None:
+    """Submit a rating its rater signed off line (anybody may; you pay the gas)."""
+    try:
+        found = json.loads(signed.read_text(encoding="utf-8"))
+        rating = (
+            address(found["rater"], "rater"),
+            int(found["agreementId"]),
+            int(found["version"]),
+            address(found["ratee"], "ratee"),
+            int(found["score"]),
+            bytes.fromhex(found["commentHash"].removeprefix("0x")),
+            int(found["nonce"]),
+            int(found["deadline"]),
+        )
+        signature = bytes.fromhex(found["signature"].removeprefix("0x"))
+    except FileNotFoundError:
+        raise typer.BadParameter(f"the signed rating {signed} does not exist") from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise typer.BadParameter(
+            f"{signed} is not a signed rating as `coopledger agreement rate-offline` prints it ({exc!r})"
+        ) from None
+    session.connect()
+    session.transact(
+        f"Submit {rating[0]}'s rating of {rating[3]} in agreement {rating[1]}",
+        "PartnerRatings",
+        "rateWithSignature",
+        rating,
+        signature,
     )
 
 

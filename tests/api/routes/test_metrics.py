@@ -96,7 +96,14 @@ def test_value_sharing_referrals_and_alerts(served: Served, ledger: LedgerGraph,
     alerts = client.get("/v1/alerts").json()
     expected = alerts_report(now, network_report(now), values, AlertThresholds())
     assert [(a["kind"], a["subject"]) for a in alerts["data"]] == [(a.kind, a.subject) for a in expected]
-    assert alerts["thresholds"] == {"max_hhi": 0.25, "free_rider_ratio": 3.0}
+    assert alerts["thresholds"] == {
+        "max_hhi": 0.25,
+        "free_rider_ratio": 3.0,
+        "min_rating_mean": 3.0,
+        "min_ratings": 2,
+        "rating_gap": 3,
+        "max_churn": 0.05,
+    }
 
 
 def test_a_program_without_referrals_is_listed_with_zeros(served: Served, client: TestClient) -> None:
@@ -132,6 +139,62 @@ def test_loyalty_per_period(served: Served, ledger: LedgerGraph, client: TestCli
     bad = client.get("/v1/metrics/loyalty?period=year")
     assert bad.status_code == 422
     assert error_of(bad)["parameter"] == "period"
+
+
+def test_satisfaction_from_the_ratings_that_count(served: Served, client: TestClient) -> None:
+    """The lifecycle's ratings, worked by hand: 0 rates 1 with 4 (its 2 before it replaced), 1 rates 0 with 5
+    (version 3), 0 rates 2 with 3 by signature."""
+    a = served.deployment.accounts
+    body = client.get("/v1/metrics/satisfaction").json()
+    assert (body["ratings"], body["raters"], body["rated"]) == (3, 2, 3)
+    assert body["mean_score"] == pytest.approx(4.0)
+    assert (body["promoters"], body["passives"], body["detractors"], body["net_promoter_score"]) == (
+        1,
+        1,
+        1,
+        0.0,
+    )
+    assert (body["rated_pairs"], body["reciprocated_pairs"]) == (3, 2)
+    assert body["reciprocity"] == pytest.approx(2 / 3)
+    members = {row["member"]: row for row in body["members"]}
+    assert (members[a[0]]["received"], members[a[0]]["received_mean"], members[a[0]]["given_mean"]) == (
+        1,
+        5.0,
+        3.5,
+    )
+    assert members[a[2]]["name"] == "Member 2"
+    assert (members[a[2]]["received_mean"], members[a[2]]["given"], members[a[2]]["raters"]) == (
+        3.0,
+        0,
+        [a[0]],
+    )
+    assert body["low_rated_ties"] == []
+    assert body["far_apart"] == []
+
+    ratings = client.get("/v1/ratings", params={"member": a[1].lower()}).json()
+    assert [(row["rater"], row["ratee"], row["version"], row["score"]) for row in ratings["data"]] == [
+        (a[0], a[1], 1, 4),
+        (a[1], a[0], 3, 5),
+    ]
+    first = ratings["data"][0]["rated_block"] - 1  # the block of the rating it replaced
+    before = client.get("/v1/ratings", params={"member": a[1], "as_of_block": first}).json()
+    assert [(row["rater"], row["score"]) for row in before["data"]] == [(a[0], 2)]
+    assert client.get("/v1/metrics/satisfaction", params={"as_of_block": first}).json()["ratings"] == 1
+    assert client.get("/v1/ratings", params={"agreement_id": 2}).json()["count"] == 0
+    bad = client.get("/v1/ratings", params={"member": "0x12"})
+    assert bad.status_code == 422
+    assert error_of(bad)["parameter"] == "member"
+
+
+def test_people_alerts_follow_the_thresholds(client: TestClient) -> None:
+    """No member is rated below 3 over two ratings; the lifecycle's one exit is 1 of 6 founders (17 %) in a
+    month that is the current one only on the day it ran: churn alerts are tested on a hand-made graph."""
+    body = client.get("/v1/alerts").json()
+    assert body["thresholds"]["min_rating_mean"] == 3.0
+    assert body["thresholds"]["max_churn"] == 0.05
+    kinds = {alert["kind"] for alert in body["data"]}
+    assert "low_rating" not in kinds
+    assert "ratings_far_apart" not in kinds
 
 
 def test_activity_per_period(client: TestClient) -> None:

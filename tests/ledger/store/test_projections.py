@@ -158,6 +158,24 @@ def test_program_and_referral_projections_equal_the_contracts_books(
     ]
 
 
+def test_rating_projection_keeps_the_newest_rating_of_each_version(
+    deployment: Deployment, store: Store, lifecycle: dict[str, int]
+) -> None:
+    """Founder 0 rated 1 with 2 and then 4 (version 1), 1 rated 0 with 5 and a comment (version 3), and 0's
+    signed rating of 2 (3, version 1) was submitted by a customer."""
+    a = deployment.accounts
+    rows = {
+        (row["agreement_id"], row["version"], row["rater"], row["ratee"]): (row["score"], row["comment_hash"])
+        for row in store.projection_rows("ratings")
+    }
+    agreement = lifecycle["agreement"]
+    assert rows == {
+        (agreement, 1, a[0], a[1]): (4, "0x" + "00" * 32),
+        (agreement, 3, a[1], a[0]): (5, "0x" + "88" * 32),
+        (agreement, 1, a[0], a[2]): (3, "0x" + "00" * 32),
+    }
+
+
 def test_rebuilding_from_the_events_gives_the_incremental_projections(
     store: Store, lifecycle: dict[str, int]
 ) -> None:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from eth_account import Account
+from web3 import Web3
 
 from ledger.cli import app
 from ledger.client.wallet import DEV_MNEMONIC
@@ -191,3 +192,44 @@ def test_a_keystore_signs_and_a_wrong_password_is_a_clear_error(member: Member) 
     )
     assert right.exit_code == 0, right.stderr
     assert member.json("agreement", "show", str(agreement))["status"] == "active"
+
+
+def test_parties_rate_each_other_on_chain_and_off_line(member: Member) -> None:
+    agreement = _propose(member, {0: 5_000, 1: 5_000}, 0, "Joint marketing, to be rated")
+    member.json("agreement", "sign", str(agreement), account=1)
+    early = member.run("agreement", "rate", str(agreement), member.address(1), "4", "--json", account=0)
+    assert early.exit_code == 1
+    assert json.loads(early.stdout)["error"] == "RatingTooEarly"
+    ratings = member.deployment.contracts["PartnerRatings"]
+    member.deployment.advance(ratings.functions.MIN_TIME_IN_FORCE().call())
+
+    member.json(
+        "agreement", "rate", str(agreement), member.address(1), "4", "--comment", "on time", account=0
+    )
+    signed = member.json("agreement", "rate-offline", str(agreement), member.address(0), "2", account=1)
+    assert signed["rater"] == member.address(1)
+    assert signed["nonce"] == 0
+    path = member.folder / "rating.json"
+    path.write_text(json.dumps(signed))
+    before = member.nonce(1)
+    member.json("agreement", "submit-rating", str(path), account=CUSTOMER)
+    assert member.nonce(1) == before, "rating off-line sends nothing"
+    found = [
+        (log["args"]["rater"], log["args"]["ratee"], log["args"]["score"], log["args"]["commentHash"])
+        for log in ratings.events.PartnerRated.get_logs(from_block=0)
+    ]
+    comment = bytes(Web3.keccak(text="on time"))
+    assert found == [
+        (member.address(0), member.address(1), 4, comment),
+        (member.address(1), member.address(0), 2, bytes(32)),
+    ]
+    replayed = member.run("agreement", "submit-rating", str(path), "--json", account=CUSTOMER)
+    assert json.loads(replayed.stdout)["error"] == "InvalidAccountNonce"
+
+    refused = member.run("agreement", "rate", str(agreement), member.address(1), "6", account=0)
+    assert refused.exit_code == 2
+    assert "Invalid value for 'score'" in refused.stderr
+    path.write_text("{}")
+    broken = member.run("agreement", "submit-rating", str(path), account=CUSTOMER)
+    assert broken.exit_code == 2
+    assert "is not a signed rating" in broken.stderr

@@ -284,6 +284,8 @@ async def loyalty_metrics(
             average_tenure_days=found.average_tenure_days,
             left=found.left,
             average_tenure_of_those_who_left_days=found.average_tenure_of_those_who_left_days,
+            renewals_by_extension=found.renewals_by_extension,
+            renewals_by_new_agreement=found.renewals_by_new_agreement,
             data=[LoyaltyPeriodFigures.model_validate(item) for item in found.periods],
         )
 

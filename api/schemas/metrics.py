@@ -302,6 +302,10 @@ class LoyaltyPeriodFigures(FromRecord):
     referrals: int
     repeat_referrals: int = Field(description="by a referrer that had referred to the same sponsor before")
     repeat_referral_share: float | None
+    renewals: int = Field(
+        description="partnerships renewed in the period: an amendment extending the end, or a new agreement "
+        "between the same parties after the last one ended"
+    )
 
 
 class LoyaltyFigures(AtHeight):
@@ -312,6 +316,12 @@ class LoyaltyFigures(AtHeight):
     average_tenure_days: float | None = Field(description="of the members at the height, to its time")
     left: int = Field(description="members that left by the height")
     average_tenure_of_those_who_left_days: float | None
+    renewals_by_extension: int = Field(
+        description="amendments that took effect with a later end, by the height"
+    )
+    renewals_by_new_agreement: int = Field(
+        description="agreements in force between the same parties as one that had ended, by the height"
+    )
     data: list[LoyaltyPeriodFigures]
 
 

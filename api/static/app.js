@@ -181,9 +181,11 @@ function showLoyalty(loyalty) {
   const measured = loyalty.data.filter((month) => month.partner_retention !== null);
   const last = measured[measured.length - 1];
   const tenure = loyalty.average_tenure_days === null ? "–" : `${Math.round(loyalty.average_tenure_days)} days`;
+  const renewed = loyalty.renewals_by_extension + loyalty.renewals_by_new_agreement;
   setCard("card-retention", last ? percent(last.partner_retention) : "–",
     last ? `of last month's ties active again in ${new Date(last.start * 1000).toISOString().slice(0, 7)}; churn `
-      + `${percent(last.churn_rate)}; average tenure ${tenure}` : "needs two months of activity");
+      + `${percent(last.churn_rate)}; average tenure ${tenure}; ${renewed} agreement(s) renewed`
+      : "needs two months of activity");
   $("#card-retention").dataset.retention = last ? String(last.partner_retention) : "";
 }
 

@@ -29,6 +29,9 @@ Edges are facts, never edited after they are added; each carries ``kind``, ``blo
 Partner ratings are not facts between members' businesses, so they are not edges: the graph keeps them in
 ``graph.graph["ratings"]``, a list of :class:`PartnerRating` in chain order (every rating, the replaced ones
 too; the views and copies of the graph share it, so readers take the ratings at or below their block).
+Agreement renewals are kept the same way, in ``graph.graph["renewals"]`` (:class:`AgreementRenewal`): an
+amendment that took effect with a later end, or an agreement coming into force between the same set of
+parties as one that had ended (its end time passed, or it was terminated) by then.
 
 "As of block N" (:meth:`LedgerGraph.as_of`) is a read-only view over the same graph, not a copy: the nodes
 that had appeared and the edges added at or before N (a node's status at N: :func:`status_at`).
@@ -48,12 +51,14 @@ from ledger.protocol.sharing import credit_increments, reshare
 from ledger.types import Checkpoint, LedgerEvent
 
 __all__ = [
+    "AgreementRenewal",
     "EventSource",
     "GraphObserver",
     "LedgerGraph",
     "PartnerRating",
     "attribute_release",
     "ratings_of",
+    "renewals_of",
     "status_at",
 ]
 
@@ -72,6 +77,26 @@ class PartnerRating:
     ratee: str
     score: int
     comment_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementRenewal:
+    """Agreement ``agreement_id`` renewed a partnership at ``timestamp``: by an amendment that took effect
+    with a later end (``how="extension"``), or by coming into force between the same parties as agreement
+    ``previous_id``, which had ended by then (``how="successor"``)."""
+
+    block: int
+    timestamp: int
+    agreement_id: int
+    how: str
+    previous_id: int
+    parties: tuple[str, ...]
+
+
+def renewals_of(graph: nx.MultiDiGraph[str]) -> list[AgreementRenewal]:
+    """Every renewal ``graph`` keeps, in chain order (a view's or a copy's include those after its block)."""
+    found: list[AgreementRenewal] = graph.graph.get("renewals", [])
+    return found
 
 
 def ratings_of(graph: nx.MultiDiGraph[str]) -> list[PartnerRating]:
@@ -122,6 +147,9 @@ class _AgreementBook:
     proposed_shares: dict[int, list[int]] = field(default_factory=dict)
     held: list[tuple[str, int]] = field(default_factory=list)
     period_credited: int = 0  # what the share period in force credited (ledger.protocol.sharing)
+    proposed_ends: dict[int, int] = field(default_factory=dict)
+    end: int = 0  # the end time in force; 0 until the agreement is active
+    ended_at: int | None = None  # when it was terminated
 
     def credit(self, amount: int) -> dict[str, int]:
         """What each party is credited for ``amount``, as the contract credits it."""
@@ -201,6 +229,8 @@ class LedgerGraph(EventFold):
         self.keep_facts = keep_facts
         self.graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
         self.graph.graph["ratings"] = []
+        self.graph.graph["renewals"] = []
+        self._by_parties: dict[frozenset[str], list[int]] = {}  # active agreements, by their set of parties
         self.block = -1
         self.block_hash: str | None = None
         self._agreements: dict[int, _AgreementBook] = {}
@@ -334,7 +364,9 @@ class LedgerGraph(EventFold):
 
     def on_version_proposed(self, item: LedgerEvent) -> None:
         book = self._agreements[int(item.args["id"])]
-        book.proposed_shares[int(item.args["version"])] = [int(share) for share in item.args["sharesBps"]]
+        version = int(item.args["version"])
+        book.proposed_shares[version] = [int(share) for share in item.args["sharesBps"]]
+        book.proposed_ends[version] = int(item.args["endTime"])
 
     def on_agreement_version_activated(self, item: LedgerEvent) -> None:
         agreement_id, version = int(item.args["id"]), int(item.args["version"])
@@ -344,8 +376,25 @@ class LedgerGraph(EventFold):
             _, book.period_credited = reshare(book.period_credited, book.shares, shares)
         book.shares = shares
         book.proposed_shares.clear()
+        end, book.end = book.end, book.proposed_ends.pop(version, book.end)
+        book.proposed_ends.clear()
         if version != 1:
+            if book.end > end:
+                self._renewed(item, agreement_id, "extension", agreement_id, book)
             return
+        together = self._by_parties.setdefault(frozenset(book.parties), [])
+        ended = [
+            earlier
+            for earlier in together
+            if min(
+                self._agreements[earlier].end,
+                self._agreements[earlier].ended_at or self._agreements[earlier].end,
+            )
+            <= item.timestamp
+        ]
+        if ended:
+            self._renewed(item, agreement_id, "successor", ended[-1], book)
+        together.append(agreement_id)
         for u in book.parties:
             for v in book.parties:
                 if u != v:
@@ -389,7 +438,19 @@ class LedgerGraph(EventFold):
 
     on_dispute_resolved = _release
     on_dispute_released = _release
-    on_agreement_terminated = _release
+
+    def on_agreement_terminated(self, item: LedgerEvent) -> None:
+        self._release(item)
+        self._agreements[int(item.args["id"])].ended_at = item.timestamp
+
+    def _renewed(
+        self, item: LedgerEvent, agreement_id: int, how: str, previous: int, book: _AgreementBook
+    ) -> None:
+        self.graph.graph["renewals"].append(
+            AgreementRenewal(
+                item.block_number, item.timestamp, agreement_id, how, previous, tuple(book.parties)
+            )
+        )
 
     def _value_edge(self, u: str, v: str, key: str, item: LedgerEvent, amount: int, agreement: int) -> None:
         asset = self._agreements[agreement].asset

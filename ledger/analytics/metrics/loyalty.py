@@ -21,8 +21,11 @@ All are computed from the fact graph up to a height (an as-of view), in one pass
   customer to the same sponsor (in any program of that sponsor) before; their share of the period's
   referrals.
 
-Agreement renewals (an amendment extending the end, or a new agreement between the same parties after the
-end) are not measured yet: the graph does not keep an agreement's end.
+- **renewals** of a period: the partnerships renewed in it — an amendment that took effect with a later end
+  than the version it replaced (an extension), or an agreement that came into force between the same set of
+  parties as an earlier one that had ended by then, its end time passed or terminated (a new agreement after
+  the end). Dated by the block that made the renewal; the graph records each as it folds the events
+  (:class:`~ledger.analytics.graph.AgreementRenewal`).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from datetime import UTC, datetime
 
 import networkx as nx
 
+from ledger.analytics.graph import renewals_of
 from ledger.analytics.metrics.activity import PeriodName, period_start
 from ledger.analytics.metrics.alerts import Alert
 from ledger.analytics.metrics.views import canonical_order, tie_pair
@@ -55,6 +59,7 @@ class LoyaltyPeriod:
     referrals: int
     repeat_referrals: int
     repeat_referral_share: float | None
+    renewals: int = 0
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,8 @@ class Loyalty:
     average_tenure_days: float | None
     left: int  # members that left by the height
     average_tenure_of_those_who_left_days: float | None
+    renewals_by_extension: int = 0  # by the height
+    renewals_by_new_agreement: int = 0
 
 
 def loyalty(graph: nx.MultiDiGraph[str], block: int, now: int, period: PeriodName = "month") -> Loyalty:
@@ -90,17 +97,25 @@ def loyalty(graph: nx.MultiDiGraph[str], block: int, now: int, period: PeriodNam
                 repeats_in[start] = repeats_in.get(start, 0) + 1
             referred.add((u, v))
 
+    renewals = [renewal for renewal in renewals_of(graph) if renewal.block <= block]
+    renewals_in: dict[int, int] = {}
+    for renewal in renewals:
+        start = period_start(renewal.timestamp, period)
+        renewals_in[start] = renewals_in.get(start, 0) + 1
+
     for (start, _), parties in earned.items():  # earned together: every pair of them worked together
         ordered = sorted(parties, key=canonical_order)
         active = ties_in.setdefault(start, set())
         active.update((a, b) for i, a in enumerate(ordered) for b in ordered[i + 1 :])
 
     return Loyalty(
-        periods=_periods(joined, left, ties_in, referrals_in, repeats_in, period),
+        periods=_periods(joined, left, ties_in, referrals_in, repeats_in, period, renewals_in),
         members=len(joined) - len(left),
         average_tenure_days=_mean([now - at for member, at in joined.items() if member not in left]),
         left=len(left),
         average_tenure_of_those_who_left_days=_mean([left[member] - joined[member] for member in left]),
+        renewals_by_extension=sum(1 for renewal in renewals if renewal.how == "extension"),
+        renewals_by_new_agreement=sum(1 for renewal in renewals if renewal.how == "successor"),
     )
 
 
@@ -162,12 +177,19 @@ def _periods(
     referrals_in: dict[int, int],
     repeats_in: dict[int, int],
     period: PeriodName,
+    renewals_in: dict[int, int] | None = None,
 ) -> list[LoyaltyPeriod]:
+    renewals_in = renewals_in or {}
     exits_in: dict[int, int] = {}
     for at in left.values():
         start = period_start(at, period)
         exits_in[start] = exits_in.get(start, 0) + 1
-    used = [period_start(at, period) for at in joined.values()] + [*ties_in, *referrals_in, *exits_in]
+    used = [period_start(at, period) for at in joined.values()] + [
+        *ties_in,
+        *referrals_in,
+        *exits_in,
+        *renewals_in,
+    ]
     if not used:
         return []
     found = []
@@ -192,6 +214,7 @@ def _periods(
                 referrals=referrals,
                 repeat_referrals=repeats,
                 repeat_referral_share=repeats / referrals if referrals else None,
+                renewals=renewals_in.get(start, 0),
             )
         )
         previous = active

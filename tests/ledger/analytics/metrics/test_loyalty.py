@@ -7,7 +7,9 @@ from typing import Any
 import networkx as nx
 import pytest
 
+from ledger.analytics.graph import LedgerGraph, renewals_of
 from ledger.analytics.metrics.loyalty import churn_alerts, loyalty
+from ledger.types import LedgerEvent
 
 DAY = 86_400
 BASE = 19_000 * DAY  # the start of a UTC day
@@ -111,3 +113,74 @@ def test_churn_above_the_level_in_the_current_or_last_period_raises_an_alert(
     assert churn_alerts(consortium, 30, BASE + 3 * DAY + 5, max_churn=0.25, period="day") == []
     assert churn_alerts(consortium, 30, BASE + 4 * DAY, max_churn=0.2, period="day") == []  # two days ago
     assert churn_alerts(consortium, 19, BASE + 2 * DAY + 5, max_churn=0.2, period="day") == []  # before it
+
+
+def _event(name: str, block: int, at: int, **args: Any) -> LedgerEvent:
+    return LedgerEvent("Agreements", name, args, block, f"0x{block:064x}", at, "0x" + "22" * 32, 0)
+
+
+def _agreement(agreement: int, parties: list[str], block: int, at: int, end: int) -> list[LedgerEvent]:
+    """Agreement ``agreement`` proposed and in force at ``at``, ending at ``end``."""
+    shares = [10_000 // len(parties)] * len(parties)
+    shares[0] += 10_000 - sum(shares)
+    return [
+        _event(
+            "AgreementProposed",
+            block,
+            at,
+            id=agreement,
+            proposer=parties[0],
+            asset="0xT",
+            kind=0,
+            parties=parties,
+            startTime=at,
+        ),
+        _event("VersionProposed", block, at, id=agreement, version=1, sharesBps=shares, endTime=end),
+        _event("AgreementVersionActivated", block, at, id=agreement, version=1),
+    ]
+
+
+def _amended(agreement: int, version: int, block: int, at: int, end: int) -> list[LedgerEvent]:
+    return [
+        _event(
+            "VersionProposed", block, at, id=agreement, version=version, sharesBps=[5_000, 5_000], endTime=end
+        ),
+        _event("AgreementVersionActivated", block, at, id=agreement, version=version),
+    ]
+
+
+def test_renewals_extend_an_agreement_or_follow_one_that_ended() -> None:
+    """a-b: agreement 1 extended on day 1 (version 2), shortened on day 2 (not a renewal), terminated on day
+    3, and followed by agreement 2 between the same two on day 4. a-b-c's agreement 3 (day 4) has other
+    parties. a-c: agreement 4 ends on day 5; agreement 5, in force on day 4 beside it, renews nothing;
+    agreement 6 on day 6 follows agreement 4."""
+
+    def day(n: int) -> int:
+        return BASE + n * DAY + 10
+
+    events = [
+        *_agreement(1, ["a", "b"], 1, day(0), day(100)),
+        *_agreement(4, ["a", "c"], 1, day(0), day(5)),
+        *_amended(1, 2, 2, day(1), day(200)),
+        *_amended(1, 3, 3, day(2), day(150)),
+        _event("AgreementTerminated", 4, day(3), id=1, releasedAmount=0),
+        *_agreement(2, ["b", "a"], 5, day(4), day(300)),
+        *_agreement(3, ["a", "b", "c"], 5, day(4), day(300)),
+        *_agreement(5, ["c", "a"], 5, day(4), day(300)),
+        *_agreement(6, ["a", "c"], 7, day(6), day(300)),
+    ]
+    ledger = LedgerGraph.from_events(events, ["joint_marketing"])
+    found = loyalty(ledger.graph, 10, day(7), "day")
+    assert {p.start: p.renewals for p in found.periods if p.renewals} == {
+        BASE + DAY: 1,
+        BASE + 4 * DAY: 1,
+        BASE + 6 * DAY: 1,
+    }
+    assert (found.renewals_by_extension, found.renewals_by_new_agreement) == (1, 2)
+    assert [(r.agreement_id, r.how, r.previous_id) for r in renewals_of(ledger.graph)] == [
+        (1, "extension", 1),
+        (2, "successor", 1),
+        (6, "successor", 4),
+    ]
+    before = loyalty(ledger.graph, 4, day(3), "day")
+    assert (before.renewals_by_extension, before.renewals_by_new_agreement) == (1, 0)

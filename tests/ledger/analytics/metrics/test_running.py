@@ -48,6 +48,8 @@ ASSETS = ["0x1000000000000000000000000000000000000001", "0x200000000000000000000
 SECTORS = ("bakery", "coffee", "plumbing")
 REGIONS = ("north", "south")
 
+END_TIME = 2_000_000_000  # when the generated agreements end (2033): after every generated block
+
 
 class _History:
     """A well-formed random history, one event at a time (only what the contracts would allow to happen in
@@ -144,7 +146,12 @@ class _History:
                 parties=parties,
             ),
             self._event(
-                "Agreements", "VersionProposed", id=number, version=1, sharesBps=self._shares(len(parties))
+                "Agreements",
+                "VersionProposed",
+                id=number,
+                version=1,
+                sharesBps=self._shares(len(parties)),
+                endTime=END_TIME,
             ),
             self._event("Agreements", "AgreementVersionActivated", id=number, version=1),
         ]
@@ -161,6 +168,7 @@ class _History:
                 id=number,
                 version=version,
                 sharesBps=self._shares(len(parties)),
+                endTime=END_TIME + version * 86_400,  # each amendment extends the agreement by a day
             ),
             self._event("Agreements", "AgreementVersionActivated", id=number, version=version),
         ]

@@ -27,7 +27,7 @@ contributes almost nothing (a free rider), and two of its campaign partners rate
 its 3 to a 2), while it rates them 5: the partner rated low by two others, and ratings far apart.
 
 Deterministic: the same seed (``--seed``, default 7) gives the same consortium. A plain web3 script rather
-than a Brownie one: it sends about 2 100 transactions, which web3 against an automining anvil does several
+than a Brownie one: it sends about 2 300 transactions, which web3 against an automining anvil does several
 times faster than Brownie's transaction objects. It refuses to run twice on the same chain.
 """
 

@@ -25,7 +25,7 @@ SOLC_STAMP := .solcx/.installed-$(SOLC_VERSION)
 BROWNIE := $(BIN)/brownie
 PYTEST := $(BIN)/pytest -p no:pytest-brownie
 
-.PHONY: help setup compile demo stop check test test-contracts test-ganache test-fuzz test-python test-browser browser postgres fuzz slither lint format bench bench-gas bench-indexer bench-metrics bench-live bench-scale lock clean
+.PHONY: help setup compile demo stop check test test-contracts test-ganache test-fuzz test-python test-browser browser postgres fuzz slither lint format bench bench-gas bench-indexer bench-metrics bench-live bench-scale bench-recommendations lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -194,7 +194,7 @@ format: setup ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: bench-gas bench-indexer bench-metrics bench-live bench-scale ## every benchmark: gas, the indexer, the metrics, the moving head, scale
+bench: bench-gas bench-indexer bench-metrics bench-live bench-scale bench-recommendations ## every benchmark: gas, the indexer, the metrics, the moving head, scale
 
 bench-gas: setup ## gas figures of every public function, against bench/gas-baseline.json
 	$(require_free_chain_port)
@@ -216,6 +216,10 @@ bench-live: setup ## 50 connections at a moving head (a block every 2 s) vs the 
 bench-scale: setup ## 10 000 members / 1 000 000 events: backfill, cold figures, one new event, API memory (the chain is generated once: about an hour)
 	@$(BROWNIE) compile >/dev/null
 	$(BIN)/python bench/scale.py
+
+bench-recommendations: setup ## the recommendations' backtest vs random, preferential attachment and common neighbours (demo and bench chains)
+	@$(BROWNIE) compile >/dev/null
+	$(BIN)/python bench/recommendations.py
 
 # --------------------------------------------------------------------------------------- housekeeping
 

@@ -30,6 +30,7 @@ from api.routes import (
     health,
     members,
     metrics,
+    recommendations,
     referrals,
 )
 from api.service import LedgerService
@@ -91,6 +92,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         metrics.metrics,
         metrics.alerts,
         metrics.ratings,
+        recommendations.members,
+        recommendations.router,
         graph.router,
         exports.router,
         audit.router,

@@ -51,6 +51,14 @@ from ledger.analytics.graph import LedgerGraph, PartnerRating
 from ledger.analytics.metrics.activity import Period, PeriodName, activity
 from ledger.analytics.metrics.alerts import Alert, AlertThresholds
 from ledger.analytics.metrics.loyalty import Loyalty, churn_alerts, loyalty
+from ledger.analytics.metrics.recommendations import (
+    Backtest,
+    Recommendation,
+    ResilienceTie,
+    backtest_history,
+    recommend,
+    resilience_ties,
+)
 from ledger.analytics.metrics.referrals import ReferralSummary
 from ledger.analytics.metrics.report import (
     MemberStanding,
@@ -486,6 +494,40 @@ class LedgerService:
         """The ratings that count at ``height`` (:mod:`~ledger.analytics.metrics.satisfaction`)."""
         return self.cached(
             height, ("standing-ratings",), lambda: standing_ratings(self._people_graph(height), height.block)
+        )
+
+    def recommendations(self, height: Height, member: str, top: int) -> list[Recommendation]:
+        """:func:`~ledger.analytics.metrics.recommendations.recommend` for ``member`` at ``height``, with the
+        communities and articulation points of the network report there (the head's global figures, at the
+        head), once per change key."""
+        report = self.network(height)
+        key = ("recommendations", member, top, height.global_key)
+        return self.cached(
+            height,
+            key,
+            lambda: self._on_ties(
+                height,
+                lambda now: recommend(
+                    now.ties, member, report.communities.membership, report.articulation_points, top
+                ),
+            ),
+        )
+
+    def resilience_ties(self, height: Height, top: int) -> list[ResilienceTie]:
+        """:func:`~ledger.analytics.metrics.recommendations.resilience_ties` at ``height``."""
+        return self.cached(
+            height,
+            ("resilience-ties", top),
+            lambda: self._on_ties(height, lambda now: resilience_ties(now.ties, top)),
+        )
+
+    def backtest(self, height: Height, share: float) -> Backtest:
+        """:func:`~ledger.analytics.metrics.recommendations.backtest_history` up to ``height`` (on the fact
+        graph, once per change key and split)."""
+        return self.cached(
+            height,
+            ("backtest", share),
+            lambda: self._on_graph(height, lambda now: backtest_history(now.graph, height.block, share)),
         )
 
     def member_names(self, height: Height) -> dict[str, str]:

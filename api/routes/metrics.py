@@ -70,7 +70,7 @@ ratings = APIRouter(prefix="/ratings", tags=["metrics"])
 Top = Annotated[int, Query(ge=1, le=500, description="how many entries ranked lists hold"), WHOLE_NUMBER]
 
 
-async def _answer(
+async def cached_answer(
     service: LedgerService, height: Height, question: tuple[object, ...], build: Callable[[], BaseModel]
 ) -> Response:
     """The JSON of ``build()`` for ``question`` at ``height``, serialised once per change key and served as
@@ -127,7 +127,7 @@ def _network(height: Height, report: NetworkReport, top: int) -> NetworkMetrics:
 async def network_metrics(service: Service, height: AsOfBlock, top: Top = 10) -> Response:
     """Size, density, clustering, centralities (betweenness exact or sampled: the answer says which),
     communities, brokers, diversity, gaps and single points of failure of the tie graph at the height."""
-    return await _answer(
+    return await cached_answer(
         service, height, ("network", top), lambda: _network(height, service.network(height), top)
     )
 
@@ -187,7 +187,7 @@ async def member_metrics(
     """One member's centralities, brokerage, community, partners' diversity, value given and received per
     asset, referral record, and what the network would lose if it left — at the height."""
     checked, hint = checksum_address(address), checksum_hint(address)
-    return await _answer(
+    return await cached_answer(
         service, height, ("member", checked), lambda: _member(service, height, checked, hint)
     )
 
@@ -213,7 +213,9 @@ def _sharing(service: LedgerService, height: Height, top: int) -> ValueSharing:
 async def value_sharing_metrics(service: Service, height: AsOfBlock, top: Top = 10) -> Response:
     """Per asset: total value credited, Gini and HHI of value received (population Gini over every member;
     HHI from 0 to 1), the top receivers, and free-rider candidates with their evidence."""
-    return await _answer(service, height, ("value-sharing", top), lambda: _sharing(service, height, top))
+    return await cached_answer(
+        service, height, ("value-sharing", top), lambda: _sharing(service, height, top)
+    )
 
 
 def _referrals(service: LedgerService, height: Height, top: int) -> ReferralMetrics:
@@ -262,7 +264,7 @@ def _program_figures(program: int, stats: ReferralStats, cost: int | None) -> Pr
 async def referral_metrics(service: Service, height: AsOfBlock, top: Top = 10) -> Response:
     """Referrals recorded, conversions, conversion rate, rewards paid and cost per conversion: in total, per
     program, and for the top referrers."""
-    return await _answer(service, height, ("referrals", top), lambda: _referrals(service, height, top))
+    return await cached_answer(service, height, ("referrals", top), lambda: _referrals(service, height, top))
 
 
 @metrics.get("/loyalty", operation_id="loyalty_metrics", response_model=LoyaltyFigures)
@@ -289,7 +291,7 @@ async def loyalty_metrics(
             data=[LoyaltyPeriodFigures.model_validate(item) for item in found.periods],
         )
 
-    return await _answer(service, height, ("loyalty-answer", period), build)
+    return await cached_answer(service, height, ("loyalty-answer", period), build)
 
 
 @metrics.get("/satisfaction", operation_id="satisfaction_metrics", response_model=SatisfactionFigures)
@@ -325,7 +327,7 @@ async def satisfaction_metrics(service: Service, height: AsOfBlock) -> Response:
             far_apart=[FarApartFigures(**vars(apart)) for apart in found.far_apart],
         )
 
-    return await _answer(service, height, ("satisfaction-answer",), build)
+    return await cached_answer(service, height, ("satisfaction-answer",), build)
 
 
 @ratings.get("", operation_id="list_ratings", response_model=Ratings)
@@ -363,7 +365,7 @@ async def list_ratings(
         ]
         return Ratings(**height.stamp(), count=len(found), data=found)
 
-    return await _answer(service, height, ("ratings-answer", wanted, agreement_id), build)
+    return await cached_answer(service, height, ("ratings-answer", wanted, agreement_id), build)
 
 
 @metrics.get("/activity", operation_id="activity_metrics", response_model=Activity)
@@ -381,7 +383,7 @@ async def activity_metrics(
             **height.stamp(), period=period, data=[PeriodFigures.model_validate(item) for item in found]
         )
 
-    return await _answer(service, height, ("activity-answer", period), build)
+    return await cached_answer(service, height, ("activity-answer", period), build)
 
 
 @alerts.get("", operation_id="list_alerts", response_model=Alerts)
@@ -399,4 +401,4 @@ async def list_alerts(service: Service, height: AsOfBlock) -> Response:
             data=[AlertInfo.model_validate(alert) for alert in found],
         )
 
-    return await _answer(service, height, ("alerts-answer",), build)
+    return await cached_answer(service, height, ("alerts-answer",), build)

@@ -242,6 +242,8 @@ function drawNetwork(graph) {
           "curve-style": "haystack" } },
         ...Object.entries(EDGE_COLOURS).map(([kind, colour]) => ({
           selector: `edge[kind = "${kind}"]`, style: { "line-color": colour } })),
+        { selector: "edge.proposed", style: { "line-style": "dashed", "line-color": "#222", width: 1.6, opacity: 0.9,
+          "curve-style": "straight" } },
       ],
     });
     state.cy.on("tap", "node", (event) => showProfile(event.target.id()));
@@ -266,6 +268,27 @@ function drawNetwork(graph) {
     : { name: "cose", animate: false, randomize: false, nodeRepulsion: () => 9000, idealEdgeLength: () => 60 };
   state.cy.layout(layout).run();
   styleNodes();
+  drawProposed().catch(showError);
+}
+
+/** The proposed ties, dashed, as the "proposed ties" control asks: the consortium's ties for resilience, or
+ * the suggested partners of the member whose profile is shown; none by default. */
+async function drawProposed() {
+  if (!state.cy) return;
+  state.cy.edges(".proposed").remove();
+  const which = $("#proposed").value;
+  const at = `as_of_block=${state.block}`;
+  let pairs = [];
+  if (which === "resilience") {
+    const found = await api(`/v1/recommendations/resilience?${at}`);
+    pairs = found.data.map((tie) => [tie.a, tie.b]);
+  } else if (which === "member" && state.selected) {
+    const found = await api(`/v1/members/${state.selected}/recommendations?${at}&top=5`);
+    pairs = found.data.map((row) => [state.selected, row.partner]);
+  }
+  state.cy.add(pairs.filter(([a, b]) => state.cy.getElementById(a).length && state.cy.getElementById(b).length)
+    .map(([a, b]) => ({ group: "edges", classes: "proposed", data: { id: `proposed|${a}|${b}`, source: a, target: b } })));
+  $("#graph").dataset.proposed = String(pairs.length);
 }
 
 function styleNodes() {
@@ -316,8 +339,9 @@ async function showProfile(address) {
     showError(error);
     return;
   }
-  const [member, alerts, ratings] = await Promise.all([
+  const [member, alerts, ratings, suggested] = await Promise.all([
     api(`/v1/members/${address}`), api(`/v1/alerts?${at}`), api(`/v1/ratings?member=${address}&${at}`),
+    api(`/v1/members/${address}/recommendations?${at}&top=5`),
   ]);
   const panel = $("#profile");
   panel.dataset.address = address;
@@ -351,6 +375,11 @@ async function showProfile(address) {
   const node = state.cy && state.cy.getElementById(address);
   const partners = node && node.length ? node.neighborhood("node").map((partner) => partner.data("label")) : [];
   $("#profile-partners").replaceChildren(...partners.sort().map((name) => element("li", { textContent: name })));
+  $("#profile-suggestions").replaceChildren(...(suggested.data.length ? suggested.data.map((row) => element("li", {
+    dataset: { partner: row.partner } }, [memberName(row.partner), ` — ${row.reasons.slice(0, 3).map((reason) => reason.text)
+    .join("; ") || "no reason beyond chance"} (score ${row.score.toFixed(2)})`])) : [element("li", { className: "muted",
+    textContent: "none: it works with every member already" })]));
+  if ($("#proposed").value === "member") drawProposed().catch(showError);
   const received = ratings.data.filter((rating) => rating.ratee === address);
   $("#profile-ratings").replaceChildren(...(received.length ? received.map((rating) => element("li", {}, [
     memberName(rating.rater), ` rates it ${rating.score}/5 in agreement ${rating.agreement_id} (version ${rating.version})`
@@ -494,6 +523,7 @@ async function replay() {
 async function start() {
   $("#colour-by").addEventListener("change", styleNodes);
   $("#size-by").addEventListener("change", styleNodes);
+  $("#proposed").addEventListener("change", () => drawProposed().catch(showError));
   $("#as-of").addEventListener("change", (event) => show(Number(event.target.value)).catch(showError));
   $("#as-of").addEventListener("input", (event) => { $("#as-of-value").textContent = event.target.value; });
   $("#replay").addEventListener("click", () => replay().catch(showError));

@@ -56,6 +56,7 @@ __all__ = [
     "GraphObserver",
     "LedgerGraph",
     "PartnerRating",
+    "as_of_view",
     "attribute_release",
     "ratings_of",
     "renewals_of",
@@ -97,6 +98,20 @@ def renewals_of(graph: nx.MultiDiGraph[str]) -> list[AgreementRenewal]:
     """Every renewal ``graph`` keeps, in chain order (a view's or a copy's include those after its block)."""
     found: list[AgreementRenewal] = graph.graph.get("renewals", [])
     return found
+
+
+def as_of_view(graph: nx.MultiDiGraph[str], block: int) -> nx.MultiDiGraph[str]:
+    """A read-only view of ``graph`` (a :class:`LedgerGraph`'s, or a copy or view of one) at ``block``: the
+    nodes that had appeared and the edges added by then (its ratings and renewals: readers filter them)."""
+
+    def node_seen(node: str) -> bool:
+        return bool(graph.nodes[node]["first_block"] <= block)
+
+    def edge_seen(u: str, v: str, key: Any) -> bool:
+        return bool(graph.edges[u, v, key]["block"] <= block)
+
+    view: nx.MultiDiGraph[str] = nx.subgraph_view(graph, filter_node=node_seen, filter_edge=edge_seen)
+    return view
 
 
 def ratings_of(graph: nx.MultiDiGraph[str]) -> list[PartnerRating]:
@@ -270,16 +285,7 @@ class LedgerGraph(EventFold):
 
     def as_of(self, block: int) -> nx.MultiDiGraph[str]:
         """A read-only view of the graph at ``block``: nodes that had appeared, edges added by then."""
-        graph = self.graph
-
-        def node_seen(node: str) -> bool:
-            return bool(graph.nodes[node]["first_block"] <= block)
-
-        def edge_seen(u: str, v: str, key: Any) -> bool:
-            return bool(graph.edges[u, v, key]["block"] <= block)
-
-        view: nx.MultiDiGraph[str] = nx.subgraph_view(graph, filter_node=node_seen, filter_edge=edge_seen)
-        return view
+        return as_of_view(self.graph, block)
 
     # ------------------------------------------------------------------------------------------ events
 

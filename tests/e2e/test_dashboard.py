@@ -193,6 +193,47 @@ def test_partners_rate_the_free_rider_low_and_the_page_shows_it(page: Page) -> N
     assert "Gilded Thread Boutique rates 5/5" in tie
 
 
+def test_suggested_partners_on_the_profile_and_proposed_ties_drawn_dashed(page: Page) -> None:
+    """The Westside makers' only link (Swift Wheels Delivery) gets suggestions with their reasons; the
+    consortium's ties for resilience and the member's suggestions are drawn dashed on demand."""
+    members = get_json("/v1/members?limit=500")["data"]
+    swift = next(row["address"] for row in members if row["name"] == "Swift Wheels Delivery")
+    page.evaluate("(address) => window.coopledger.cy.getElementById(address).emit('tap')", swift)
+    page.wait_for_function(
+        "(address) => document.querySelector('#profile').dataset.address === address", arg=swift
+    )
+    suggested = get_json(f"/v1/members/{swift}/recommendations?top=5")["data"]
+    assert suggested, "a member of a sparse network has partners to suggest"
+    page.wait_for_selector(f"#profile-suggestions li[data-partner='{suggested[0]['partner']}']")
+    shown = page.eval_on_selector_all(
+        "#profile-suggestions li", "(items) => items.map((i) => i.dataset.partner)"
+    )
+    assert shown == [row["partner"] for row in suggested]
+    assert suggested[0]["reasons"][0]["text"] in page.inner_text("#profile-suggestions li:first-child")
+
+    resilience = get_json("/v1/recommendations/resilience")
+    assert resilience["articulation_points"] >= 1, "the seeded single point of failure"
+    assert resilience["data"][0]["articulation_points"] < resilience["articulation_points"], (
+        "the first tie fixes it"
+    )
+    page.select_option("#proposed", "resilience")
+    page.wait_for_function(
+        "(count) => document.querySelector('#graph').dataset.proposed === String(count)",
+        arg=len(resilience["data"]),
+    )
+    drawn = page.evaluate(
+        "() => window.coopledger.cy.edges('.proposed').map((e) => [e.source().id(), e.target().id()])"
+    )
+    assert drawn == [[tie["a"], tie["b"]] for tie in resilience["data"]]
+    shot(page, "proposed-ties")
+    page.select_option("#proposed", "member")
+    page.wait_for_function(
+        "(count) => document.querySelector('#graph').dataset.proposed === String(count)", arg=len(suggested)
+    )
+    page.select_option("#proposed", "none")
+    page.wait_for_function("() => document.querySelector('#graph').dataset.proposed === '0'")
+
+
 def test_the_as_of_block_control_replays_the_network(page: Page) -> None:
     head = page.evaluate("window.coopledger.head")
     members = get_json("/v1/members?limit=500")["data"]

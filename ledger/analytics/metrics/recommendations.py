@@ -51,12 +51,12 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from ledger.analytics.graph import LedgerGraph
+from ledger.analytics.graph import as_of_view
 from ledger.analytics.metrics.diversity import blau
 from ledger.analytics.metrics.gaps import group_ties
 from ledger.analytics.metrics.network import communities
 from ledger.analytics.metrics.resilience import articulation_points, bridges
-from ledger.analytics.metrics.views import canonical_order, snapshot
+from ledger.analytics.metrics.views import canonical_order, snapshot_of
 
 __all__ = [
     "BASELINES",
@@ -66,7 +66,7 @@ __all__ = [
     "Recommendation",
     "ResilienceTie",
     "backtest",
-    "backtest_ledger",
+    "backtest_history",
     "recommend",
     "recommendation_scores",
     "resilience_ties",
@@ -508,10 +508,13 @@ def split_block(graph: nx.MultiDiGraph[str], members: Iterable[str], share: floa
     return blocks[min(len(blocks) - 1, int(len(blocks) * share))] - 1
 
 
-def backtest_ledger(ledger: LedgerGraph, share: float = 0.5, sample: int | None = None) -> Backtest:
-    """:func:`backtest` on a ledger's own history: split where ``share`` of the ties at its head had formed,
-    recommend from the network up to the split and score against the ties formed after it."""
-    head = snapshot(ledger, ledger.block)
-    split = split_block(ledger.graph, head.members, share)
-    before = snapshot(ledger, split)
+def backtest_history(
+    graph: nx.MultiDiGraph[str], block: int, share: float = 0.5, sample: int | None = None
+) -> Backtest:
+    """:func:`backtest` on the chain's own history up to ``block`` (``graph`` a :class:`LedgerGraph`'s fact
+    graph, a view or a copy of one): split where ``share`` of the ties at ``block`` had formed, recommend from
+    the network up to the split and score against the ties formed after it, up to ``block``."""
+    head = snapshot_of(as_of_view(graph, block), block)
+    split = split_block(head.graph, head.members, share)
+    before = snapshot_of(as_of_view(graph, split), split)
     return backtest(before.ties, head.ties, communities(before.ties).membership, split, sample)

@@ -10,6 +10,7 @@ from api.service import LedgerService
 from ledger.analytics.graph import LedgerGraph
 from ledger.analytics.metrics.alerts import AlertThresholds
 from ledger.analytics.metrics.loyalty import loyalty
+from ledger.analytics.metrics.recommendations import backtest_history, recommend, resilience_ties
 from ledger.analytics.metrics.report import alerts_report, network_report, value_report
 from ledger.analytics.metrics.views import snapshot
 from tests.api.conftest import Served, error_of
@@ -195,6 +196,41 @@ def test_people_alerts_follow_the_thresholds(client: TestClient) -> None:
     kinds = {alert["kind"] for alert in body["data"]}
     assert "low_rating" not in kinds
     assert "ratings_far_apart" not in kinds
+
+
+def test_recommendations_are_the_metrics_layers(
+    served: Served, ledger: LedgerGraph, client: TestClient
+) -> None:
+    now = snapshot(ledger, ledger.block)
+    report = network_report(now)
+    member = served.deployment.accounts[0]
+    expected = recommend(now.ties, member, report.communities.membership, report.articulation_points, 3)
+    body = client.get(f"/v1/members/{member.lower()}/recommendations", params={"top": 3}).json()
+    assert body["member"] == member
+    assert [(row["partner"], row["score"]) for row in body["data"]] == [
+        (found.partner, pytest.approx(found.score)) for found in expected
+    ]
+    assert all(not now.ties.has_edge(member, row["partner"]) for row in body["data"]), "only new partners"
+    assert [reason["kind"] for reason in body["data"][0]["reasons"]] == [r.kind for r in expected[0].reasons]
+    missing = client.get(f"/v1/members/{served.deployment.accounts[9]}/recommendations")
+    assert missing.status_code == 404
+    assert error_of(missing)["parameter"] == "address"
+
+    resilience = client.get("/v1/recommendations/resilience", params={"top": 2}).json()
+    assert [(row["a"], row["b"]) for row in resilience["data"]] == [
+        (tie.a, tie.b) for tie in resilience_ties(now.ties, 2)
+    ]
+    backtest = client.get("/v1/recommendations/backtest", params={"share": 0.5}).json()
+    found = backtest_history(ledger.graph, ledger.block, 0.5)
+    assert (backtest["split_block"], backtest["new_ties"]) == (found.split_block, found.new_ties)
+    assert [row["method"] for row in backtest["scores"]] == [
+        "recommendations",
+        "random",
+        "preferential attachment",
+        "common neighbours",
+    ]
+    assert backtest["scores"][0]["auc"] == pytest.approx(found.scores[0].auc)
+    assert client.get("/v1/recommendations/backtest", params={"share": 1.5}).status_code == 422
 
 
 def test_activity_per_period(client: TestClient) -> None:

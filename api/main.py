@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.middleware import RefuseRepeatedParameters
+from api.notify import AlertMonitor, WebhookDeliverer
 from api.routes import (
     admin,
     agreements,
@@ -32,6 +33,7 @@ from api.routes import (
     metrics,
     recommendations,
     referrals,
+    stream,
 )
 from api.service import LedgerService
 from api.settings import ApiSettings, load_api_settings
@@ -59,9 +61,22 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             app.state.service = service
             service.refresher.start()
             service.warm_up()
+            monitor = AlertMonitor(
+                store, service.alerts_at_head, chosen.webhook_urls, max(chosen.poll_interval, 0.2)
+            )
+            monitor.start()
+            deliverer = None
+            if chosen.webhook_secret is not None:
+                deliverer = WebhookDeliverer(
+                    store, chosen.webhook_secret, chosen.webhook_max_attempts, chosen.webhook_retry_seconds
+                )
+                deliverer.start()
             try:
                 yield
             finally:
+                monitor.stop()
+                if deliverer is not None:
+                    deliverer.stop()
                 service.refresher.stop()
 
     app = FastAPI(
@@ -94,6 +109,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         metrics.ratings,
         recommendations.members,
         recommendations.router,
+        stream.router,
         graph.router,
         exports.router,
         audit.router,

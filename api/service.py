@@ -457,6 +457,20 @@ class LedgerService:
             *self.people_alerts(height),
         ]
 
+    def alerts_at_head(self) -> tuple[Checkpoint, list[Alert]] | None:
+        """The alerts at the indexed head with that head, once its figures are computed there (the alert
+        monitor's question, :mod:`api.notify`); None until they are."""
+        head = self.store.checkpoint()
+        if head is None:
+            return None
+        try:
+            height = self.height(None)
+        except HeightError:
+            return None
+        if height.block != head.block_number or height.behind_head:
+            return None
+        return head, self.alerts(height)
+
     def people_alerts(self, height: Height) -> list[Alert]:
         """What the members say and do, at ``height``: low ratings and ratings far apart
         (:func:`~ledger.analytics.metrics.satisfaction.satisfaction_alerts`), and churn above the level in the

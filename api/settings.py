@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from ledger.settings import Settings, read_settings
 
@@ -51,6 +51,21 @@ class ApiSettings(Settings):
         le=1,
         description="alert when more than this share of the members leave in a month",
     )
+    webhook_urls: list[str] = Field(
+        default_factory=list,
+        description="URLs that receive each new alert as signed JSON (a list in the file; in the "
+        "environment, separated by commas or spaces)",
+    )
+    webhook_secret: str | None = Field(
+        default=None,
+        min_length=16,
+        description="the secret shared with the webhooks' receivers: each body is signed with its "
+        "HMAC-SHA256 (X-Coopledger-Signature); required with webhook_urls",
+    )
+    webhook_max_attempts: int = Field(default=8, ge=1, le=50, description="attempts before a delivery fails")
+    webhook_retry_seconds: float = Field(
+        default=2.0, gt=0, le=600, description="the wait before a delivery's second attempt, doubling after"
+    )
     metrics_worker: Literal["process", "thread"] = Field(
         default="process",
         description="where the head's figures are computed once per change: `process`, a child process (its "
@@ -75,6 +90,30 @@ class ApiSettings(Settings):
         "PageRank, communities, constraint, gaps, bridges, articulation points), and how long after a "
         "change they may come; the counted figures follow every event",
     )
+
+    @field_validator("webhook_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item for item in value.replace(",", " ").split() if item]
+        return value
+
+    @field_validator("webhook_urls")
+    @classmethod
+    def _http_urls(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"{url!r} is not an http:// or https:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _secret_with_urls(self) -> ApiSettings:
+        if self.webhook_urls and self.webhook_secret is None:
+            raise ValueError(
+                "webhook_urls are set but webhook_secret is not: set a secret of 16 characters or more, "
+                "shared with the receivers (they check each body's signature with it)"
+            )
+        return self
 
 
 def load_api_settings(

@@ -4,9 +4,11 @@ the API to its settings, and the member's commands to the chain)."""
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import signal
 import socket
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -47,6 +49,10 @@ app.add_typer(referral.app, name="referral")
 app.command("deploy")(deploy_command)
 audit = typer.Typer(help="Check the store against the chain.", no_args_is_help=True)
 app.add_typer(audit, name="audit")
+webhooks = typer.Typer(
+    help="The webhook deliveries of the alerts: list them, send one again.", no_args_is_help=True
+)
+app.add_typer(webhooks, name="webhooks")
 
 
 @app.command()
@@ -230,6 +236,23 @@ def serve(
             help="alert when more than this share of members leave in a month (COOPLEDGER_ALERT_MAX_CHURN)"
         ),
     ] = None,
+    webhook_url: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--webhook-url",
+            help="a URL that receives each new alert, signed with COOPLEDGER_WEBHOOK_SECRET (repeat; "
+            "COOPLEDGER_WEBHOOK_URLS)",
+        ),
+    ] = None,
+    webhook_max_attempts: Annotated[
+        int | None, typer.Option(help="attempts before a delivery fails (COOPLEDGER_WEBHOOK_MAX_ATTEMPTS)")
+    ] = None,
+    webhook_retry_seconds: Annotated[
+        float | None,
+        typer.Option(
+            help="the wait before a delivery's second attempt, doubling (COOPLEDGER_WEBHOOK_RETRY_SECONDS)"
+        ),
+    ] = None,
     metrics_worker: Annotated[
         str | None,
         typer.Option(
@@ -261,8 +284,9 @@ def serve(
 ) -> None:
     """Serve the API (and its OpenAPI documentation at /docs) over the store with uvicorn (Ctrl-C stops).
 
-    State-changing endpoints need COOPLEDGER_API_TOKEN in the environment or the settings file (never on the
-    command line, where other users of the machine would see it)."""
+    State-changing endpoints need COOPLEDGER_API_TOKEN, and webhooks COOPLEDGER_WEBHOOK_SECRET, in the
+    environment or the settings file (never on the command line, where other users of the machine would see
+    them)."""
     import uvicorn
 
     from api.main import create_app
@@ -281,6 +305,9 @@ def serve(
             alert_min_ratings=alert_min_ratings,
             alert_rating_gap=alert_rating_gap,
             alert_max_churn=alert_max_churn,
+            webhook_urls=webhook_url or None,
+            webhook_max_attempts=webhook_max_attempts,
+            webhook_retry_seconds=webhook_retry_seconds,
             metrics_worker=metrics_worker,
             metrics_global_interval=metrics_global_interval,
             metrics_communities_apart_from=metrics_communities_apart_from,
@@ -408,3 +435,79 @@ def audit_verify(
             table.add_row(str(item.block_number), item.tx_hash, str(item.log_index), item.problem)
         console.print(table)
         raise typer.Exit(code=1)
+
+
+StoreUrlOption = Annotated[
+    str | None, typer.Option(help="SQLAlchemy URL of the store (COOPLEDGER_STORE_URL)")
+]
+
+
+def _open_store(config: Path | None, store_url: str | None) -> Store:
+    try:
+        settings = load_settings(config_file=config, store_url=store_url)
+        _require_store(settings.store_url)
+        return Store.open(settings.store_url)
+    except CoopLedgerError as exc:
+        _error(exc)
+        raise typer.Exit(code=2) from None
+
+
+@webhooks.command("list")
+def webhooks_list(
+    config: ConfigOption = None,
+    store_url: StoreUrlOption = None,
+    status: Annotated[
+        str | None,
+        typer.Option(help="only deliveries in this status: pending, sending, delivered or failed"),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="how many, newest first")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """List the webhook deliveries of the alerts that appeared, newest first: the alert, the URL, the status,
+    the attempts and the last error."""
+    if status is not None and status not in ("pending", "sending", "delivered", "failed"):
+        _error(f"--status {status!r}: use pending, sending, delivered or failed")
+        raise typer.Exit(code=2)
+    with _open_store(config, store_url) as store:
+        notes = store.notifications
+        found = notes.deliveries(status, limit)
+        alerts = {delivery.alert_id: notes.change(delivery.alert_id) for delivery in found}
+    rows = [
+        {
+            **vars(delivery),
+            "alert": None if alerts[delivery.alert_id] is None else alerts[delivery.alert_id].payload(),  # type: ignore[union-attr]
+        }
+        for delivery in found
+    ]
+    if as_json:
+        print(json.dumps(rows, indent=2, default=str))
+        return
+    table = Table(title=f"{len(rows)} webhook deliveries, newest first")
+    for column in ("id", "alert", "url", "status", "attempts", "last error"):
+        table.add_column(column)
+    for row in rows:
+        alert = row["alert"]
+        said = (
+            "gone (reorganised)"
+            if alert is None
+            else f"{alert['kind']} {alert['subject']} @ {alert['block']}"
+        )
+        table.add_row(
+            str(row["id"]), said, row["url"], row["status"], str(row["attempts"]), row["last_error"] or ""
+        )
+    console.print(table)
+
+
+@webhooks.command("replay")
+def webhooks_replay(
+    delivery: Annotated[int, typer.Argument(min=1, help="the delivery's id (`coopledger webhooks list`)")],
+    config: ConfigOption = None,
+    store_url: StoreUrlOption = None,
+) -> None:
+    """Send a delivery again from its first attempt: the API's webhook deliverer posts it within a second."""
+    with _open_store(config, store_url) as store:
+        found = store.notifications.replay(delivery, time.time())
+    if not found:
+        _error(f"There is no webhook delivery {delivery}: `coopledger webhooks list` shows them.")
+        raise typer.Exit(code=1)
+    console.print(f"delivery {delivery} is pending again: the API sends it at once")

@@ -515,8 +515,13 @@ async function loadEvents(more = false) {
 async function replay() {
   const first = await firstMemberBlock();
   const steps = 16;
-  for (let step = 0; step <= steps; step += 1) {
-    await show(Math.round(first + ((state.head - first) * step) / steps));
+  state.replaying = true;
+  try {
+    for (let step = 0; step <= steps; step += 1) {
+      await show(Math.round(first + ((state.head - first) * step) / steps));
+    }
+  } finally {
+    state.replaying = false;
   }
 }
 
@@ -545,11 +550,40 @@ async function start() {
     state.assets = Object.fromEntries(facts.assets.map((asset) => [asset.address.toLowerCase(), asset]));
     $("#filter-contract").append(...Object.keys(facts.contracts).sort().map((name) => element("option", { textContent: name })));
     await Promise.all([show(head), loadEvents()]);
+    follow();
     document.body.dataset.ready = "true";
     document.dispatchEvent(new Event("coopledger:ready"));
   } catch (error) {
     showError(error);
   }
+}
+
+/** Follow what happens through the API's event stream (`/v1/stream`, Server-Sent Events): a new event or an
+ * alert that appears or clears brings the page to the new head when it shows the head (a chosen past block
+ * stays; the slider reaches further). No polling loop: the browser's EventSource reconnects by itself and
+ * resumes after the last message it had (Last-Event-ID). Bursts (a block of many events) redraw once. */
+function follow() {
+  const source = new EventSource("/v1/stream");
+  let pending = null;
+  const changed = () => {
+    if (pending) return;
+    pending = setTimeout(async () => {
+      pending = null;
+      const atHead = state.block === state.head;
+      try {
+        const head = await loadHead();
+        if (atHead && !state.replaying) await Promise.all([show(head), loadEvents()]);
+        state.followed = (state.followed || 0) + 1;
+        document.body.dataset.followed = String(state.followed); // for the browser tests: a live update landed
+      } catch (error) {
+        showError(error);
+      }
+    }, 300);
+  };
+  for (const name of ["ledger-event", "alert", "reorg"]) source.addEventListener(name, changed);
+  source.addEventListener("ready", () => { document.body.dataset.streaming = "true"; });
+  source.onerror = () => { document.body.dataset.streaming = "false"; };
+  state.stream = source;
 }
 
 state.api = api;

@@ -49,6 +49,8 @@ __all__ = [
     "agreement_parties",
     "agreement_versions",
     "agreements",
+    "alert_log",
+    "alert_monitor",
     "asset_metadata",
     "blocks",
     "checkpoint",
@@ -61,6 +63,7 @@ __all__ = [
     "ratings",
     "referrals",
     "undecoded_logs",
+    "webhook_deliveries",
 ]
 
 metadata = MetaData()
@@ -146,6 +149,55 @@ head_figures = Table(
     Column("computed_by", String(128), nullable=False),
     Column("computed_at", Float, nullable=False),
     Column("figures", Text, nullable=False),
+)
+
+#: Each alert as it appeared or cleared at the head (the API's alert monitor, :mod:`api.notify`): the
+#: history the stream (``/v1/stream``) and the webhooks send. An alert is its (kind, subject); one appears at
+#: the first head where it holds and clears at the first where it no longer does. ``block_hash`` tells a row
+#: a reorg took away. Unique per (block, transition, kind, subject): replicas add one row per change.
+alert_log = Table(
+    "alert_log",
+    metadata,
+    Column("id", ROW_ID, primary_key=True, autoincrement=True),
+    Column("block_number", BigInteger, nullable=False),
+    Column("block_hash", HASH, nullable=False),
+    Column("transition", String(16), nullable=False),  # appeared | cleared
+    Column("kind", String(32), nullable=False),
+    Column("subject", String(128), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("evidence", Text, nullable=False),  # JSON
+    Column("recorded_at", Float, nullable=False),
+    UniqueConstraint("block_number", "transition", "kind", "subject", name="uq_alert_log_change"),
+    Index("ix_alert_log_block", "block_number", "id"),
+)
+
+#: How far the alert monitor has looked: the head whose alerts ``alert_log`` reflects (one row).
+alert_monitor = Table(
+    "alert_monitor",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("block_number", BigInteger, nullable=False),
+    Column("block_hash", HASH, nullable=False),
+)
+
+#: One webhook delivery per (alert that appeared, URL): never two for the same alert at the same block.
+#: ``status``: pending (due at ``next_attempt_at``), sending (claimed by one API process), delivered or
+#: failed (every attempt spent).
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", ROW_ID, primary_key=True, autoincrement=True),
+    Column("alert_id", BigInteger, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", Float, nullable=False),
+    Column("last_error", Text),
+    Column("response_status", Integer),
+    Column("delivered_at", Float),
+    Column("claimed_by", String(128)),
+    UniqueConstraint("alert_id", "url", name="uq_webhook_deliveries_alert_url"),
+    Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
 )
 
 checkpoint = Table(

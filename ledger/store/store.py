@@ -39,7 +39,6 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.sql.dml import Insert
@@ -55,6 +54,8 @@ from ledger.indexer.prepared import (
 )
 from ledger.protocol.manifest import DeploymentManifest
 from ledger.settings import redact_url
+from ledger.store.dialects import dialect_insert, insert_ignoring_duplicates
+from ledger.store.notifications import Notifications
 from ledger.store.projections import TABLE_KEYS, Projections, referral_keys
 from ledger.store.schema import (
     PROJECTION_TABLES,
@@ -223,6 +224,12 @@ class Store:
         """
         with self._engine.connect() as connection:
             yield from _stream_events(connection, after_block, up_to_block, only)
+
+    @property
+    def notifications(self) -> Notifications:
+        """The alert log, the alert monitor's checkpoint and the webhook deliveries
+        (:mod:`ledger.store.notifications`)."""
+        return Notifications(self._engine)
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
@@ -454,14 +461,14 @@ class Store:
                 dialect = connection.dialect.name
                 _insert_many_raw(
                     connection,
-                    _insert_ignoring_duplicates(dialect, blocks, ["number"]),
+                    insert_ignoring_duplicates(dialect, blocks, ["number"]),
                     BLOCK_COLUMNS,
                     prepared.blocks,
                 )
                 if prepared.events:
                     _insert_many_raw(
                         connection,
-                        _insert_ignoring_duplicates(dialect, events, ["tx_hash", "log_index"]),
+                        insert_ignoring_duplicates(dialect, events, ["tx_hash", "log_index"]),
                         EVENT_COLUMNS,
                         prepared.events,
                     )
@@ -470,7 +477,7 @@ class Store:
                 if prepared.undecoded:
                     _insert_many_raw(
                         connection,
-                        _insert_ignoring_duplicates(dialect, undecoded_logs, ["tx_hash", "log_index"]),
+                        insert_ignoring_duplicates(dialect, undecoded_logs, ["tx_hash", "log_index"]),
                         UNDECODED_COLUMNS,
                         prepared.undecoded,
                     )
@@ -496,7 +503,7 @@ class Store:
             connection.execute(delete(blocks).where(blocks.c.number > above))
             dialect = connection.dialect.name
             connection.execute(
-                _insert_ignoring_duplicates(dialect, blocks, ["number"]), [_header_row(fork_point)]
+                insert_ignoring_duplicates(dialect, blocks, ["number"]), [_header_row(fork_point)]
             )
             self._set_checkpoint(connection, Checkpoint(chain_id, fork_point.number, fork_point.hash))
             if deleted:
@@ -738,22 +745,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _dialect_insert(dialect: str, table: Table) -> Any:
-    """An INSERT with ON CONFLICT support: SQLite and PostgreSQL spell it the same way in SQLAlchemy."""
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    raise StoreError(f"the event store supports SQLite and PostgreSQL, not {dialect}")
-
-
-def _insert_ignoring_duplicates(dialect: str, table: Table, keys: list[str]) -> Insert:
-    statement: Insert = _dialect_insert(dialect, table).on_conflict_do_nothing(index_elements=keys)
-    return statement
-
-
 def _upsert(dialect: str, table: Table, keys: list[str]) -> Insert:
-    statement = _dialect_insert(dialect, table)
+    statement = dialect_insert(dialect, table)
     updates = {column.name: statement.excluded[column.name] for column in table.c if column.name not in keys}
     upsert: Insert = statement.on_conflict_do_update(index_elements=keys, set_=updates)
     return upsert

@@ -9,9 +9,11 @@ import time
 
 import pytest
 from playwright.sync_api import Browser, Page
+from web3 import HTTPProvider, Web3
 
 from tests.e2e.conftest import (
     API,
+    CHAIN_URL,
     DEMO_PORTS,
     EXITED,
     PROJECT,
@@ -232,6 +234,33 @@ def test_suggested_partners_on_the_profile_and_proposed_ties_drawn_dashed(page: 
     )
     page.select_option("#proposed", "none")
     page.wait_for_function("() => document.querySelector('#graph').dataset.proposed === '0'")
+
+
+def test_the_page_follows_a_new_block_live_through_the_stream(page: Page) -> None:
+    """A customer pays into an agreement: the new block reaches the page through /v1/stream (no polling),
+    which moves to the new head: the slider, the status line and the event count follow."""
+    page.wait_for_selector("body[data-streaming=true]", timeout=60_000)
+    followed = int(page.get_attribute("body", "data-followed") or 0)
+    chain = Web3(HTTPProvider(CHAIN_URL))
+    facts = get_json("/v1/contracts")
+    agreement = get_json("/v1/agreements?status=active&limit=1")["data"][0]
+    agreements = chain.eth.contract(
+        address=facts["contracts"]["Agreements"]["address"], abi=facts["contracts"]["Agreements"]["abi"]
+    )
+    customer = list(chain.eth.accounts)[79]  # scripts/seed_demo.py: the outside customers, funded, approved
+    sent = agreements.functions.deposit(agreement["id"], agreement["asset"], 10**18).transact(
+        {"from": customer}
+    )
+    block = chain.eth.wait_for_transaction_receipt(sent)["blockNumber"]
+    page.wait_for_function(
+        "([block, followed]) => Number(document.querySelector('#as-of').max) >= block"
+        " && Number(document.body.dataset.followed || 0) > followed",
+        arg=[block, followed],
+        timeout=60_000,
+    )
+    assert page.input_value("#as-of") == page.get_attribute("#as-of", "max"), "the page shows the new head"
+    assert f"indexed to block {page.get_attribute('#as-of', 'max')}" in page.inner_text("#status")
+    shot(page, "followed-live")
 
 
 def test_the_as_of_block_control_replays_the_network(page: Page) -> None:

@@ -67,13 +67,13 @@ def test_serve_on_a_port_in_use_says_so_and_how_to_choose_another(tmp_path: Path
 
 
 def test_every_setting_has_an_option_on_the_command_that_reads_it() -> None:
-    """The indexer's settings on `index`, the API's on `serve` — but the API token, which stays out of the
-    command line (other users of the machine see a process's arguments)."""
+    """The indexer's settings on `index`, the API's on `serve` — but the API token and the webhooks' secret,
+    which stay out of the command line (other users of the machine see a process's arguments)."""
     commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
     options = {name: {parameter.name for parameter in commands[name].params} for name in ("index", "serve")}
     assert set(Settings.model_fields) <= options["index"]
-    served = {"api_host": "host", "api_port": "port"}
-    api_only = set(ApiSettings.model_fields) - set(Settings.model_fields) - {"api_token"}
+    served = {"api_host": "host", "api_port": "port", "webhook_urls": "webhook_url"}
+    api_only = set(ApiSettings.model_fields) - set(Settings.model_fields) - {"api_token", "webhook_secret"}
     assert {served.get(name, name) for name in api_only | {"store_url", "rpc_url", "manifest"}} <= options[
         "serve"
     ]

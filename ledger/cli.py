@@ -148,7 +148,7 @@ def index(
         raise typer.Exit(code=2) from None
     _stop_on_signals()
     try:
-        report = backfill(indexer, console)
+        report = backfill(indexer, console, wait_out_outages=not once, retry_after=settings.poll_interval)
         if report.to_block < report.from_block:
             console.print(f"the store is up to date at block {report.to_block}: nothing new to index")
         else:

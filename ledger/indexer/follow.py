@@ -26,8 +26,38 @@ log = logging.getLogger("coopledger.indexer")
 MAX_BACKOFF = 30.0
 
 
-def backfill(indexer: Indexer, console: Console) -> SyncReport:
-    """One sync to the head, showing blocks done and events per second."""
+def backfill(
+    indexer: Indexer,
+    console: Console,
+    wait_out_outages: bool = False,
+    retry_after: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SyncReport:
+    """One sync to the head, showing blocks done and events per second. With ``wait_out_outages`` (the
+    indexer goes on to follow the head), a node or a database that stops answering midway is waited out as
+    :func:`follow` does, and the sync resumes from where the store stands; without it (``--once``), the
+    error ends the backfill."""
+    backoff, waiting = retry_after, ""
+    while True:
+        try:
+            report = _sync_with_progress(indexer, console)
+        except (ChainError, StoreUnavailableError) as exc:
+            if not wait_out_outages:
+                raise
+            what = "the node" if isinstance(exc, ChainError) else "the store"
+            if waiting != what:
+                console.print(f"[yellow]waiting for {what}:[/] {exc}")
+            waiting = what
+            log.warning("%s unavailable during the backfill retry_in=%.1f error=%s", what, backoff, exc)
+            sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF)
+            continue
+        if waiting:
+            console.print(f"[green]{waiting} is back;[/] resuming")
+        return report
+
+
+def _sync_with_progress(indexer: Indexer, console: Console) -> SyncReport:
     started = time.monotonic()
     with Progress(
         TextColumn("[bold]indexing[/]"),

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from ledger.exceptions import ChainError
 from ledger.indexer.chain import ChainReader
-from ledger.indexer.follow import MAX_BACKOFF, follow
+from ledger.indexer.follow import MAX_BACKOFF, backfill, follow
 from ledger.indexer.sync import Indexer
 from ledger.protocol.manifest import load_manifest
 from ledger.store import Store
@@ -122,3 +122,35 @@ def test_follow_waits_out_a_database_restart_and_loses_nothing(
         stored = [(row["tx_hash"], row["log_index"]) for row in store.event_rows()]
         addresses = [contract.address for contract in deployment.contracts.values()]
         assert stored == chain_log_keys(anvil.url, addresses), "nothing lost, nothing twice"
+
+
+def test_a_node_gone_during_the_backfill_is_waited_out_when_following(
+    anvil: Anvil, deployment: Deployment, store: Store
+) -> None:
+    """The node stops answering before the backfill is done: an indexer that goes on to follow waits it out
+    (and the store ends complete); one run with --once stops with the error instead."""
+    make_activity(deployment, rounds=1)
+    reader = _FlakyReader(anvil.url)
+    reader.down = True
+    indexer = Indexer(reader, store, load_manifest(deployment.manifest_path))
+    output = io.StringIO()
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        reader.down = len(sleeps) < 3  # back after the third wait
+
+    with pytest.raises(ChainError):
+        backfill(indexer, Console(file=output, width=200), wait_out_outages=False, sleep=sleep)
+    report = backfill(
+        indexer, Console(file=output, width=200), wait_out_outages=True, retry_after=0.5, sleep=sleep
+    )
+    text = output.getvalue()
+    assert text.count("waiting for the node:") == 1
+    assert "node is back" in text
+    assert sleeps == [0.5, 1.0, 2.0]
+    assert report.to_block == anvil.w3.eth.block_number
+    addresses = [contract.address for contract in deployment.contracts.values()]
+    assert [(row["tx_hash"], row["log_index"]) for row in store.event_rows()] == chain_log_keys(
+        anvil.url, addresses
+    ), "nothing lost, nothing twice"

@@ -32,7 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-import httpx
+import requests
 
 from ledger.analytics.metrics.alerts import Alert
 from ledger.exceptions import CoopLedgerError
@@ -155,7 +155,7 @@ class WebhookDeliverer:
         self.name = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._client = httpx.Client(timeout=timeout)
+        self._client = requests.Session()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="coopledger-webhooks", daemon=True)
@@ -218,11 +218,11 @@ class WebhookDeliverer:
         status: int | None = None
         error: str | None = None
         try:
-            response = self._client.post(delivery.url, content=body, headers=headers)
+            response = self._client.post(delivery.url, data=body, headers=headers, timeout=self.timeout)
             status = response.status_code
             if not 200 <= status < 300:
                 error = f"the receiver answered {status}"
-        except httpx.HTTPError as exc:
+        except requests.RequestException as exc:
             error = f"{type(exc).__name__}: {exc}"
         if error is None:
             notes.finish(

@@ -289,8 +289,8 @@ class HeadEngine:
         report = structure_report(block, members, ties, compiled=compiled, communities_found=found)
         failures, silos = structural_alerts(ties, report)
         self._global_seconds = time.monotonic() - started
-        self.computed["global"] += 1
-        with self._lock:
+        with self._lock:  # counted with the publication it brings, in one step (see :meth:`counts`)
+            self.computed["global"] += 1
             self._global = GlobalFigures(block, key, report, failures, silos)
             now = self._ledger.block
             self._publish(now, last_change_key(self.store, now) if now != block else key)
@@ -336,6 +336,12 @@ class HeadEngine:
         self.computed["counted"] += 1
         self.publish(found)
         self._published = (key, current.key)
+
+    def counts(self) -> dict[str, int]:
+        """How many times the figures were computed, by kind (``counted``, ``global``): a global computation
+        and the publication of the counted figures it brings are counted together."""
+        with self._lock:
+            return dict(self.computed)
 
     def stop(self, timeout: float = 30.0) -> None:
         """Wait for the global computation under way, if any (at most ``timeout`` seconds)."""

@@ -153,7 +153,7 @@ def test_empty_blocks_share_the_figures_of_the_last_change(
 ) -> None:
     before = _fresh(live, "/v1/metrics/network")
     engine = live.service.refresher.engine  # type: ignore[attr-defined]
-    published = dict(engine.computed)
+    published = engine.counts()
     computed = _counting(monkeypatch)
     live.mine_empty_blocks(80)
     head = live.index()
@@ -172,7 +172,7 @@ def test_empty_blocks_share_the_figures_of_the_last_change(
     assert after["last_change_block"] == before["last_change_block"] < head - 79
     assert {**after, "block": 0} == {**before, "block": 0}
     assert computed == [], "empty blocks computed nothing, and their answers evicted no figure"
-    assert dict(engine.computed) == published, "nor did the metrics worker"
+    assert engine.counts() == published, "nor did the metrics worker"
 
 
 def test_counted_figures_follow_at_once_and_global_ones_catch_up(

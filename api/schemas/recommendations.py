@@ -11,8 +11,8 @@ class ReasonInfo(BaseModel):
     """One reason to work together, in words and figures."""
 
     kind: str = Field(
-        description="shares_partners, same_region, same_community, closes_gap, adds_path, joins_peripheral "
-        "or complements_sector"
+        description="shares_partners, same_region, same_community, widens_reach, closes_gap, adds_path, "
+        "joins_peripheral or complements_sector"
     )
     text: str
     figures: dict[str, float | int | str]

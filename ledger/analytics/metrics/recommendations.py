@@ -21,8 +21,10 @@ score: shared partners (common neighbours, with the Adamic-Adar, Jaccard and res
 *closes a gap* (``u``'s and ``v``'s communities, sectors or regions have at most one tie between them);
 *adds a path around a single point of failure* (every path between them runs through one member, an
 articulation point, or there is no path at all); *joins a peripheral member* (``v`` has at most one partner);
-*complements its sector* (above), with the gain in the Blau diversity of ``u``'s partners' sectors. Ranked by
-score, then by the candidate's address (canonical order). O(n + m) per member.
+*complements its sector* (a sector none of its partners is in), with the gain in the Blau diversity of
+``u``'s partners' sectors; *widens its reach* (a structural hole bridged: ``u``'s effective size, Burt's
+``n - 2t/n`` for n partners with t ties among them, grows by more than half a partner). Ranked by score, then
+by the candidate's address (canonical order). O(n + m) per member, and O(d^2) per reason list for d partners.
 
 **For the consortium** (:func:`resilience_ties`): the new ties that would most raise the network's
 resilience, chosen greedily one at a time. The candidates: for each articulation point, a tie between the
@@ -195,6 +197,16 @@ class _Context:
                         {"group": name, "a": a, "b": b, "ties_between": count},
                     )
                 )
+        before, after = self._effective_sizes(u, v)
+        if after - before > 0.5:  # more new reach than redundancy: a structural hole bridged
+            found.append(
+                Reason(
+                    "widens_reach",
+                    f"reaches partners its partners do not know: its effective size goes from {before:.2f} "
+                    f"to {after:.2f}",
+                    {"effective_size": before, "effective_size_after": after},
+                )
+            )
         around = self._single_point(u, v)
         if around is not None:
             found.append(around)
@@ -219,6 +231,16 @@ class _Context:
             )
         return found
 
+    def _effective_sizes(self, u: str, v: str) -> tuple[float, float]:
+        """Burt's effective size of ``u`` (unweighted: ``n - 2t / n`` for n partners with t ties among them)
+        now and with ``v`` as one more partner. O(d^2) for d partners."""
+        partners = list(self.ties[u])
+        among = sum(1 for a, b in _pairs(partners) if self.ties.has_edge(a, b))
+        shared = sum(1 for partner in partners if self.ties.has_edge(partner, v))
+        n = len(partners)
+        before = n - 2 * among / n if n else 0.0
+        return before, (n + 1) - 2 * (among + shared) / (n + 1)
+
     def _single_point(self, u: str, v: str) -> Reason | None:
         if self.component.get(u) != self.component.get(v):
             return Reason("adds_path", "connects two parts of the network that no path joins", {})
@@ -231,6 +253,10 @@ class _Context:
                     {"single_point_of_failure": point},
                 )
         return None
+
+
+def _pairs(items: list[str]) -> Iterable[tuple[str, str]]:
+    return ((items[i], items[j]) for i in range(len(items)) for j in range(i + 1, len(items)))
 
 
 def _candidates(ties: nx.Graph[str], member: str, candidates: Iterable[str] | None) -> list[str]:

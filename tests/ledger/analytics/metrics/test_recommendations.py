@@ -48,6 +48,11 @@ def test_a_member_is_recommended_the_partner_of_its_partner_in_its_region(ties: 
         "resource_allocation": pytest.approx(1 / 3),
     }
     assert reasons["same_region"].figures == {"region": "north"}
+    # b's partners a and c know each other (effective size 2 - 2/2 = 1); d knows c: 3 - 4/3
+    assert reasons["widens_reach"].figures == {
+        "effective_size": 1.0,
+        "effective_size_after": pytest.approx(3 - 4 / 3),
+    }
     assert reasons["adds_path"].figures == {"single_point_of_failure": "c"}
     assert reasons["complements_sector"].figures == {
         "sector": "plumbing",

@@ -8,6 +8,7 @@ documentation at ``/docs``.
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -74,6 +75,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             try:
                 yield
             finally:
+                app.state.closing.set()
                 monitor.stop()
                 if deliverer is not None:
                     deliverer.stop()
@@ -93,6 +95,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         # naming it, not a redirect to the list
         redirect_slashes=False,
     )
+    app.state.closing = threading.Event()  # set when the server is told to stop: event streams end
     install_error_handlers(app)
     app.add_middleware(RefuseRepeatedParameters)
     version_1 = APIRouter(prefix="/v1")

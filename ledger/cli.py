@@ -336,14 +336,27 @@ def serve(
             "until `coopledger index` has run on it"
         )
     console.print(f"serving http://{address} (docs at /docs; Ctrl-C stops)")
+    served = create_app(settings)
     server = uvicorn.Config(
-        create_app(settings), log_level="info" if verbose else "warning", access_log=verbose
+        served,
+        log_level="info" if verbose else "warning",
+        access_log=verbose,
+        # a stream that does not end within this many seconds of Ctrl-C is cancelled (they end within one)
+        timeout_graceful_shutdown=STREAMS_CLOSED_AFTER_SECONDS,
     )
+
+    class Server(uvicorn.Server):
+        """uvicorn's server that, told to stop, first tells the app: its event streams end by themselves."""
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            served.state.closing.set()
+            super().handle_exit(sig, frame)
+
     # uvicorn answers SIGTERM and Ctrl-C by finishing the requests in flight, then raises the signal again
     # once it has put the previous handler back: this one, so the process ends as the indexer does (exit 0).
     _stop_on_signals()
     with contextlib.suppress(KeyboardInterrupt):
-        uvicorn.Server(server).run(sockets=[listener])
+        Server(server).run(sockets=[listener])
     try:
         with Store.open(settings.store_url) as store:
             checkpoint = store.checkpoint()
@@ -436,6 +449,8 @@ def audit_verify(
         console.print(table)
         raise typer.Exit(code=1)
 
+
+STREAMS_CLOSED_AFTER_SECONDS = 3
 
 StoreUrlOption = Annotated[
     str | None, typer.Option(help="SQLAlchemy URL of the store (COOPLEDGER_STORE_URL)")

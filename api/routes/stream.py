@@ -7,7 +7,8 @@ an event, ``<block>-a-<alert id>`` for an alert change — and a client that rec
 (``Last-Event-ID``, which browsers' ``EventSource`` sends by itself, or ``?after=``) gets everything after
 it. The stream runs up to the head the alert monitor has looked at, so an alert change is never sent after
 an event of a later block. A new client without a place starts at that head with a ``ready`` message (its id
-is the place to resume from); ``: keep-alive`` comments every 15 seconds keep proxies from closing it.
+is the place to resume from); ``: keep-alive`` comments every 15 seconds keep proxies from closing it. When
+the server is told to stop, every stream ends within a poll (half a second).
 
 Messages (``event:`` names): ``ready`` (``{"block"}``), ``ledger-event`` (an event as ``/v1/events`` lists
 it), ``alert`` (the change: ``transition`` appeared or cleared, ``kind``, ``subject``, ``message``,
@@ -145,7 +146,8 @@ async def stream(
             yield _message(place, "ready", json.dumps({"block": block}))
         quiet_since = time.monotonic()
         seen_hash = await run_in_threadpool(service.store.block_hash, place.block)
-        while not await request.is_disconnected():
+        closing = request.app.state.closing
+        while not closing.is_set() and not await request.is_disconnected():
             monitored = await run_in_threadpool(service.store.notifications.monitored)
             horizon = monitored.block_number if monitored is not None else -1
             now_hash = await run_in_threadpool(service.store.block_hash, place.block)

@@ -3,9 +3,14 @@ refuses before it binds."""
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import typer.main
 from typer.testing import CliRunner
 
@@ -64,6 +69,50 @@ def test_serve_on_a_port_in_use_says_so_and_how_to_choose_another(tmp_path: Path
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "--port" in result.stderr
     assert "serving" not in result.stdout, "nothing claims to serve before the port is bound"
+
+
+def test_ctrl_c_ends_the_event_streams_and_the_server_at_once(tmp_path: Path) -> None:
+    """An open /v1/stream never ends by itself: Ctrl-C still stops `coopledger serve` within seconds, the
+    stream ending cleanly and the process exiting 0 without a traceback."""
+    store = tmp_path / "store.db"
+    Store.open(f"sqlite:///{store}").close()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    coopledger = Path(sys.executable).parent / "coopledger"
+    server = subprocess.Popen(
+        [coopledger, "serve", "--store-url", f"sqlite:///{store}", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while not _answers(url):
+            assert server.poll() is None, server.communicate()[1].decode()
+            assert time.monotonic() < deadline, "coopledger serve did not start"
+            time.sleep(0.2)
+        with httpx.stream("GET", f"{url}/v1/stream", timeout=30) as response:
+            lines = response.iter_lines()
+            assert [next(lines), next(lines)] == ["id: -1-a-0", "event: ready"], "nothing indexed yet"
+            server.send_signal(signal.SIGINT)
+            stopping = time.monotonic()
+            rest = list(lines)  # ends when the server ends the stream (a hang would time out here)
+        assert server.wait(timeout=20) == 0
+        assert time.monotonic() - stopping < 5, "the open stream held the server up"
+        assert rest[0].startswith("data: ")
+        _, errors = server.communicate()
+        assert b"Traceback" not in errors, errors.decode()
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/health", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 def test_every_setting_has_an_option_on_the_command_that_reads_it() -> None:

@@ -93,6 +93,13 @@ function element(tag, properties = {}, children = []) {
 
 // ------------------------------------------------------------------------------------------ height
 
+/** The query that asks for the figures at `block`: none at the indexed head, whose answers come at once from
+ * the newest computed figures (an explicit height at a new head would wait for its global figures, up to
+ * the metrics worker's interval); `as_of_block` for any other block. */
+function heightQuery(block) {
+  return block === state.head ? "" : `as_of_block=${block}`;
+}
+
 async function loadHead() {
   const health = await api("/health");
   state.head = health.indexed_head;
@@ -117,7 +124,7 @@ async function show(block) {
   state.loading += 1;
   document.body.dataset.loading = "true";
   try {
-    const at = `as_of_block=${block}`;
+    const at = heightQuery(block);
     const [network, sharing, referrals, alerts, activity, graph, digest, active, loyalty, satisfaction] = await Promise.all([
       api(`/v1/metrics/network?${at}`),
       api(`/v1/metrics/value-sharing?${at}`),
@@ -257,6 +264,13 @@ function drawNetwork(graph) {
       hover.hidden = false;
     });
     state.cy.on("mouseout", "node", () => { $("#hover").hidden = true; });
+  } else if (sameElements(elements)) { // a new block that changed no member or tie: no new layout
+    state.cy.batch(() => elements.forEach(({ data: { id, source, target, ...figures } }) => {
+      state.cy.getElementById(id).data(figures); // an element's id and ends never change
+    }));
+    styleNodes();
+    drawProposed().catch(showError);
+    return;
   } else {
     state.cy.elements().remove();
     state.cy.add(elements);
@@ -271,13 +285,19 @@ function drawNetwork(graph) {
   drawProposed().catch(showError);
 }
 
+/** Whether `elements` are the members and ties drawn now (their data may differ: figures, weights). */
+function sameElements(elements) {
+  const drawn = state.cy.elements().not(".proposed");
+  return drawn.length === elements.length && elements.every((element) => drawn.getElementById(element.data.id).length);
+}
+
 /** The proposed ties, dashed, as the "proposed ties" control asks: the consortium's ties for resilience, or
  * the suggested partners of the member whose profile is shown; none by default. */
 async function drawProposed() {
   if (!state.cy) return;
   state.cy.edges(".proposed").remove();
   const which = $("#proposed").value;
-  const at = `as_of_block=${state.block}`;
+  const at = heightQuery(state.block);
   let pairs = [];
   if (which === "resilience") {
     const found = await api(`/v1/recommendations/resilience?${at}`);
@@ -313,7 +333,7 @@ function styleNodes() {
 
 /** What two members said of each other: their ratings that count at the block shown, each way. */
 async function showTie(a, b) {
-  const ratings = await api(`/v1/ratings?member=${a}&as_of_block=${state.block}`);
+  const ratings = await api(`/v1/ratings?member=${a}&${heightQuery(state.block)}`);
   const between = ratings.data.filter((rating) => [rating.rater, rating.ratee].includes(b));
   const said = (from, to) => {
     const found = between.filter((rating) => rating.rater === from && rating.ratee === to);
@@ -331,7 +351,7 @@ async function showTie(a, b) {
 
 async function showProfile(address) {
   state.selected = address;
-  const at = `as_of_block=${state.block}`;
+  const at = heightQuery(state.block);
   let metrics;
   try {
     metrics = await api(`/v1/metrics/members/${address}?${at}`);
@@ -567,7 +587,11 @@ function follow() {
   let pending = null;
   const changed = () => {
     if (pending) return;
-    pending = setTimeout(async () => {
+    pending = setTimeout(async function redraw() {
+      if (state.loading) { // a redraw is under way: draw once more after it, not twice at once
+        pending = setTimeout(redraw, 300);
+        return;
+      }
       pending = null;
       const atHead = state.block === state.head;
       try {
@@ -578,7 +602,7 @@ function follow() {
       } catch (error) {
         showError(error);
       }
-    }, 300);
+    }, 500);
   };
   for (const name of ["ledger-event", "alert", "reorg"]) source.addEventListener(name, changed);
   source.addEventListener("ready", () => { document.body.dataset.streaming = "true"; });

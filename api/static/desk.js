@@ -412,8 +412,8 @@ function send(what, name, fn, args, overrides = {}) {
   return transact(what, contract(name), fn, args, overrides);
 }
 
-/** Wait until the indexer has block `block`, then show the desk at the new head; the dashboard follows in the
- * background (its figures at an exact height may wait for the next computation of the global ones). */
+/** Wait until the indexer has block `block`, then show the desk at the new head; the dashboard follows through
+ * the event stream (app.js), or is brought to the head here when the stream is not connected. */
 async function indexed(block) {
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -423,7 +423,9 @@ async function indexed(block) {
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   await loadDesk();
-  ledger.refresh().catch((error) => progress(`The dashboard could not be brought up to date: ${error.message}`, true));
+  if (document.body.dataset.streaming !== "true") {
+    ledger.refresh().catch((error) => progress(`The dashboard could not be brought up to date: ${error.message}`, true));
+  }
 }
 
 /** Approve `spender` for `amount` of ERC-20 `asset` first when its allowance is short (nothing for the

@@ -358,10 +358,16 @@ def test_a_declined_request_sends_nothing(people: Callable[..., Member], chain: 
 
 
 def test_an_account_that_is_not_a_member_may_only_pay_and_redeem(people: Callable[..., Member]) -> None:
+    """A customer may pay, redeem a voucher and relay what members signed (approvals, ratings): no more."""
     customer = people(CUSTOMER)
     assert "is not a member of the consortium" in customer.page.inner_text("#desk-who")
     actions = customer.page.locator("#desk-actions button").all_inner_texts()
-    assert actions == ["Deposit into an agreement", "Redeem a voucher", "Submit collected signatures"]
+    assert actions == [
+        "Deposit into an agreement",
+        "Redeem a voucher",
+        "Submit collected signatures",
+        "Submit a signed rating",
+    ]
     assert get_json(f"/v1/members/{customer.address}/desk")["member"] is None
     shot(customer.page, "wallet-not-a-member")
 

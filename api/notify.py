@@ -54,7 +54,41 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-class AlertMonitor:
+class _Every:
+    """A daemon thread that calls :meth:`once` every ``interval`` seconds until :meth:`stop`; a failure is
+    logged and the next call made on time (the store down is said briefly, anything else with its trace)."""
+
+    thread_name = "coopledger-loop"
+    join_seconds = 10.0
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def once(self) -> int:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.join_seconds)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.once()
+            except CoopLedgerError as exc:  # the store is down: try again later
+                log.info("%s: %s", self.thread_name, exc)
+            except Exception:  # never let the thread die silently
+                log.exception("%s failed; it tries again", self.thread_name)
+
+
+class AlertMonitor(_Every):
     """Records the alerts that appear and clear at each new head (see the module's docstring).
 
     Parameters
@@ -77,28 +111,13 @@ class AlertMonitor:
         urls: Sequence[str],
         interval: float,
     ) -> None:
+        super().__init__(interval)
         self.store, self.alerts_at_head, self.urls = store, alerts_at_head, list(urls)
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="coopledger-alert-monitor", daemon=True)
-        self._thread.start()
+    thread_name = "coopledger-alert-monitor"
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.look()
-            except CoopLedgerError as exc:  # the store is down: look again later
-                log.info("alert monitor: %s", exc)
-            except Exception:  # never let the thread die silently
-                log.exception("alert monitor failed; it looks again")
+    def once(self) -> int:
+        return self.look()
 
     def look(self) -> int:
         """Record the changes at the head, if it is new and its figures are computed; how many."""
@@ -137,7 +156,7 @@ class AlertMonitor:
         return len(recorded)
 
 
-class WebhookDeliverer:
+class WebhookDeliverer(_Every):
     """Posts the due webhook deliveries (see the module's docstring)."""
 
     def __init__(
@@ -149,36 +168,25 @@ class WebhookDeliverer:
         interval: float = 0.5,
         timeout: float = 10.0,
     ) -> None:
+        super().__init__(interval)
         self.store, self.secret = store, secret
         self.max_attempts, self.retry_seconds = max_attempts, retry_seconds
-        self.interval, self.timeout = interval, timeout
+        self.timeout, self.join_seconds = timeout, timeout + 5  # a send under way may end
         self.name = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._client = requests.Session()
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="coopledger-webhooks", daemon=True)
-        self._thread.start()
+    thread_name = "coopledger-webhooks"
+
+    def once(self) -> int:
+        return self.deliver_due()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=self.timeout + 5)
+        super().stop()
         self._client.close()
         try:
             self.store.notifications.release_claims(self.name)
         except CoopLedgerError as exc:
             log.info("webhook claims not released: %s", exc)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.deliver_due()
-            except CoopLedgerError as exc:
-                log.info("webhooks: %s", exc)
-            except Exception:
-                log.exception("webhook deliverer failed; it tries again")
 
     def deliver_due(self) -> int:
         """Send every due delivery this process can claim; how many were sent (delivered or not)."""

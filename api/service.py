@@ -171,6 +171,7 @@ class LedgerService:
         self._lean_figures = RunningFigures()
         self._lean = LedgerGraph((), observer=self._lean_figures, keep_facts=False)
         self._ties_snapshots = MetricsCache(2)
+        self._people_graphs = MetricsCache(2)  # :meth:`_people_graph`'s copies, per change key
         self._head: Checkpoint | None = None
         self._head_read_at = -float("inf")
         self._change_keys: dict[tuple[int, str], tuple[int, str]] = {}
@@ -564,14 +565,19 @@ class LedgerService:
     def _people_graph(self, height: Height) -> nx.MultiDiGraph[str]:
         """A graph with the members (their status histories) and the ratings at ``height``, its facts maybe
         left out: a copy of this process's facts-free graph when ``height`` has that graph's change key (no
-        facts graph is built for it), else the snapshot's."""
-        with self._graph_lock:
-            self._sync_lean()
-            lean = self._lean
-            if lean.block >= height.block and last_change_key(self.store, lean.block) == height.key:
-                frozen: nx.MultiDiGraph[str] = nx.freeze(lean.graph.copy())
-                return frozen
-        return self.snapshot(height).graph
+        facts graph is built for it), else the snapshot's. Made once per change key: the satisfaction
+        figures, the ratings, the names and the people alerts read the same one."""
+
+        def build() -> nx.MultiDiGraph[str]:
+            with self._graph_lock:
+                self._sync_lean()
+                lean = self._lean
+                if lean.block >= height.block and last_change_key(self.store, lean.block) == height.key:
+                    frozen: nx.MultiDiGraph[str] = nx.freeze(lean.graph.copy())
+                    return frozen
+            return self.snapshot(height).graph
+
+        return self._people_graphs.get(height.key, build)
 
     def loyalty(self, height: Height, period: PeriodName) -> Loyalty:
         """:func:`~ledger.analytics.metrics.loyalty.loyalty` per ``period`` at ``height`` (on the fact graph,

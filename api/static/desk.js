@@ -843,20 +843,27 @@ async function signRating(agreementId, version, ratee, score, commentHash) {
     `rating-${agreementId}-${ratee.slice(2, 10)}.json`);
 }
 
+/** What a member pasted or opened in a form's `file` and `text` fields: the JSON another member's page
+ * offered, with its `what` (a voucher, a rating) and the 65-byte signature `signer` made of it. */
+async function pastedSigned(values, what, signer) {
+  const text = values.file ? await values.file.text() : values.text;
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`the ${what} is the JSON the ${signer}'s page offered; this is not it`);
+  }
+  if (!parsed[what] || !/^0x[0-9a-fA-F]{130}$/.test(String(parsed.signature))) throw new Error(`the ${what} has no signature`);
+  return parsed;
+}
+
 function submitRatingForm() {
   form("Submit a signed rating", "Paste a rating its rater signed off line (or open its file): you submit it and pay the gas; "
     + "it counts as the rater's own.", [
     { name: "file", label: "rating file", type: "file" },
     { name: "text", label: "or the rating's text", type: "textarea" },
   ], async (values) => {
-    const text = values.file ? await values.file.text() : values.text;
-    let parsed;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new Error("the rating is the JSON the rater's page offered; this is not it");
-    }
-    if (!parsed.rating || !/^0x[0-9a-fA-F]{130}$/.test(String(parsed.signature))) throw new Error("the rating has no signature");
+    const parsed = await pastedSigned(values, "rating", "rater");
     const rating = parsed.rating;
     return () => send(`Submit ${memberLabel(ethers.getAddress(rating.rater))}'s rating of agreement ${rating.agreementId}`,
       "PartnerRatings", "rateWithSignature", [rating, parsed.signature]);
@@ -869,14 +876,7 @@ function redeemForm() {
     { name: "file", label: "voucher file", type: "file" },
     { name: "text", label: "or the voucher's text", type: "textarea" },
   ], async (values) => {
-    const text = values.file ? await values.file.text() : values.text;
-    let parsed;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new Error("the voucher is the JSON the sponsor's page offered; this is not it");
-    }
-    if (!parsed.voucher || !/^0x[0-9a-fA-F]{130}$/.test(String(parsed.signature))) throw new Error("the voucher has no signature");
+    const parsed = await pastedSigned(values, "voucher", "sponsor");
     const { v, r, s } = ethers.Signature.from(parsed.signature);
     const voucher = parsed.voucher;
     return () => send(`Redeem the voucher of program ${voucher.programId}`, "ReferralRewards", "redeemVoucher", [voucher, v, r, s]);

@@ -9,7 +9,6 @@ import pytest
 from brownie import web3
 
 from conftest import (
-    NATIVE,
     SIGNER_KEYS,
     TERMS,
     YEAR,
@@ -207,21 +206,13 @@ def _signed(ratings: Any, rater: Any, agreement_id: int, ratee: Any, **changes: 
     )
 
 
+def _typed(ratings: Any, rating: tuple[Any, ...]) -> dict[str, Any]:
+    """The EIP-712 message of ``rating`` (the tuple ``rateWithSignature`` takes), built off chain."""
+    return partner_rating(web3.eth.chain_id, deployment_of(ratings), *rating)
+
+
 def _sign(key: str, ratings: Any, rating: tuple[Any, ...]) -> bytes:
-    rater, agreement_id, version, ratee, score, comment, nonce, deadline = rating
-    typed = partner_rating(
-        web3.eth.chain_id,
-        deployment_of(ratings),
-        rater,
-        agreement_id,
-        version,
-        ratee,
-        score,
-        comment,
-        nonce,
-        deadline,
-    )
-    return sign_typed_data(key, typed)
+    return sign_typed_data(key, _typed(ratings, rating))
 
 
 @pytest.fixture
@@ -258,19 +249,7 @@ def test_the_signed_digest_is_the_contracts(ratings: Any, signed_id: int, signer
     from eth_utils.crypto import keccak
 
     rating = _signed(ratings, signers[0], signed_id, signers[1])
-    rater, agreement_id, version, ratee, score, comment, nonce, deadline = rating
-    typed = partner_rating(
-        web3.eth.chain_id,
-        deployment_of(ratings),
-        rater,
-        agreement_id,
-        version,
-        ratee,
-        score,
-        comment,
-        nonce,
-        deadline,
-    )
+    typed = _typed(ratings, rating)
     signable = encode_typed_data(
         domain_data=typed["domain"], message_types=typed["types"], message_data=typed["message"]
     )
@@ -357,4 +336,3 @@ def test_ratings_are_bound_to_their_contract(
     signature = _sign(SIGNER_KEYS[0], ratings, rating)
     with pytest.raises(Exception, match="RatingWrongSigner"):
         other.rateWithSignature(rating, signature, {"from": accounts[0]})
-    assert other.address != NATIVE
